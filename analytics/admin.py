@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from analytics.models import AudioFeatures, MetricEvent
+from noktvrn.admin_widgets import thumbnail
+
+
+@admin.register(AudioFeatures)
+class AudioFeaturesAdmin(admin.ModelAdmin):
+    list_display = [
+        "track",
+        "duration",
+        "tempo",
+        "key",
+        "mode",
+        "loudness_lufs",
+        "energy",
+        "waveform_thumb",
+        "analyzed_at",
+    ]
+    list_filter = ["mode", "key", "analyzed_at"]
+    search_fields = ["track__run__title"]
+    date_hierarchy = "analyzed_at"
+    list_select_related = ["track", "track__run"]
+    readonly_fields = ["waveform_preview", "spectrogram_preview", "analyzed_at"]
+
+    @admin.display(description="waveform")
+    def waveform_thumb(self, obj: AudioFeatures) -> str:
+        return thumbnail(obj.waveform, 48)
+
+    @admin.display(description="waveform")
+    def waveform_preview(self, obj: AudioFeatures) -> str:
+        return thumbnail(obj.waveform, 400)
+
+    @admin.display(description="spectrogram")
+    def spectrogram_preview(self, obj: AudioFeatures) -> str:
+        return thumbnail(obj.spectrogram, 400)
+
+
+@admin.register(MetricEvent)
+class MetricEventAdmin(admin.ModelAdmin):
+    list_display = ["name", "value", "artist", "release", "country", "occurred_at"]
+    list_filter = ["name", "country", "occurred_at"]
+    search_fields = ["name", "artist__name", "release__title"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["artist", "release"]

@@ -1,0 +1,110 @@
+from django.contrib import admin
+from django.utils.html import format_html_join
+
+from artists.models import Artist, ArtistVersion, CreationReport
+from noktvrn.admin_widgets import status_badge
+
+
+class ArtistVersionInline(admin.TabularInline):
+    model = ArtistVersion
+    extra = 0
+    can_delete = False
+    fields = ["number", "reason", "diff", "created_by", "created_at"]
+    readonly_fields = fields
+    ordering = ["-number"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Artist)
+class ArtistAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "slug",
+        "status_label",
+        "genre",
+        "countries_label",
+        "autopilot",
+        "last_run_at",
+        "created_at",
+    ]
+    list_filter = ["status", "autopilot", "created_at"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "created_at"
+    readonly_fields = ["palette", "created_at", "updated_at", "status_changed_at"]
+    inlines = [ArtistVersionInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "status", "status_reason", "status_changed_at", "autopilot"]}),
+        ("Identity", {"fields": ["palette", "profile"]}),
+        ("LLM", {"fields": ["llm_settings"], "classes": ["collapse"]}),
+        ("Dates", {"fields": ["last_run_at", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, obj: Artist) -> str:
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="genre")
+    def genre(self, obj: Artist) -> str:
+        return obj.primary_genre
+
+    @admin.display(description="countries")
+    def countries_label(self, obj: Artist) -> str:
+        return ", ".join(obj.countries)
+
+    @admin.display(description="palette")
+    def palette(self, obj: Artist) -> str:
+        colours = ((obj.profile or {}).get("visual_identity") or {}).get("palette", [])
+        return format_html_join(
+            "",
+            '<span title="{0}" style="display:inline-block;width:28px;height:28px;background:{0};'
+            'margin-right:4px;border-radius:4px;border:1px solid #ccc"></span>',
+            ((colour,) for colour in colours),
+        )
+
+
+@admin.register(ArtistVersion)
+class ArtistVersionAdmin(admin.ModelAdmin):
+    list_display = ["artist", "number", "reason", "created_by", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["artist__name", "reason"]
+    list_select_related = ["artist", "created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["artist", "number", "profile", "reason", "diff", "created_by", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CreationReport)
+class CreationReportAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "brief_excerpt", "outcome", "duration_ms", "created_by", "created_at"]
+    list_filter = ["outcome", "created_at"]
+    search_fields = ["brief", "artist__name"]
+    list_select_related = ["artist", "created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "artist",
+        "brief",
+        "options",
+        "outcome",
+        "steps",
+        "validation",
+        "warnings",
+        "error",
+        "duration_ms",
+        "created_by",
+        "created_at",
+    ]
+
+    @admin.display(description="brief")
+    def brief_excerpt(self, obj: CreationReport) -> str:
+        return obj.brief[:80]
+
+    def has_add_permission(self, request) -> bool:
+        return False

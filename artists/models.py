@@ -1,0 +1,109 @@
+"""Virtual artists and the history of their identity."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+
+from artists.schemas import profile_errors
+
+
+class Artist(models.Model):
+    """A virtual music artist: identity (profile), lifecycle status and automation flags."""
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        ACTIVE = "active", "Active"
+        EVOLVING = "evolving", "Evolving"
+        PAUSED = "paused", "Paused"
+        RETIRED = "retired", "Retired"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
+    status_reason = models.CharField(max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    autopilot = models.BooleanField(default=False, help_text="Approve this artist's runs automatically.")
+    profile = models.JSONField(help_text="Validated against artists.schemas.ArtistProfile.")
+    llm_settings = models.JSONField(default=dict, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["candidate", "active", "evolving", "paused", "retired"]),
+                name="artist_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:artists_artist_change", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = profile_errors(self.profile)
+        if errors:
+            raise ValidationError({"profile": errors})
+
+    @property
+    def primary_genre(self) -> str:
+        return (self.profile or {}).get("primary_genre", "")
+
+    @property
+    def countries(self) -> list[str]:
+        return ((self.profile or {}).get("target_audience") or {}).get("countries", [])
+
+
+class ArtistVersion(models.Model):
+    """An immutable snapshot of an artist's profile, one per change, with the reason and diff."""
+
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    profile = models.JSONField()
+    reason = models.CharField(max_length=300)
+    diff = models.JSONField(default=dict, blank=True, help_text="Changed top-level fields: {field: [old, new]}.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["artist", "-number"]
+        constraints = [models.UniqueConstraint(fields=["artist", "number"], name="artist_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.artist} v{self.number}"
+
+
+class CreationReport(models.Model):
+    """How an artist was made from a brief: steps, prompts, LLM calls, validation, warnings."""
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    artist = models.OneToOneField(
+        Artist, null=True, blank=True, on_delete=models.SET_NULL, related_name="creation_report"
+    )
+    brief = models.TextField()
+    options = models.JSONField(default=dict, blank=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    steps = models.JSONField(default=list, blank=True)
+    validation = models.JSONField(default=dict, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Creation of {self.artist or 'an artist'} ({self.outcome})"

@@ -1,0 +1,96 @@
+"""Operations that change artists; every profile change leaves an ArtistVersion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from artists.models import Artist, ArtistVersion
+from artists.schemas import ArtistProfile, profile_errors
+from noktvrn.errors import ApplicationError
+
+
+def profile_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
+    """Changed top-level profile fields as {field: [old, new]}."""
+    return {key: [old.get(key), new.get(key)] for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)}
+
+
+def artist_unique_slug(name: str) -> str:
+    base = slugify(name)[:120] or "artist"
+    slug, n = base, 2
+    while Artist.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _validated(profile: dict[str, Any]) -> dict[str, Any]:
+    errors = profile_errors(profile)
+    if errors:
+        raise ApplicationError("The artist profile is invalid.", {"profile": errors})
+    return ArtistProfile.model_validate(profile).model_dump(mode="json")
+
+
+@transaction.atomic
+def artist_create(
+    *,
+    name: str,
+    profile: dict[str, Any],
+    status: str = Artist.Status.CANDIDATE,
+    autopilot: bool = False,
+    llm_settings: dict[str, Any] | None = None,
+    reason: str = "Created",
+    actor: AbstractBaseUser | None = None,
+    slug: str = "",
+) -> Artist:
+    name = name.strip()
+    if not name:
+        raise ApplicationError("An artist needs a name.")
+    if Artist.objects.filter(name__iexact=name).exists():
+        raise ApplicationError(f"An artist named {name!r} already exists.", {"name": name})
+    clean = _validated(profile)
+    artist = Artist.objects.create(
+        name=name,
+        slug=slug or artist_unique_slug(name),
+        status=status,
+        status_changed_at=timezone.now(),
+        autopilot=autopilot,
+        profile=clean,
+        llm_settings=llm_settings or {},
+    )
+    ArtistVersion.objects.create(
+        artist=artist,
+        number=1,
+        profile=clean,
+        reason=reason,
+        diff=profile_diff({}, clean),
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    return artist
+
+
+@transaction.atomic
+def artist_update_profile(
+    *, artist: Artist, profile: dict[str, Any], reason: str, actor: AbstractBaseUser | None = None
+) -> ArtistVersion | None:
+    """Store a new profile and its version; None when nothing changed."""
+    clean = _validated(profile)
+    locked = Artist.objects.select_for_update().get(pk=artist.pk)
+    diff = profile_diff(locked.profile, clean)
+    if not diff:
+        return None
+    last = locked.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    locked.profile = clean
+    locked.save(update_fields=["profile", "updated_at"])
+    artist.profile = clean
+    return ArtistVersion.objects.create(
+        artist=locked,
+        number=last + 1,
+        profile=clean,
+        reason=reason,
+        diff=diff,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )

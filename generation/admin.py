@@ -1,0 +1,182 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from generation.models import (
+    Batch,
+    Channel,
+    GenerationRun,
+    ReviewDecision,
+    RunStage,
+    RunTransition,
+    Track,
+    VideoClip,
+)
+from generation.services.review import run_decide
+from noktvrn.admin_widgets import audio_player, status_badge, thumbnail, video_player
+from noktvrn.errors import ApplicationError
+
+
+class RunStageInline(admin.TabularInline):
+    model = RunStage
+    extra = 0
+    can_delete = False
+    fields = ["name", "attempt", "outcome", "started_at", "finished_at", "duration_ms", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RunTransitionInline(admin.TabularInline):
+    model = RunTransition
+    extra = 0
+    can_delete = False
+    fields = ["from_status", "to_status", "actor", "actor_label", "channel", "reason", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class RunInline(admin.TabularInline):
+    model = GenerationRun
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["artist", "title", "status", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "size", "channel", "requested_by", "created_at", "finished_at"]
+    list_filter = ["status", "channel", "created_at"]
+    date_hierarchy = "created_at"
+    list_select_related = ["requested_by"]
+    readonly_fields = ["created_at", "finished_at"]
+    inlines = [RunInline]
+
+
+def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, decision: str) -> None:
+    done, refused = 0, []
+    for run in queryset.only("pk"):
+        try:
+            run_decide(run=run.pk, decision=decision, actor=request.user, channel=Channel.ADMIN)
+            done += 1
+        except ApplicationError as exc:
+            refused.append(exc.message)
+    if done:
+        modeladmin.message_user(request, f"{done} run(s) {decision}.", messages.SUCCESS)
+    for message in refused:
+        modeladmin.message_user(request, message, messages.WARNING)
+
+
+@admin.register(GenerationRun)
+class GenerationRunAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "artist", "status_label", "variant", "batch", "cover_thumb", "player", "created_at"]
+    list_filter = ["status", "variant", "created_at", "artist"]
+    search_fields = ["title", "artist__name", "artist__slug"]
+    date_hierarchy = "created_at"
+    list_select_related = ["artist", "batch", "track"]
+    readonly_fields = ["status", "status_changed_at", "cover_preview", "player", "created_at", "updated_at"]
+    inlines = [RunStageInline, RunTransitionInline]
+    actions = ["approve_runs", "reject_runs"]
+    fieldsets = [
+        (None, {"fields": ["artist", "batch", "title", "status", "status_changed_at", "variant", "seed"]}),
+        ("Result", {"fields": ["player", "cover_preview", "cover", "error"]}),
+        ("Inputs", {"fields": ["parameters", "prompts"], "classes": ["collapse"]}),
+        ("Dates", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, obj: GenerationRun) -> str:
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="cover")
+    def cover_thumb(self, obj: GenerationRun) -> str:
+        return thumbnail(obj.cover, 48)
+
+    @admin.display(description="cover")
+    def cover_preview(self, obj: GenerationRun) -> str:
+        return thumbnail(obj.cover, 240)
+
+    @admin.display(description="audio")
+    def player(self, obj: GenerationRun) -> str:
+        track = getattr(obj, "track", None)
+        return audio_player(track.audio if track else None)
+
+    @admin.action(description="Approve selected runs", permissions=["decide"])
+    def approve_runs(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _decide(self, request, queryset, ReviewDecision.Decision.APPROVED)
+
+    @admin.action(description="Reject selected runs", permissions=["decide"])
+    def reject_runs(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _decide(self, request, queryset, ReviewDecision.Decision.REJECTED)
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("generation.decide_run")
+
+
+@admin.register(RunStage)
+class RunStageAdmin(admin.ModelAdmin):
+    list_display = ["run", "name", "attempt", "outcome", "duration_ms", "started_at", "finished_at"]
+    list_filter = ["name", "outcome", "started_at"]
+    search_fields = ["run__title", "error"]
+    date_hierarchy = "started_at"
+    list_select_related = ["run"]
+    readonly_fields = [f.name for f in RunStage._meta.fields]
+
+
+@admin.register(RunTransition)
+class RunTransitionAdmin(admin.ModelAdmin):
+    list_display = ["run", "from_status", "to_status", "actor", "actor_label", "channel", "created_at"]
+    list_filter = ["to_status", "channel", "created_at"]
+    date_hierarchy = "created_at"
+    list_select_related = ["run", "actor"]
+    readonly_fields = [f.name for f in RunTransition._meta.fields]
+
+
+@admin.register(Track)
+class TrackAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "provider", "duration", "player", "created_at"]
+    list_filter = ["provider", "created_at"]
+    search_fields = ["run__title", "provider_job_id", "lyrics"]
+    date_hierarchy = "created_at"
+    list_select_related = ["run"]
+    readonly_fields = ["player", "created_at"]
+
+    @admin.display(description="audio")
+    def player(self, obj: Track) -> str:
+        return audio_player(obj.audio)
+
+
+@admin.register(VideoClip)
+class VideoClipAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "source", "source_id", "attribution", "created_at"]
+    list_filter = ["source", "created_at"]
+    search_fields = ["run__title", "source_id", "attribution"]
+    date_hierarchy = "created_at"
+    list_select_related = ["run"]
+    readonly_fields = ["preview", "created_at"]
+
+    @admin.display(description="preview")
+    def preview(self, obj: VideoClip) -> str:
+        return video_player(obj.file)
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(admin.ModelAdmin):
+    list_display = ["run", "decision", "decided_by", "channel", "comment", "decided_at"]
+    list_filter = ["decision", "channel", "decided_at"]
+    search_fields = ["run__title", "comment", "actor_label", "actor__username"]
+    date_hierarchy = "decided_at"
+    list_select_related = ["run", "actor"]
+    readonly_fields = ["run", "decision", "actor", "actor_label", "channel", "comment", "decided_at"]
+
+    def has_add_permission(self, request) -> bool:
+        # Decisions are made through the review service only, never typed in.
+        return False

@@ -1,0 +1,208 @@
+"""Batches of generation runs, their stages, artifacts and review decisions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class Channel(models.TextChoices):
+    """Where an action came from."""
+
+    WEB = "web", "Web"
+    API = "api", "API"
+    TELEGRAM = "telegram", "Telegram"
+    SYSTEM = "system", "System"
+    ADMIN = "admin", "Admin"
+    CLI = "cli", "Command line"
+
+
+class Batch(models.Model):
+    """One cycle of the scheduler: a set of runs started together."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    size = models.PositiveIntegerField(default=0, help_text="Runs requested.")
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SYSTEM)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"Batch #{self.pk}"
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    GENERATING = "generating", "Generating"
+    FAILED = "failed", "Failed"
+    AWAITING_REVIEW = "awaiting_review", "Awaiting review"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+    RELEASING = "releasing", "Releasing"
+    RELEASED = "released", "Released"
+    RELEASE_FAILED = "release_failed", "Release failed"
+
+
+class GenerationRun(models.Model):
+    """One attempt to make a track (with video and cover) for one artist, through review."""
+
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    artist = models.ForeignKey("artists.Artist", on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    title = models.CharField(max_length=200, blank=True)
+    seed = models.PositiveBigIntegerField(default=0)
+    parameters = models.JSONField(default=dict, blank=True, help_text="Tempo, key, mode, energy, duration, genre...")
+    prompts = models.JSONField(default=dict, blank=True, help_text="Prompts and lyrics used, by role.")
+    variant = models.CharField(max_length=16, blank=True, help_text="A/B variant of the music prompt.")
+    cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("decide_run", "Can approve or reject runs")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=RunStatus.values), name="run_status_valid"),
+        ]
+        indexes = [models.Index(fields=["artist", "created_at"], name="run_artist_created_idx")]
+
+    def __str__(self) -> str:
+        return self.title or f"Run #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:generation_generationrun_change", args=[self.pk])
+
+
+class RunTransition(models.Model):
+    """A status change of a run: from, to, who, through which channel, when."""
+
+    run = models.ForeignKey(GenerationRun, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=RunStatus.choices)
+    to_status = models.CharField(max_length=20, choices=RunStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=150, blank=True, help_text="Who, when not a user (a Telegram name).")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.from_status} -> {self.to_status}"
+
+
+class RunStage(models.Model):
+    """One attempt at one pipeline stage of a run, with its timing and outcome."""
+
+    class Name(models.TextChoices):
+        SELECT_ARTIST = "select_artist", "Select artist"
+        ADAPT_PARAMETERS = "adapt_parameters", "Adapt parameters"
+        WRITE_PROMPTS = "write_prompts", "Write prompts"
+        GENERATE_TRACK = "generate_track", "Generate track"
+        ANALYSE_AUDIO = "analyse_audio", "Analyse audio"
+        SELECT_VIDEO = "select_video", "Select video"
+        MAKE_COVER = "make_cover", "Make cover"
+        NOTIFY_REVIEWERS = "notify_reviewers", "Notify reviewers"
+        PACKAGE_RELEASE = "package_release", "Package release"
+        DELIVER = "deliver", "Deliver"
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    run = models.ForeignKey(GenerationRun, on_delete=models.CASCADE, related_name="stages")
+    name = models.CharField(max_length=32, choices=Name.choices)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    traceback = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "name", "attempt"], name="run_stage_attempt_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.name}#{self.attempt} {self.outcome}"
+
+
+class Track(models.Model):
+    """The audio a run produced; one per run, enforced by the database."""
+
+    run = models.OneToOneField(GenerationRun, on_delete=models.CASCADE, related_name="track")
+    audio = models.FileField(upload_to="tracks/%Y/%m/")
+    duration = models.FloatField(null=True, blank=True, help_text="Seconds.")
+    provider = models.CharField(max_length=40)
+    provider_job_id = models.CharField(max_length=200, blank=True)
+    lyrics = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Track of {self.run}"
+
+
+class VideoClip(models.Model):
+    """The visual for a run: a stock clip, a generated clip or the local visualizer."""
+
+    run = models.OneToOneField(GenerationRun, on_delete=models.CASCADE, related_name="video")
+    source = models.CharField(max_length=40, help_text="Provider: pexels, pixabay, luma, local.")
+    source_id = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    file = models.FileField(upload_to="videos/%Y/%m/", blank=True)
+    licence = models.CharField(max_length=200, blank=True)
+    attribution = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} video for {self.run}"
+
+
+class ReviewDecision(models.Model):
+    """The one human (or autopilot) decision on a run; one per run, enforced by the database."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    run = models.OneToOneField(GenerationRun, on_delete=models.CASCADE, related_name="decision")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=150, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.run} by {self.decided_by}"
+
+    @property
+    def decided_by(self) -> str:
+        if self.actor_label:
+            return self.actor_label
+        return self.actor.get_username() if self.actor else "system"

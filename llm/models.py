@@ -1,0 +1,64 @@
+"""Prompt templates and the log of every LLM call."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class PromptTemplate(models.Model):
+    """A versioned prompt; calls record which version they used."""
+
+    name = models.CharField(max_length=80)
+    version = models.PositiveIntegerField(default=1)
+    text = models.TextField()
+    description = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="prompt_template_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class LLMCall(models.Model):
+    """One request to one provider, successful or not."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "Success"
+        ERROR = "error", "Error"
+        RETRYABLE_ERROR = "retryable_error", "Retryable error"
+        REFUSED = "refused", "Refused (content policy)"
+        INVALID = "invalid", "Invalid output"
+        SKIPPED = "skipped", "Skipped"
+
+    provider = models.CharField(max_length=30, db_index=True)
+    model = models.CharField(max_length=100)
+    role = models.CharField(max_length=30, db_index=True)
+    prompt_template = models.ForeignKey(PromptTemplate, null=True, blank=True, on_delete=models.SET_NULL)
+    template_version = models.PositiveIntegerField(null=True, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    latency_ms = models.PositiveIntegerField(default=0)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, db_index=True)
+    error_class = models.CharField(max_length=120, blank=True)
+    error_message = models.TextField(blank=True)
+    chain_position = models.PositiveSmallIntegerField(default=0)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    creation_report = models.ForeignKey(
+        "artists.CreationReport", null=True, blank=True, on_delete=models.SET_NULL, related_name="llm_calls"
+    )
+    run = models.ForeignKey(
+        "generation.GenerationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="llm_calls"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "LLM call"
+
+    def __str__(self) -> str:
+        return f"{self.role} via {self.provider}:{self.model} ({self.outcome})"

@@ -1,0 +1,57 @@
+"""Small HTML helpers for admin columns: inline audio players, thumbnails, status badges."""
+
+from __future__ import annotations
+
+from django.db.models.fields.files import FieldFile
+from django.utils.html import format_html
+
+STATUS_COLOURS = {
+    "awaiting_review": "#b7791f",
+    "approved": "#2f855a",
+    "released": "#2b6cb0",
+    "delivered": "#2b6cb0",
+    "rejected": "#9b2c2c",
+    "failed": "#9b2c2c",
+    "qc_failed": "#9b2c2c",
+    "delivery_failed": "#9b2c2c",
+    "release_failed": "#9b2c2c",
+    "expired": "#718096",
+    "active": "#2f855a",
+    "candidate": "#b7791f",
+    "retired": "#718096",
+    "paused": "#718096",
+    "success": "#2f855a",
+    "succeeded": "#2f855a",
+}
+
+
+def audio_player(file: FieldFile | None) -> str:
+    if not file:
+        return "—"
+    return format_html('<audio controls preload="none" src="{}" style="height:32px;max-width:260px"></audio>', file.url)
+
+
+def video_player(file: FieldFile | None) -> str:
+    if not file:
+        return "—"
+    return format_html('<video controls preload="none" src="{}" style="max-width:320px"></video>', file.url)
+
+
+def thumbnail(file: FieldFile | None, size: int = 64) -> str:
+    if not file:
+        return "—"
+    return format_html(
+        '<a href="{0}" target="_blank"><img src="{0}" alt="" width="{1}" height="{1}" '
+        'style="object-fit:cover;border-radius:4px" loading="lazy"></a>',
+        file.url,
+        size,
+    )
+
+
+def status_badge(status: str, label: str | None = None) -> str:
+    colour = STATUS_COLOURS.get(status, "#4a5568")
+    return format_html(
+        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;font-size:11px">{}</span>',
+        colour,
+        label or status,
+    )

@@ -1,0 +1,130 @@
+"""Demo data for `make run`: a small roster a newcomer can explore. Idempotent."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from artists.models import Artist
+from artists.services import artist_create
+
+DEMO_ARTISTS: list[dict] = [
+    {
+        "name": "Neon Vesper",
+        "slug": "neon-vesper",
+        "status": Artist.Status.ACTIVE,
+        "profile": {
+            "persona": "A nocturnal synthwave duo who score the drive home through empty Berlin streets.",
+            "backstory": (
+                "Met in a Kreuzberg rehearsal bunker in 2019, trading modular patches for cassette dubs; "
+                "their first EP was recorded in a single night on a borrowed Juno-106."
+            ),
+            "primary_genre": "synthwave",
+            "secondary_genres": ["darkwave", "electropop"],
+            "influences": ["Kavinsky", "Carpenter Brut", "Depeche Mode"],
+            "themes": ["night drives", "city lights", "longing", "retro futures"],
+            "visual_identity": {
+                "palette": ["#0b0c2a", "#ff2e88", "#21d4fd", "#f9f871"],
+                "style_keywords": ["neon", "night city", "rain", "chrome", "grid"],
+                "typography": "condensed",
+            },
+            "voice": "Breathy baritone over arpeggiated analog leads",
+            "target_audience": {
+                "description": "Late-night listeners who love 80s soundtracks",
+                "age_range": "20-40",
+                "countries": ["DE", "US", "GB", "FR"],
+            },
+            "musical_defaults": {
+                "tempo_min": 96,
+                "tempo_max": 118,
+                "preferred_keys": ["A", "D", "F#"],
+                "preferred_modes": ["minor"],
+                "energy": 0.65,
+                "track_seconds": 30,
+            },
+        },
+    },
+    {
+        "name": "Lua Maré",
+        "slug": "lua-mare",
+        "status": Artist.Status.CANDIDATE,
+        "profile": {
+            "persona": "A sun-warmed lo-fi bossa producer painting Lisbon afternoons in soft nylon strings.",
+            "backstory": (
+                "Grew up between Salvador and Lisbon, sampling her grandmother's records; "
+                "she releases a new beat every full moon."
+            ),
+            "primary_genre": "lo-fi",
+            "secondary_genres": ["bossa nova", "chillhop"],
+            "influences": ["Nujabes", "João Gilberto", "Tom Misch"],
+            "themes": ["sea breeze", "slow mornings", "saudade"],
+            "visual_identity": {
+                "palette": ["#f4e3c1", "#e07a5f", "#3d405b", "#81b29a"],
+                "style_keywords": ["ocean", "film grain", "sunlight", "tiles"],
+                "typography": "serif",
+            },
+            "voice": "Hushed Portuguese vocal snippets and warm nylon guitar",
+            "target_audience": {
+                "description": "Students and remote workers looking for calm focus music",
+                "age_range": "16-30",
+                "countries": ["BR", "PT", "US", "JP"],
+            },
+            "musical_defaults": {
+                "tempo_min": 70,
+                "tempo_max": 88,
+                "preferred_keys": ["C", "F", "G"],
+                "preferred_modes": ["major"],
+                "energy": 0.35,
+                "track_seconds": 30,
+            },
+        },
+    },
+    {
+        "name": "KØLD FRONT",
+        "slug": "kold-front",
+        "status": Artist.Status.ACTIVE,
+        "profile": {
+            "persona": "A faceless techno project from Oslo, building cold cathedrals out of kick drums.",
+            "backstory": (
+                "Started as a sound installation in a decommissioned ferry terminal; "
+                "the recordings of its reverb became the first record."
+            ),
+            "primary_genre": "techno",
+            "secondary_genres": ["industrial", "minimal"],
+            "influences": ["Surgeon", "Amelie Lens", "Robert Hood"],
+            "themes": ["ice", "machines", "endurance", "dawn"],
+            "visual_identity": {
+                "palette": ["#0d1b2a", "#e0e1dd", "#778da9", "#415a77"],
+                "style_keywords": ["fjord", "concrete", "fog", "strobe"],
+                "typography": "mono",
+            },
+            "voice": "Instrumental: distorted kicks, metallic percussion, detuned stabs",
+            "target_audience": {
+                "description": "Warehouse techno crowds and running playlists",
+                "age_range": "18-35",
+                "countries": ["NO", "DE", "NL", "BE"],
+            },
+            "musical_defaults": {
+                "tempo_min": 128,
+                "tempo_max": 140,
+                "preferred_keys": ["F", "G", "A#"],
+                "preferred_modes": ["minor"],
+                "energy": 0.85,
+                "track_seconds": 30,
+            },
+        },
+    },
+]
+
+
+@transaction.atomic
+def seed_demo_artists() -> list[Artist]:
+    artists = []
+    for spec in DEMO_ARTISTS:
+        existing = Artist.objects.filter(slug=spec["slug"]).first()
+        artists.append(
+            existing
+            or artist_create(
+                name=spec["name"], slug=spec["slug"], profile=spec["profile"], status=spec["status"], reason="Demo data"
+            )
+        )
+    return artists

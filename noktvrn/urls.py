@@ -1,0 +1,33 @@
+"""URL map: admin, REST API (/api/v1/), API schema and docs, health probes, media."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from noktvrn import health
+from noktvrn.api.router import router
+
+admin.site.site_header = "noktvrn back office"
+admin.site.site_title = "noktvrn"
+admin.site.index_title = "Artists, runs, releases"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    # Media (audio, covers, videos) is for signed-in staff only; in production a proxy or
+    # S3 serves it, but the embedded default must work with nothing in front of it.
+    re_path(
+        r"^media/(?P<path>.*)$",
+        login_required(serve),
+        {"document_root": settings.MEDIA_ROOT},
+        name="media",
+    ),
+]

@@ -1,0 +1,8 @@
+"""WSGI entry point (gunicorn noktvrn.wsgi)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noktvrn.settings.production")
+application = get_wsgi_application()

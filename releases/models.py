@@ -1,0 +1,104 @@
+"""Releases made from approved runs, their files, and every delivery attempt."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+
+class ReleaseStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PACKAGED = "packaged", "Packaged"
+    QC_FAILED = "qc_failed", "QC failed"
+    QUEUED = "queued", "Queued"
+    DELIVERING = "delivering", "Delivering"
+    DELIVERED = "delivered", "Delivered"
+    DELIVERY_FAILED = "delivery_failed", "Delivery failed"
+
+
+class Release(models.Model):
+    """A distributor-ready single made from one approved run."""
+
+    Status = ReleaseStatus
+
+    run = models.OneToOneField("generation.GenerationRun", on_delete=models.PROTECT, related_name="release")
+    artist = models.ForeignKey("artists.Artist", on_delete=models.PROTECT, related_name="releases")
+    title = models.CharField(max_length=200)
+    isrc = models.CharField(max_length=12, unique=True, null=True, blank=True, verbose_name="ISRC")
+    upc = models.CharField(max_length=13, unique=True, null=True, blank=True, verbose_name="UPC/EAN")
+    release_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    qc_report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=ReleaseStatus.values), name="release_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:releases_release_change", args=[self.pk])
+
+
+class ReleaseAsset(models.Model):
+    """One file of a release package, with its checksum."""
+
+    class Kind(models.TextChoices):
+        AUDIO_WAV = "audio_wav", "Audio master (WAV)"
+        AUDIO_FLAC = "audio_flac", "Audio (FLAC)"
+        VIDEO = "video", "Video"
+        TEASER = "teaser", "Teaser (9:16)"
+        COVER = "cover", "Cover (JPEG)"
+        METADATA = "metadata", "metadata.json"
+        PROMPTS = "prompts", "prompts_used.json"
+        DDEX = "ddex", "DDEX ERN XML"
+        ARCHIVE = "archive", "Package zip"
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    file = models.FileField(upload_to="releases/%Y/%m/", max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["release", "kind"]
+        constraints = [models.UniqueConstraint(fields=["release", "kind"], name="release_asset_kind_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.release} {self.kind}"
+
+
+class Delivery(models.Model):
+    """One attempt to deliver a release to one distributor."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="deliveries")
+    distributor = models.CharField(max_length=40)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    response = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["release", "distributor", "attempt"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["release", "distributor", "attempt"], name="delivery_attempt_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release} -> {self.distributor} #{self.attempt}"

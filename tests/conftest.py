@@ -1,0 +1,73 @@
+"""Suite-wide fixtures. The network is closed: only loopback and Unix sockets connect."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+import pytest
+from rest_framework.test import APIClient
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _allowed(address: object) -> bool:
+    if isinstance(address, (str, bytes)):  # Unix socket path
+        return True
+    host = address[0] if isinstance(address, tuple) else None
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except (TypeError, ValueError):
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: object):
+    if not _allowed(address):
+        raise OSError(f"Network access is disabled in tests (tried {address!r}); fake the vendor locally.")
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object):
+    if not _allowed(address):
+        raise OSError(f"Network access is disabled in tests (tried {address!r}); fake the vendor locally.")
+    return _real_connect_ex(self, address)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def reviewer(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(groups=["Reviewers"])
+
+
+@pytest.fixture
+def operator(db):
+    from tests.factories import UserFactory
+
+    return UserFactory(groups=["Operators"])
+
+
+@pytest.fixture
+def reviewer_client(reviewer) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(reviewer)
+    return client
+
+
+@pytest.fixture
+def operator_client(operator) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(operator)
+    return client
