@@ -222,3 +222,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Per-area settings, one file each (keeps concurrent work on areas apart) ------------
+from .components.analytics import *  # noqa: E402,F403
+from .components.generation import *  # noqa: E402,F403
+from .components.llm import *  # noqa: E402,F403
+from .components.releases import *  # noqa: E402,F403
+from .components.review import *  # noqa: E402,F403

@@ -1,0 +1,3 @@
+"""Settings for the llm area, read from the environment (see .env.example)."""
+
+from __future__ import annotations
