@@ -63,9 +63,9 @@ class BatchAdmin(admin.ModelAdmin):
 
 def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, decision: str) -> None:
     done, refused = 0, []
-    for run in queryset.only("pk"):
+    for run_id in queryset.values_list("pk", flat=True):
         try:
-            run_decide(run=run.pk, decision=decision, actor=request.user, channel=Channel.ADMIN)
+            run_decide(run=run_id, decision=decision, actor=request.user, channel=Channel.ADMIN)
             done += 1
         except ApplicationError as exc:
             refused.append(exc.message)
