@@ -71,3 +71,11 @@ def operator_client(operator) -> APIClient:
     client = APIClient()
     client.force_authenticate(operator)
     return client
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        from django.conf import settings
+
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            pytest.skip("needs PostgreSQL (run with DATABASE_URL=postgres://...)")

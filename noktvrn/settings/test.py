@@ -20,3 +20,8 @@ STORAGES = {
 }
 # Unit tests run tasks inline; the few worker tests start a real cluster explicitly.
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+
+# A file-backed SQLite test database (not :memory:), so that threads and worker
+# processes in the integration tests share it exactly as `make run` does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(MEDIA_ROOT.parent / f"{MEDIA_ROOT.name}-test.sqlite3")}  # noqa: F405

@@ -49,9 +49,7 @@ def test_run_changelist_shows_player_and_bulk_approve(superuser_client):
     track = TrackFactory(run__status=RunStatus.AWAITING_REVIEW)
     url = reverse("admin:generation_generationrun_changelist")
     assert b"<audio controls" in superuser_client.get(url).content
-    response = superuser_client.post(
-        url, {"action": "approve_runs", "_selected_action": [track.run_id]}, follow=True
-    )
+    response = superuser_client.post(url, {"action": "approve_runs", "_selected_action": [track.run_id]}, follow=True)
     assert response.status_code == 200
     assert ReviewDecision.objects.get(run=track.run).channel == "admin"
     assert GenerationRun.objects.get(pk=track.run_id).status == RunStatus.APPROVED

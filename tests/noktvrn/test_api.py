@@ -37,7 +37,9 @@ def test_token_auth(api_client):
     assert api_client.get("/api/v1/runs/").status_code == 401
 
 
-@pytest.mark.parametrize("url", ["/api/v1/runs/999999/", "/api/v1/runs/abc/", "/api/v1/artists/0/", "/api/v1/releases/7/"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/runs/999999/", "/api/v1/runs/abc/", "/api/v1/artists/0/", "/api/v1/releases/7/"]
+)
 def test_unknown_id_is_a_404_json_body(operator_client, url):
     response = operator_client.get(url)
     assert response.status_code == 404

@@ -34,4 +34,8 @@ def test_readyz_answers_503_when_a_check_fails(client, monkeypatch):
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
-    assert body["checks"]["probe"] == {"ok": False, "detail": "ConnectionError: broker down", "ms": body["checks"]["probe"]["ms"]}
+    assert body["checks"]["probe"] == {
+        "ok": False,
+        "detail": "ConnectionError: broker down",
+        "ms": body["checks"]["probe"]["ms"],
+    }

@@ -27,7 +27,9 @@ def test_postgres_url_is_parsed():
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.example", 5433, "noktvrn")
 
 
-def _settings_value(expr: str, env: dict[str, str], module: str = "noktvrn.settings.base") -> subprocess.CompletedProcess:
+def _settings_value(
+    expr: str, env: dict[str, str], module: str = "noktvrn.settings.base"
+) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_URL", "DATABASE_URL"))}
     code = f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='{module}'; from django.conf import settings; print(repr(({expr})))"
     return subprocess.run(
@@ -36,14 +38,18 @@ def _settings_value(expr: str, env: dict[str, str], module: str = "noktvrn.setti
 
 
 def test_redis_url_switches_the_broker():
-    result = _settings_value("settings.Q_CLUSTER.get('redis'), settings.Q_CLUSTER.get('orm')", {"REDIS_URL": "redis://h:6379/1"})
+    result = _settings_value(
+        "settings.Q_CLUSTER.get('redis'), settings.Q_CLUSTER.get('orm')", {"REDIS_URL": "redis://h:6379/1"}
+    )
     assert result.stdout.strip() == "('redis://h:6379/1', None)", result.stderr
     result = _settings_value("settings.Q_CLUSTER.get('redis'), settings.Q_CLUSTER.get('orm')", {})
     assert result.stdout.strip() == "(None, 'default')", result.stderr
 
 
 def test_q_cluster_timeout_is_shorter_than_retry():
-    result = _settings_value("settings.Q_CLUSTER['timeout'] < settings.Q_CLUSTER['retry'], settings.Q_CLUSTER['max_attempts']", {})
+    result = _settings_value(
+        "settings.Q_CLUSTER['timeout'] < settings.Q_CLUSTER['retry'], settings.Q_CLUSTER['max_attempts']", {}
+    )
     assert result.stdout.strip() == "(True, 3)", result.stderr
 
 
