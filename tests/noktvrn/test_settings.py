@@ -31,7 +31,10 @@ def _settings_value(
     expr: str, env: dict[str, str], module: str = "noktvrn.settings.base"
 ) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REDIS_URL", "DATABASE_URL"))}
-    code = f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='{module}'; from django.conf import settings; print(repr(({expr})))"
+    code = (
+        f"import os; os.environ['DJANGO_SETTINGS_MODULE'] = '{module}'; "
+        f"from django.conf import settings; print(repr(({expr})))"
+    )
     return subprocess.run(
         [sys.executable, "-c", code], env={**clean, **env}, cwd=ROOT, capture_output=True, text=True, timeout=60
     )
