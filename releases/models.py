@@ -6,6 +6,11 @@ from django.db import models
 from django.urls import reverse
 
 
+def release_asset_path(instance: ReleaseAsset, filename: str) -> str:
+    """One folder per release, so a package is browsable (and deletable) as a unit."""
+    return f"releases/{instance.release_id}/{filename}"
+
+
 class ReleaseStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     PACKAGED = "packaged", "Packaged"
@@ -31,6 +36,10 @@ class Release(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     qc_report = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
+    locked_until = models.DateTimeField(
+        null=True, blank=True, help_text="A packaging or delivery job holds the release until then."
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,7 +72,7 @@ class ReleaseAsset(models.Model):
 
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="assets")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    file = models.FileField(upload_to="releases/%Y/%m/", max_length=300)
+    file = models.FileField(upload_to=release_asset_path, max_length=300)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -102,3 +111,26 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release} -> {self.distributor} #{self.attempt}"
+
+
+class DeliveredFile(models.Model):
+    """A file (or the completion marker) a distributor confirmed; never sent to it again."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="delivered_files")
+    distributor = models.CharField(max_length=40)
+    name = models.CharField(max_length=200, help_text="File name in the package, or the marker's name.")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    is_marker = models.BooleanField(default=False)
+    remote_ref = models.CharField(max_length=500, blank=True, help_text="Remote path, upload id or IPFS CID.")
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="confirmed_files")
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["release", "distributor", "confirmed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "distributor", "name"], name="delivered_file_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release} {self.name} -> {self.distributor}"
