@@ -107,3 +107,21 @@ class CreationReport(models.Model):
 
     def __str__(self) -> str:
         return f"Creation of {self.artist or 'an artist'} ({self.outcome})"
+
+
+class ArtistStatusChange(models.Model):
+    """A lifecycle move (e.g. Candidate -> Active), with the reason and the figures behind it."""
+
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=Artist.Status.choices)
+    to_status = models.CharField(max_length=16, choices=Artist.Status.choices)
+    reason = models.CharField(max_length=300)
+    metrics = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.artist}: {self.from_status} -> {self.to_status}"

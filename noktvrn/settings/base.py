@@ -227,5 +227,6 @@ LOGGING = {
 from .components.analytics import *  # noqa: E402,F403
 from .components.generation import *  # noqa: E402,F403
 from .components.llm import *  # noqa: E402,F403
+from .components.pipeline import *  # noqa: E402,F403
 from .components.releases import *  # noqa: E402,F403
 from .components.review import *  # noqa: E402,F403

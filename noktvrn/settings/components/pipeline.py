@@ -1,0 +1,43 @@
+"""Settings for the batch pipeline, its schedules, sweeps and the artist lifecycle."""
+
+from __future__ import annotations
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+# Batches
+BATCH_SIZE = _int("BATCH_SIZE", 3)
+BATCH_CRON = os.environ.get("BATCH_CRON", "*/30 * * * *")
+MAX_RUNS_PER_ARTIST_PER_DAY = _int("MAX_RUNS_PER_ARTIST_PER_DAY", 4)
+MIN_ACTIVE_ARTISTS = _int("MIN_ACTIVE_ARTISTS", 3)
+MAX_NEW_ARTISTS_PER_DAY = _int("MAX_NEW_ARTISTS_PER_DAY", 2)
+# A/B testing of the music prompt: fraction of runs given variant "B" (0 disables it).
+AB_TEST_SHARE = _float("AB_TEST_SHARE", 0.5)
+
+# Stages: attempts per stage (transient errors are retried with exponential backoff), the
+# backoff base in seconds, and how long a stage may run before the sweep deems it lost.
+STAGE_MAX_ATTEMPTS = _int("STAGE_MAX_ATTEMPTS", 3)
+STAGE_RETRY_BACKOFF_SECONDS = _float("STAGE_RETRY_BACKOFF_SECONDS", 2.0)
+STAGE_TIME_LIMIT_SECONDS = _int("STAGE_TIME_LIMIT_SECONDS", 900)
+STUCK_SWEEP_MINUTES = _int("STUCK_SWEEP_MINUTES", 5)
+
+# Artist lifecycle (evaluated by the lifecycle sweep over a rolling window)
+LIFECYCLE_WINDOW_DAYS = _int("LIFECYCLE_WINDOW_DAYS", 30)
+LIFECYCLE_MIN_RUNS = _int("LIFECYCLE_MIN_RUNS", 5)
+LIFECYCLE_PROMOTE_APPROVAL_RATE = _float("LIFECYCLE_PROMOTE_APPROVAL_RATE", 0.5)
+LIFECYCLE_PAUSE_APPROVAL_RATE = _float("LIFECYCLE_PAUSE_APPROVAL_RATE", 0.15)
+LIFECYCLE_PAUSE_ERROR_RATE = _float("LIFECYCLE_PAUSE_ERROR_RATE", 0.5)
+LIFECYCLE_RETIRE_REJECTION_STREAK = _int("LIFECYCLE_RETIRE_REJECTION_STREAK", 8)
+LIFECYCLE_INACTIVE_DAYS = _int("LIFECYCLE_INACTIVE_DAYS", 21)
+LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS = _int("LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS", 60)
+LIFECYCLE_SWEEP_CRON = os.environ.get("LIFECYCLE_SWEEP_CRON", "15 * * * *")
