@@ -1,0 +1,139 @@
+"""Artist lifecycle: promote what works, pause what fails, retire what reviewers keep rejecting.
+
+Failed runs count as errors: an artist whose runs keep failing is paused like one whose
+runs keep being rejected (the old system ignored failures and so never retired anyone).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from artists.models import Artist, ArtistStatusChange
+from generation.models import GenerationRun, RunStatus
+
+APPROVED = (RunStatus.APPROVED, RunStatus.RELEASING, RunStatus.RELEASED, RunStatus.RELEASE_FAILED)
+
+
+@dataclass(frozen=True)
+class LifecycleMetrics:
+    runs: int
+    approved: int
+    rejected: int
+    expired: int
+    failed: int
+    approval_rate: float | None
+    error_rate: float | None
+    rejection_streak: int
+    window_days: int
+
+
+def artist_lifecycle_metrics(*, artist: Artist) -> LifecycleMetrics:
+    since = timezone.now() - timedelta(days=settings.LIFECYCLE_WINDOW_DAYS)
+    statuses = list(
+        GenerationRun.objects.filter(artist=artist, created_at__gte=since)
+        .order_by("-created_at")
+        .values_list("status", flat=True)
+    )
+    approved = sum(status in APPROVED for status in statuses)
+    rejected = statuses.count(RunStatus.REJECTED)
+    failed = statuses.count(RunStatus.FAILED)
+    decided = approved + rejected
+    streak = 0
+    for status in statuses:
+        if status == RunStatus.REJECTED:
+            streak += 1
+        elif status in APPROVED:
+            break
+    return LifecycleMetrics(
+        runs=len(statuses),
+        approved=approved,
+        rejected=rejected,
+        expired=statuses.count(RunStatus.EXPIRED),
+        failed=failed,
+        approval_rate=round(approved / decided, 3) if decided else None,
+        error_rate=round(failed / len(statuses), 3) if statuses else None,
+        rejection_streak=streak,
+        window_days=settings.LIFECYCLE_WINDOW_DAYS,
+    )
+
+
+@transaction.atomic
+def artist_set_status(
+    *,
+    artist: Artist,
+    to_status: str,
+    reason: str,
+    metrics: dict | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> ArtistStatusChange | None:
+    """Move an artist to another lifecycle status, recording why; None if it already is there."""
+    from_status = artist.status
+    if from_status == to_status:
+        return None
+    now = timezone.now()
+    updated = Artist.objects.filter(pk=artist.pk, status=from_status).update(
+        status=to_status, status_reason=reason[:300], status_changed_at=now, updated_at=now
+    )
+    if not updated:
+        return None
+    artist.status, artist.status_reason, artist.status_changed_at = to_status, reason[:300], now
+    return ArtistStatusChange.objects.create(
+        artist=artist,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason[:300],
+        metrics=metrics or {},
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def lifecycle_decision(*, artist: Artist, metrics: LifecycleMetrics, now=None) -> tuple[str, str] | None:
+    """The (status, reason) the rules ask for, or None to leave the artist as it is."""
+    now = now or timezone.now()
+    s = settings
+    if artist.status == Artist.Status.RETIRED:
+        return None
+    if artist.status == Artist.Status.PAUSED:
+        paused_since = artist.status_changed_at or artist.updated_at
+        if paused_since and now - paused_since > timedelta(days=s.LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS):
+            return Artist.Status.RETIRED, f"Paused for more than {s.LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS} days."
+        return None
+    if metrics.rejection_streak >= s.LIFECYCLE_RETIRE_REJECTION_STREAK:
+        return Artist.Status.RETIRED, f"{metrics.rejection_streak} rejections in a row."
+    if metrics.runs >= s.LIFECYCLE_MIN_RUNS and (metrics.error_rate or 0) >= s.LIFECYCLE_PAUSE_ERROR_RATE:
+        return Artist.Status.PAUSED, (
+            f"Error rate {metrics.error_rate:.0%} over {metrics.runs} runs in {metrics.window_days} days."
+        )
+    decided = metrics.approved + metrics.rejected
+    if decided >= s.LIFECYCLE_MIN_RUNS and (metrics.approval_rate or 0) < s.LIFECYCLE_PAUSE_APPROVAL_RATE:
+        return Artist.Status.PAUSED, f"Approval rate {metrics.approval_rate:.0%} over {decided} decided runs."
+    last_active = artist.last_run_at or artist.created_at
+    if last_active and now - last_active > timedelta(days=s.LIFECYCLE_INACTIVE_DAYS):
+        return Artist.Status.PAUSED, f"No run for more than {s.LIFECYCLE_INACTIVE_DAYS} days."
+    if (
+        artist.status == Artist.Status.CANDIDATE
+        and decided >= s.LIFECYCLE_MIN_RUNS
+        and (metrics.approval_rate or 0) >= s.LIFECYCLE_PROMOTE_APPROVAL_RATE
+    ):
+        return Artist.Status.ACTIVE, f"Approval rate {metrics.approval_rate:.0%} over {decided} decided runs."
+    return None
+
+
+def artists_evaluate_lifecycle() -> dict[str, int]:
+    """The lifecycle sweep: apply the rules to every artist that is not retired."""
+    changes: dict[str, int] = {}
+    for artist in Artist.objects.exclude(status=Artist.Status.RETIRED):
+        metrics = artist_lifecycle_metrics(artist=artist)
+        decision = lifecycle_decision(artist=artist, metrics=metrics)
+        if decision is None:
+            continue
+        to_status, reason = decision
+        if artist_set_status(artist=artist, to_status=to_status, reason=reason, metrics=asdict(metrics)):
+            changes[to_status] = changes.get(to_status, 0) + 1
+    return changes

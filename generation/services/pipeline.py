@@ -1,0 +1,287 @@
+"""The batch pipeline: start a batch, run each stage of each run, record everything.
+
+A stage runs as its own django-q task and enqueues the next one after its transaction
+commits. A stage is claimed by inserting its `RunStage` row (unique per run, stage and
+attempt), so a task delivered twice runs once; a stage that already succeeded is skipped;
+a stage whose worker died is noticed by `runs_recover_stuck` and tried again or failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from artists.models import Artist
+from generation.models import Batch, Channel, GenerationRun, RunStage, RunStatus
+from generation.services.selection import artists_select
+from generation.services.stages import STAGE_FUNCTIONS
+from generation.services.state import InvalidTransition, run_transition
+from noktvrn.errors import ApplicationError, NotFoundError
+
+logger = logging.getLogger(__name__)
+
+Stage = RunStage.Name
+STAGE_ORDER: tuple[str, ...] = (
+    Stage.ADAPT_PARAMETERS,
+    Stage.WRITE_PROMPTS,
+    Stage.GENERATE_TRACK,
+    Stage.ANALYSE_AUDIO,
+    Stage.SELECT_VIDEO,
+    Stage.MAKE_COVER,
+    Stage.NOTIFY_REVIEWERS,
+)
+# After this stage the run's artifacts are complete and it goes to review.
+LAST_MAKING_STAGE = Stage.MAKE_COVER
+
+
+class StageOutcome:
+    SUCCEEDED = "succeeded"
+    SKIPPED = "skipped"
+    BUSY = "busy"
+    FAILED = "failed"
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors worth trying the stage again for: network trouble, busy database, vendor hiccups."""
+    if isinstance(exc, ApplicationError):
+        return bool(exc.extra.get("transient"))
+    return isinstance(exc, (httpx.TransportError, OperationalError, TimeoutError, ConnectionError))
+
+
+def next_stage(stage: str) -> str | None:
+    index = STAGE_ORDER.index(stage)
+    return STAGE_ORDER[index + 1] if index + 1 < len(STAGE_ORDER) else None
+
+
+def stage_enqueue(*, run_id: int, stage: str) -> None:
+    """Queue a stage once the current transaction has committed (never before its data exists)."""
+
+    def enqueue() -> None:
+        from django_q.tasks import async_task
+
+        async_task("generation.tasks.run_stage", run_id, stage, task_name=f"run-{run_id}-{stage}")
+
+    transaction.on_commit(enqueue)
+
+
+def batch_start(
+    *,
+    size: int | None = None,
+    artist_slug: str | None = None,
+    channel: str = Channel.SYSTEM,
+    actor: AbstractBaseUser | None = None,
+    enqueue: bool = True,
+) -> Batch:
+    """Create a batch of pending runs for the selected artists and queue their first stage."""
+    size = settings.BATCH_SIZE if size is None else size
+    if size < 1 or size > 100:
+        raise ApplicationError("A batch has between 1 and 100 runs.", {"size": size})
+    artists = artists_select(size=size, artist_slug=artist_slug)
+    now = timezone.now()
+    with transaction.atomic():
+        batch = Batch.objects.create(
+            size=size,
+            channel=channel,
+            requested_by=actor if actor is not None and actor.is_authenticated else None,
+            notes="" if artists else "No artist could take a run (all paused, retired or at their daily cap).",
+        )
+        rng = random.SystemRandom()
+        for artist in artists:
+            run = GenerationRun.objects.create(batch=batch, artist=artist, seed=rng.randrange(2**31))
+            RunStage.objects.create(
+                run=run,
+                name=Stage.SELECT_ARTIST,
+                outcome=RunStage.Outcome.SUCCEEDED,
+                started_at=now,
+                finished_at=now,
+                duration_ms=0,
+            )
+            if enqueue:
+                stage_enqueue(run_id=run.pk, stage=STAGE_ORDER[0])
+        Artist.objects.filter(pk__in={artist.pk for artist in artists}).update(last_run_at=now)
+        if not artists:
+            batch.status = Batch.Status.FINISHED
+            batch.finished_at = now
+            batch.save(update_fields=["status", "finished_at"])
+    return batch
+
+
+def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) -> None:
+    record.outcome = outcome
+    record.finished_at = timezone.now()
+    record.duration_ms = int((record.finished_at - record.started_at).total_seconds() * 1000)
+    if exc is not None:
+        record.error = f"{type(exc).__name__}: {exc}"[:5000]
+        record.traceback = "".join(traceback.format_exception(exc))[-20000:]
+    record.save(update_fields=["outcome", "finished_at", "duration_ms", "error", "traceback"])
+
+
+def _claim(run: GenerationRun, stage: str, attempt: int) -> RunStage | None:
+    try:
+        with transaction.atomic():
+            return RunStage.objects.create(run=run, name=stage, attempt=attempt, started_at=timezone.now())
+    except IntegrityError:
+        return None  # another worker claimed this attempt first
+
+
+def _fail_run(run: GenerationRun, reason: str) -> None:
+    try:
+        run_transition(run=run.pk, from_status=run.status, to_status=RunStatus.FAILED, reason=reason)
+    except InvalidTransition:
+        return
+    GenerationRun.objects.filter(pk=run.pk).update(error=reason[:5000])
+    _batch_maybe_finish(run.batch_id)
+
+
+def _batch_maybe_finish(batch_id: int | None) -> None:
+    if batch_id is None:
+        return
+    open_statuses = (RunStatus.PENDING, RunStatus.GENERATING)
+    if not GenerationRun.objects.filter(batch_id=batch_id, status__in=open_statuses).exists():
+        Batch.objects.filter(pk=batch_id, status=Batch.Status.RUNNING).update(
+            status=Batch.Status.FINISHED, finished_at=timezone.now()
+        )
+
+
+def stage_execute(*, run_id: int, stage: str, chain: bool = True, sleep: Callable[[float], None] | None = None) -> str:
+    """Run one stage of one run with retries; on success queue the next stage when `chain`."""
+    if stage not in STAGE_FUNCTIONS:
+        raise ApplicationError(f"Unknown stage {stage!r}.")
+    run = GenerationRun.objects.select_related("artist").filter(pk=run_id).first()
+    if run is None:
+        raise NotFoundError(f"Run {run_id} does not exist.")
+    allowed = (
+        (RunStatus.AWAITING_REVIEW,) if stage == Stage.NOTIFY_REVIEWERS else (RunStatus.PENDING, RunStatus.GENERATING)
+    )
+    if run.status not in allowed:
+        logger.info("Run %s is %s; stage %s has nothing to do.", run_id, run.status, stage)
+        return StageOutcome.SKIPPED
+    stages = RunStage.objects.filter(run=run, name=stage)
+    if stages.filter(outcome=RunStage.Outcome.SUCCEEDED).exists():
+        return StageOutcome.SKIPPED
+    lost_before = timezone.now() - timedelta(seconds=settings.STAGE_TIME_LIMIT_SECONDS)
+    if stages.filter(outcome=RunStage.Outcome.RUNNING, started_at__gt=lost_before).exists():
+        return StageOutcome.BUSY
+    for lost in stages.filter(outcome=RunStage.Outcome.RUNNING):
+        _finish(lost, RunStage.Outcome.FAILED, TimeoutError("no result within the stage time limit (worker lost)"))
+    first_attempt = (stages.aggregate(n=Max("attempt"))["n"] or 0) + 1
+    if first_attempt > settings.STAGE_MAX_ATTEMPTS:
+        _fail_run(run, f"{stage} failed {settings.STAGE_MAX_ATTEMPTS} times; giving up.")
+        return StageOutcome.FAILED
+    record = _claim(run, stage, first_attempt)
+    if record is None:
+        return StageOutcome.BUSY
+    if run.status == RunStatus.PENDING:
+        try:
+            run = run_transition(run=run.pk, from_status=RunStatus.PENDING, to_status=RunStatus.GENERATING)
+        except InvalidTransition:
+            run.refresh_from_db()
+        run = GenerationRun.objects.select_related("artist").get(pk=run.pk)
+
+    retrying = Retrying(
+        stop=stop_after_attempt(settings.STAGE_MAX_ATTEMPTS - first_attempt + 1),
+        wait=wait_exponential(multiplier=settings.STAGE_RETRY_BACKOFF_SECONDS, max=60),
+        retry=retry_if_exception(is_transient),
+        reraise=True,
+        **({"sleep": sleep} if sleep else {}),
+    )
+    try:
+        for attempt in retrying:
+            with attempt:
+                number = first_attempt + attempt.retry_state.attempt_number - 1
+                if number != first_attempt:
+                    record = _claim(run, stage, number)
+                    if record is None:
+                        return StageOutcome.BUSY
+                try:
+                    STAGE_FUNCTIONS[stage](run)
+                except Exception as exc:
+                    _finish(record, RunStage.Outcome.FAILED, exc)
+                    raise
+                _finish(record, RunStage.Outcome.SUCCEEDED)
+    except Exception as exc:
+        logger.warning("Run %s stage %s failed: %s", run_id, stage, exc)
+        if stage == Stage.NOTIFY_REVIEWERS:
+            # The run is complete and visible in the review queue; only the push failed.
+            GenerationRun.objects.filter(pk=run.pk).update(error=f"Reviewers not notified: {exc}"[:5000])
+            return StageOutcome.FAILED
+        message = exc.message if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
+        _fail_run(run, f"{stage}: {message}")
+        return StageOutcome.FAILED
+
+    _advance(run, stage, chain=chain)
+    return StageOutcome.SUCCEEDED
+
+
+def _advance(run: GenerationRun, stage: str, *, chain: bool) -> None:
+    if stage == LAST_MAKING_STAGE:
+        try:
+            run_transition(run=run.pk, from_status=RunStatus.GENERATING, to_status=RunStatus.AWAITING_REVIEW)
+        except InvalidTransition:
+            return
+        _batch_maybe_finish(run.batch_id)
+    following = next_stage(stage)
+    if following and chain:
+        stage_enqueue(run_id=run.pk, stage=following)
+
+
+def run_execute_sync(*, run_id: int, on_stage: Callable[[int, str, str], None] | None = None) -> GenerationRun:
+    """Run every remaining stage of a run in this process (the `run_batch --sync` path)."""
+    for stage in STAGE_ORDER:
+        outcome = stage_execute(run_id=run_id, stage=stage, chain=False)
+        if on_stage:
+            on_stage(run_id, stage, outcome)
+        if outcome == StageOutcome.FAILED and stage != Stage.NOTIFY_REVIEWERS:
+            break
+    return GenerationRun.objects.get(pk=run_id)
+
+
+def runs_recover_stuck() -> dict[str, int]:
+    """Find runs a lost worker left behind and queue their next step again (or fail them).
+
+    The Redis broker forgets a task whose worker died; the database still knows what was
+    running, since when, and what comes next.
+    """
+    now = timezone.now()
+    lost_before = now - timedelta(seconds=settings.STAGE_TIME_LIMIT_SECONDS)
+    idle_before = now - timedelta(minutes=settings.STUCK_SWEEP_MINUTES)
+    requeued = failed = 0
+    open_runs = GenerationRun.objects.filter(
+        status__in=(RunStatus.PENDING, RunStatus.GENERATING), created_at__lt=idle_before
+    ).prefetch_related("stages")
+    for run in open_runs:
+        stages = list(run.stages.all())
+        running = [s for s in stages if s.outcome == RunStage.Outcome.RUNNING]
+        if any(s.started_at > lost_before for s in running):
+            continue  # still within its time limit
+        last_activity = max((s.finished_at or s.started_at for s in stages), default=run.created_at)
+        if not running and last_activity > idle_before:
+            continue  # its next stage was queued recently and may simply be waiting for a worker
+        for record in running:
+            _finish(
+                record, RunStage.Outcome.FAILED, TimeoutError("no result within the stage time limit (worker lost)")
+            )
+        done = {s.name for s in stages if s.outcome == RunStage.Outcome.SUCCEEDED}
+        pending = next((stage for stage in STAGE_ORDER if stage not in done), None)
+        if pending is None or pending == Stage.NOTIFY_REVIEWERS:
+            continue
+        attempts = max((s.attempt for s in stages if s.name == pending), default=0)
+        if attempts >= settings.STAGE_MAX_ATTEMPTS:
+            _fail_run(run, f"{pending} did not finish after {attempts} attempts (worker lost).")
+            failed += 1
+            continue
+        with transaction.atomic():
+            stage_enqueue(run_id=run.pk, stage=pending)
+        requeued += 1
+    return {"requeued": requeued, "failed": failed}

@@ -1,0 +1,230 @@
+"""What each pipeline stage does to a run. Each is idempotent: an existing artifact is kept.
+
+The runner (`generation.services.pipeline`) records timing, attempts and failures; these
+functions only do the work.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
+
+from artists.schemas import ArtistProfile
+from generation.models import GenerationRun, RunStage, Track, VideoClip
+
+Stage = RunStage.Name
+
+
+@contextmanager
+def _workdir(run: GenerationRun) -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix=f"noktvrn-run-{run.pk}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def local_copy(file: FieldFile, workdir: Path) -> Path:
+    """A filesystem path for a stored file (a copy when storage is remote, e.g. S3)."""
+    try:
+        return Path(file.path)
+    except NotImplementedError:
+        target = workdir / Path(file.name).name
+        with file.open("rb") as source, target.open("wb") as dest:
+            shutil.copyfileobj(source, dest)
+        return target
+
+
+def adapt_parameters(run: GenerationRun) -> None:
+    """Musical parameters from the artist's profile, deterministic per run seed."""
+    profile = ArtistProfile.model_validate(run.artist.profile)
+    defaults = profile.musical_defaults
+    rng = random.Random(run.seed)  # noqa: S311 - reproducible music, not secrets
+    tempo = rng.randint(defaults.tempo_min, defaults.tempo_max)
+    energy = min(1.0, max(0.0, defaults.energy + rng.uniform(-0.08, 0.08)))
+    variant = ""
+    if settings.AB_TEST_SHARE > 0:
+        variant = "B" if rng.random() < settings.AB_TEST_SHARE else "A"
+    parameters = {
+        "genre": profile.primary_genre,
+        "secondary_genres": profile.secondary_genres,
+        "tempo": tempo,
+        "key": rng.choice(defaults.preferred_keys),
+        "mode": rng.choice(defaults.preferred_modes),
+        "energy": round(energy, 3),
+        "duration_seconds": defaults.track_seconds,
+        "themes": profile.themes,
+        "source": "profile",
+    }
+    if variant == "B":
+        # Variant B blends in a secondary genre and pushes energy, to learn whether it pays.
+        parameters["energy"] = round(min(1.0, energy + 0.1), 3)
+        if profile.secondary_genres:
+            parameters["blend_genre"] = rng.choice(profile.secondary_genres)
+    run.parameters = parameters
+    run.variant = variant
+    run.save(update_fields=["parameters", "variant", "updated_at"])
+
+
+def write_prompts(run: GenerationRun) -> None:
+    """Title, lyrics and the music prompt, written by the LLM roles lyricist and prompt_writer."""
+    if run.prompts.get("music_prompt") and run.title:
+        return
+    from llm.writing import write_track_text
+
+    text = write_track_text(artist=run.artist, parameters=run.parameters, run=run)
+    run.title = text.title[:200]
+    run.prompts = {
+        "music_prompt": text.music_prompt,
+        "style": ", ".join(text.style_tags),
+        "lyrics": text.lyrics,
+        "variant": run.variant,
+    }
+    run.save(update_fields=["title", "prompts", "updated_at"])
+
+
+def generate_track(run: GenerationRun) -> None:
+    """Render or fetch the audio; the one-to-one Track makes a second track impossible."""
+    if Track.objects.filter(run=run).exists():
+        return
+    from generation.providers.music import MusicRequest, get_music_provider
+    from generation.providers.voice import add_vocal
+
+    parameters = run.parameters
+    style = run.prompts.get("style", "")
+    if parameters.get("blend_genre"):
+        style = f"{style}, {parameters['blend_genre']}".strip(", ")
+    request = MusicRequest(
+        prompt=run.prompts.get("music_prompt", ""),
+        style=style[:1000],
+        title=run.title or f"Run {run.pk}",
+        genre=parameters.get("genre", "electronic"),
+        tempo=parameters.get("tempo", 120),
+        key=parameters.get("key", "C"),
+        mode=parameters.get("mode", "minor"),
+        energy=parameters.get("energy", 0.6),
+        duration_seconds=parameters.get("duration_seconds", 30),
+        seed=run.seed,
+        instrumental=not bool(settings.ELEVENLABS_API_KEY),
+        lyrics=run.prompts.get("lyrics", "")[:5000],
+    )
+    provider = get_music_provider()
+    with _workdir(run) as workdir:
+        result = provider.generate(request, workdir=workdir)
+        audio_path = result.path
+        lyrics = run.prompts.get("lyrics", "")
+        first_line = next((line.strip() for line in lyrics.splitlines() if line.strip()), "")
+        if first_line:
+            audio_path = add_vocal(track_path=audio_path, text=first_line, workdir=workdir) or audio_path
+        track = Track(
+            run=run,
+            duration=result.duration,
+            provider=result.provider,
+            provider_job_id=result.job_id,
+            lyrics=lyrics,
+        )
+        with audio_path.open("rb") as handle:
+            track.audio.save(f"run-{run.pk}.wav", File(handle), save=False)
+        try:
+            with transaction.atomic():
+                track.save()
+        except IntegrityError:
+            # Another delivery of this task won the race; keep its track, drop our file.
+            track.audio.delete(save=False)
+
+
+def analyse_audio(run: GenerationRun) -> None:
+    from analytics.services import track_analyse
+
+    track_analyse(track=Track.objects.get(run=run))
+
+
+def select_video(run: GenerationRun) -> None:
+    """A stock clip, a generated clip or the local visualizer, along VIDEO_PROVIDERS."""
+    if VideoClip.objects.filter(run=run).exists():
+        return
+    from generation.providers.video import VideoRequest, query_terms_for, video_for_run
+
+    track = Track.objects.select_related("features").get(run=run)
+    features = getattr(track, "features", None)
+    profile = run.artist.profile
+    visual = profile.get("visual_identity", {})
+    with _workdir(run) as workdir:
+        request = VideoRequest(
+            query_terms=query_terms_for(
+                style_keywords=visual.get("style_keywords", []),
+                energy=features.energy if features else None,
+                valence=features.valence if features else None,
+                tempo=features.tempo if features else None,
+            ),
+            orientation=settings.VIDEO_ORIENTATION,
+            duration_seconds=track.duration or run.parameters.get("duration_seconds", 30),
+            palette=visual.get("palette", ["#111111", "#eeeeee"]),
+            title=run.title,
+            artist_name=run.artist.name,
+            audio_path=local_copy(track.audio, workdir),
+            seed=run.seed,
+        )
+        result = video_for_run(request, workdir=workdir)
+        clip = VideoClip(
+            run=run,
+            source=result.source,
+            source_id=result.source_id or "",
+            url=result.url or "",
+            licence=result.licence or "",
+            attribution=result.attribution or "",
+        )
+        with Path(result.path).open("rb") as handle:
+            clip.file.save(f"run-{run.pk}{Path(result.path).suffix or '.mp4'}", File(handle), save=False)
+        try:
+            with transaction.atomic():
+                clip.save()
+        except IntegrityError:
+            clip.file.delete(save=False)
+
+
+def make_cover(run: GenerationRun) -> None:
+    if run.cover:
+        return
+    from generation.providers.cover import render_cover, save_cover_jpeg
+
+    visual = run.artist.profile.get("visual_identity", {})
+    image = render_cover(
+        artist_name=run.artist.name,
+        title=run.title or f"Run {run.pk}",
+        palette=visual.get("palette", ["#111111", "#eeeeee"]),
+        typography=visual.get("typography", "sans"),
+        seed=run.seed,
+    )
+    buffer = io.BytesIO()
+    save_cover_jpeg(image, buffer)
+    run.cover.save(f"run-{run.pk}.jpg", ContentFile(buffer.getvalue()), save=False)
+    GenerationRun.objects.filter(pk=run.pk).update(cover=run.cover.name)
+
+
+def notify_reviewers(run: GenerationRun) -> None:
+    from generation.services.review import run_notify_reviewers
+
+    run_notify_reviewers(run=run)
+
+
+STAGE_FUNCTIONS: dict[str, Callable[[GenerationRun], None]] = {
+    Stage.ADAPT_PARAMETERS: adapt_parameters,
+    Stage.WRITE_PROMPTS: write_prompts,
+    Stage.GENERATE_TRACK: generate_track,
+    Stage.ANALYSE_AUDIO: analyse_audio,
+    Stage.SELECT_VIDEO: select_video,
+    Stage.MAKE_COVER: make_cover,
+    Stage.NOTIFY_REVIEWERS: notify_reviewers,
+}
