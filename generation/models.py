@@ -206,3 +206,7 @@ class ReviewDecision(models.Model):
         if self.actor_label:
             return self.actor_label
         return self.actor.get_username() if self.actor else "system"
+
+
+# The review area's models (events, Telegram bookkeeping) live in their own module.
+import generation.review_models  # noqa: E402,F401

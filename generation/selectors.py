@@ -1,11 +1,130 @@
 """Read queries over runs and batches, shaped for lists without N+1 queries."""
 
-from django.db.models import QuerySet
+from datetime import datetime, timedelta
 
-from generation.models import GenerationRun
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from artists.models import Artist
+from generation.models import GenerationRun, ReviewDecision, RunStatus
 
 
 def run_list() -> QuerySet[GenerationRun]:
     return GenerationRun.objects.select_related(
         "artist", "batch", "track", "decision", "decision__actor", "track__features"
     )
+
+
+# --- Review queue and approval rates -------------------------------------------------------
+
+
+def review_queue(*, artist: str | None = None, batch: int | None = None) -> QuerySet[GenerationRun]:
+    """Runs awaiting review, oldest first (they expire first), with what the queue page shows."""
+    runs = GenerationRun.objects.filter(status=RunStatus.AWAITING_REVIEW).select_related(
+        "artist", "batch", "track", "track__features"
+    )
+    if artist:
+        runs = runs.filter(artist__slug=artist)
+    if batch:
+        runs = runs.filter(batch_id=batch)
+    return runs.order_by("status_changed_at", "pk")
+
+
+def review_queue_neighbours(*, run: GenerationRun) -> tuple[int | None, int | None]:
+    """The previous and next runs in the queue around `run`, for the j/k shortcuts."""
+    queue = review_queue().exclude(pk=run.pk).values_list("pk", flat=True)
+    changed = run.status_changed_at
+    if changed is None or run.status != RunStatus.AWAITING_REVIEW:
+        return None, queue.first()
+    before = Q(status_changed_at__lt=changed) | Q(status_changed_at=changed, pk__lt=run.pk)
+    previous = queue.filter(before).order_by("-status_changed_at", "-pk").first()
+    following = queue.exclude(before).first()
+    return previous, following
+
+
+def review_run_detail(*, run_id: int) -> GenerationRun:
+    return (
+        GenerationRun.objects.select_related(
+            "artist", "batch", "track", "track__features", "video", "decision", "decision__actor"
+        )
+        .prefetch_related("transitions__actor")
+        .get(pk=run_id)
+    )
+
+
+def review_recent_decisions(*, limit: int = 20) -> QuerySet[ReviewDecision]:
+    return ReviewDecision.objects.select_related("run", "run__artist", "actor").order_by("-decided_at")[:limit]
+
+
+def review_counts(*, since: datetime | None = None) -> dict[str, int]:
+    """Runs awaiting review, and decided or expired since `since`, for the queue's header."""
+    since = since or timezone.now() - timedelta(days=7)
+    return GenerationRun.objects.aggregate(
+        awaiting=Count("pk", filter=Q(status=RunStatus.AWAITING_REVIEW)),
+        approved=Count("pk", filter=Q(decision__decision="approved", decision__decided_at__gte=since)),
+        rejected=Count("pk", filter=Q(decision__decision="rejected", decision__decided_at__gte=since)),
+        expired=Count("pk", filter=Q(status=RunStatus.EXPIRED, status_changed_at__gte=since)),
+    )
+
+
+RATE_GROUPS = {"artist": "artist__slug", "batch": "batch_id", "variant": "variant"}
+
+
+def approval_rates(
+    *, by: str, artist: Artist | None = None, since: datetime | None = None, limit: int | None = None
+) -> list[dict]:
+    """Approved / (approved + rejected) per artist, batch or A/B variant; expired runs are counted apart.
+
+    Rows: {key, approved, rejected, expired, decided, rate} with rate None before any decision.
+    The lifecycle rules read these numbers, the artist page shows them.
+    """
+    field = RATE_GROUPS[by]
+    runs = GenerationRun.objects.all()
+    if artist is not None:
+        runs = runs.filter(artist=artist)
+    if since is not None:
+        runs = runs.filter(created_at__gte=since)
+    rows = (
+        runs.values(field)
+        .annotate(
+            approved=Count("pk", filter=Q(decision__decision="approved")),
+            rejected=Count("pk", filter=Q(decision__decision="rejected")),
+            expired=Count("pk", filter=Q(status=RunStatus.EXPIRED)),
+        )
+        .filter(Q(approved__gt=0) | Q(rejected__gt=0) | Q(expired__gt=0))
+        .order_by(f"-{field}" if by == "batch" else field)
+    )
+    if limit:
+        rows = rows[:limit]
+    result = []
+    for row in rows:
+        decided = row["approved"] + row["rejected"]
+        result.append(
+            {
+                "key": row[field],
+                "approved": row["approved"],
+                "rejected": row["rejected"],
+                "expired": row["expired"],
+                "decided": decided,
+                "rate": row["approved"] / decided if decided else None,
+            }
+        )
+    return result
+
+
+def artist_approval_rate(*, artist: Artist, since: datetime | None = None) -> float | None:
+    """The artist's approval rate (None before any decision), for the lifecycle rules."""
+    rows = approval_rates(by="artist", artist=artist, since=since)
+    return rows[0]["rate"] if rows else None
+
+
+def artist_approval_summary(*, artist: Artist) -> dict:
+    """What the artist page shows: overall, last 30 days, per A/B variant, per recent batch."""
+    return {
+        "overall": next(iter(approval_rates(by="artist", artist=artist)), None),
+        "last_30_days": next(
+            iter(approval_rates(by="artist", artist=artist, since=timezone.now() - timedelta(days=30))), None
+        ),
+        "variants": approval_rates(by="variant", artist=artist),
+        "batches": approval_rates(by="batch", artist=artist, limit=10),
+    }

@@ -1,12 +1,63 @@
-"""One service decides on runs for every channel: browser, API, admin, Telegram, autopilot."""
+"""One service decides on runs for every channel: browser, API, admin, Telegram, autopilot.
+
+After a decision commits: the release job is enqueued (approvals), the integration event is
+sent, and the run's Telegram messages are edited to show the outcome.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django_q.tasks import async_task
 
 from generation.models import Channel, GenerationRun, ReviewDecision, RunStatus
+from generation.services.events import event_emit
 from generation.services.state import AlreadyDecided, InvalidTransition, run_transition
+
+logger = logging.getLogger(__name__)
+
+# Referenced by name: the releases app builds the job, review only enqueues it.
+RELEASE_TASK = "releases.tasks.package_release"
+CLOSE_TELEGRAM_TASK = "generation.review_tasks.close_telegram_messages"
+AUTOPILOT_LABEL = "autopilot"
+
+
+def run_event_payload(run: GenerationRun, decision: ReviewDecision | None = None) -> dict:
+    """The `data` of run.* events: the run, its artist and, once decided, the decision."""
+    from generation.telegram.notify import run_review_url
+
+    payload = {
+        "run": {
+            "id": run.pk,
+            "title": run.title,
+            "status": run.status,
+            "batch": run.batch_id,
+            "variant": run.variant,
+            "url": run_review_url(run),
+        },
+        "artist": {"id": run.artist_id, "slug": run.artist.slug, "name": run.artist.name},
+    }
+    if decision is not None:
+        payload["decision"] = {
+            "decision": decision.decision,
+            "decided_by": decision.decided_by,
+            "channel": decision.channel,
+            "comment": decision.comment,
+            "decided_at": decision.decided_at,
+        }
+    return payload
+
+
+def run_after_outcome(*, run_id: int) -> None:
+    """Queue the edit of the run's Telegram messages once the outcome is committed."""
+    if settings.TELEGRAM_BOT_TOKEN:
+        transaction.on_commit(
+            lambda: async_task(CLOSE_TELEGRAM_TASK, run_id, task_name=f"telegram-close-{run_id}"), robust=True
+        )
 
 
 def _already_decided_error(run_id: int) -> AlreadyDecided | None:
@@ -61,6 +112,16 @@ def run_decide(
                 channel=channel,
                 comment=comment,
             )
+            run_obj = GenerationRun.objects.select_related("artist").get(pk=run_id)
+            event_emit(
+                name=f"run.{decision}", payload=run_event_payload(run_obj, record), key=f"run.{decision}:{run_id}"
+            )
+            if decision == ReviewDecision.Decision.APPROVED:
+                # robust: the decision stands even if enqueueing fails; the failure is logged.
+                transaction.on_commit(
+                    lambda: async_task(RELEASE_TASK, run_id, task_name=f"package-release-{run_id}"), robust=True
+                )
+            run_after_outcome(run_id=run_id)
     except InvalidTransition as exc:
         already = _already_decided_error(run_id)
         if already is not None:
@@ -103,3 +164,51 @@ def run_reject(
         comment=comment,
         actor_label=actor_label,
     )
+
+
+@dataclass
+class NotifyOutcome:
+    """What notifying reviewers did: autopilot decision, or Telegram messages and the event."""
+
+    status: str
+    decision: ReviewDecision | None = None
+    telegram_sent: dict[int, int] = field(default_factory=dict)
+    telegram_errors: dict[int, str] = field(default_factory=dict)
+
+
+def run_autopilot_approve(*, run: GenerationRun | int) -> ReviewDecision:
+    """Approve on behalf of the system, for artists on autopilot; recorded as such."""
+    return run_approve(
+        run=run,
+        actor=None,
+        channel=Channel.SYSTEM,
+        actor_label=AUTOPILOT_LABEL,
+        comment="Approved automatically: the artist is on autopilot.",
+    )
+
+
+def run_notify_reviewers(*, run: GenerationRun | int) -> NotifyOutcome:
+    """Put a run awaiting review in front of reviewers, or approve it when its artist is on autopilot.
+
+    Sends the Telegram notification to every configured chat (a no-op with a log line when
+    Telegram is off; the browser queue always shows the run) and emits `run.awaiting_review`.
+    Safe to call twice: chats that already have the run and the event are skipped.
+    Telegram failures are reported in the outcome, not raised: the run stays reviewable in
+    the browser.
+    """
+    from generation.telegram.notify import telegram_notify
+
+    run_id = run if isinstance(run, int) else run.pk
+    run = GenerationRun.objects.select_related("artist", "batch", "track", "track__features").get(pk=run_id)
+    if run.status != RunStatus.AWAITING_REVIEW:
+        logger.info("Run %s is %s, not awaiting review; reviewers not notified.", run.pk, run.status)
+        return NotifyOutcome(status="skipped")
+    if run.artist.autopilot:
+        try:
+            return NotifyOutcome(status="autopilot", decision=run_autopilot_approve(run=run.pk))
+        except AlreadyDecided:
+            return NotifyOutcome(status="skipped")
+    with transaction.atomic():
+        event_emit(name="run.awaiting_review", payload=run_event_payload(run), key=f"run.awaiting_review:{run.pk}")
+    sent = telegram_notify(run=run)
+    return NotifyOutcome(status="notified", telegram_sent=sent.sent, telegram_errors=sent.errors)

@@ -1,0 +1,1 @@
+"""Telegram approvals: notifications with Approve/Reject buttons, webhook and polling updates."""

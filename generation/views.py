@@ -1,0 +1,274 @@
+"""The browser review queue (Reviewers group) and the Telegram webhook.
+
+Views are thin: they read through selectors and decide through `generation.services.review`,
+the same service as the API, the admin and Telegram.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import TemplateView
+
+from artists.models import Artist
+from generation.models import Batch, Channel, GenerationRun, ReviewDecision, RunStatus
+from generation.selectors import (
+    review_counts,
+    review_queue,
+    review_queue_neighbours,
+    review_recent_decisions,
+    review_run_detail,
+)
+from generation.services.review import run_decide
+from generation.telegram.updates import telegram_update_handle
+from noktvrn.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+LOGIN_URL = reverse_lazy("review:login")
+DECISIONS = {ReviewDecision.Decision.APPROVED, ReviewDecision.Decision.REJECTED}
+SHORTCUTS = [
+    ("j", "next run"),
+    ("k", "previous run"),
+    ("a", "approve"),
+    ("r", "reject (type a comment, Enter sends)"),
+    ("o / Enter", "open the selected run"),
+]
+
+
+class ReviewerMixin(LoginRequiredMixin, PermissionRequiredMixin):
+    """Signed-in users with the permission; others are sent to the login page or refused (403)."""
+
+    login_url = LOGIN_URL
+    permission_required = "generation.view_generationrun"
+
+
+class ReviewLoginView(auth_views.LoginView):
+    template_name = "review/login.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("review:queue")
+
+
+class ReviewLogoutView(auth_views.LogoutView):
+    next_page = LOGIN_URL
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+class QueueView(ReviewerMixin, TemplateView):
+    """Runs awaiting review, filterable by artist and batch, with bulk decisions."""
+
+    template_name = "review/queue.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        artist, batch = self.request.GET.get("artist") or "", _int_or_none(self.request.GET.get("batch"))
+        paginator = Paginator(review_queue(artist=artist, batch=batch), settings.REVIEW_QUEUE_PAGE_SIZE)
+        page = paginator.get_page(self.request.GET.get("page"))
+        waiting = GenerationRun.objects.filter(status=RunStatus.AWAITING_REVIEW)
+        return {
+            **super().get_context_data(**kwargs),
+            "page": page,
+            "runs": page.object_list,
+            "artist": artist,
+            "batch": batch,
+            "artists": Artist.objects.filter(pk__in=waiting.values("artist_id")).only("name", "slug"),
+            "batches": Batch.objects.filter(pk__in=waiting.values("batch_id")).only("pk")[:100],
+            "counts": review_counts(),
+            "recent": review_recent_decisions(),
+            "shortcuts": SHORTCUTS,
+            "can_decide": self.request.user.has_perm("generation.decide_run"),
+            "ttl_hours": settings.REVIEW_TTL_HOURS,
+        }
+
+
+def _profile_summary(artist: Artist) -> dict:
+    profile = artist.profile or {}
+    audience = profile.get("target_audience") or {}
+    defaults = profile.get("musical_defaults") or {}
+    return {
+        "persona": profile.get("persona", ""),
+        "genres": [profile.get("primary_genre", ""), *profile.get("secondary_genres", [])],
+        "themes": profile.get("themes", []),
+        "voice": profile.get("voice", ""),
+        "countries": audience.get("countries", []),
+        "audience": audience.get("description", ""),
+        "palette": (profile.get("visual_identity") or {}).get("palette", []),
+        "tempo": f"{defaults.get('tempo_min')}–{defaults.get('tempo_max')} BPM" if defaults else "",
+        "keys": defaults.get("preferred_keys", []),
+        "modes": defaults.get("preferred_modes", []),
+    }
+
+
+def _prompts(run: GenerationRun) -> list[tuple[str, str]]:
+    """The prompts as (role, text) pairs, whatever shape the pipeline stored them in."""
+    prompts = run.prompts or {}
+    if not isinstance(prompts, dict):
+        return [("prompts", json.dumps(prompts, indent=2, ensure_ascii=False))]
+    return [
+        (str(role), text if isinstance(text, str) else json.dumps(text, indent=2, ensure_ascii=False))
+        for role, text in prompts.items()
+    ]
+
+
+FEATURE_FIELDS = [
+    ("tempo", "Tempo", "{:.1f} BPM"),
+    ("time_signature", "Time signature", "{}/4"),
+    ("loudness_lufs", "Loudness", "{:.1f} LUFS"),
+    ("true_peak_dbtp", "True peak", "{:.1f} dBTP"),
+    ("loudness_range_lu", "Loudness range", "{:.1f} LU"),
+    ("energy", "Energy", "{:.2f}"),
+    ("danceability", "Danceability", "{:.2f}"),
+    ("valence", "Valence", "{:.2f}"),
+    ("acousticness", "Acousticness", "{:.2f}"),
+    ("instrumentalness", "Instrumentalness", "{:.2f}"),
+    ("speechiness", "Speechiness", "{:.2f}"),
+    ("duration", "Duration", "{:.1f} s"),
+]
+
+
+def _features(run: GenerationRun) -> list[tuple[str, str]]:
+    track = getattr(run, "track", None)
+    features = getattr(track, "features", None) if track else None
+    if features is None:
+        return []
+    rows = []
+    if features.key:
+        rows.append(("Key", f"{features.key} {features.mode}".strip()))
+    for name, label, fmt in FEATURE_FIELDS:
+        value = getattr(features, name)
+        if value is not None:
+            rows.append((label, fmt.format(value)))
+    return rows
+
+
+class RunDetailView(ReviewerMixin, TemplateView):
+    """Everything a reviewer needs to judge one run, and the decision once made."""
+
+    template_name = "review/detail.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        try:
+            run = review_run_detail(run_id=kwargs["pk"])
+        except GenerationRun.DoesNotExist as exc:
+            raise Http404("No such run.") from exc
+        previous, following = review_queue_neighbours(run=run)
+        track = getattr(run, "track", None)
+        return {
+            **super().get_context_data(**kwargs),
+            "run": run,
+            "track": track,
+            "features": _features(run),
+            "waveform": getattr(getattr(track, "features", None), "waveform", None) if track else None,
+            "video": getattr(run, "video", None),
+            "decision": getattr(run, "decision", None),
+            "prompts": _prompts(run),
+            "profile": _profile_summary(run.artist),
+            "previous_id": previous,
+            "next_id": following,
+            "shortcuts": SHORTCUTS,
+            "can_decide": self.request.user.has_perm("generation.decide_run"),
+            "awaiting": run.status == RunStatus.AWAITING_REVIEW,
+        }
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+class DecideView(ReviewerMixin, View):
+    """POST approve/reject for one run, with an optional comment."""
+
+    permission_required = "generation.decide_run"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        decision = request.POST.get("decision", "")
+        if decision not in DECISIONS:
+            messages.error(request, "Choose approve or reject.")
+            return redirect("review:detail", pk=pk)
+        try:
+            record = run_decide(
+                run=pk,
+                decision=decision,
+                actor=request.user,
+                channel=Channel.WEB,
+                comment=request.POST.get("comment", "").strip(),
+            )
+        except ApplicationError as exc:
+            messages.warning(request, exc.message)
+        else:
+            messages.success(request, f"{record.run} {record.decision}.")
+        return HttpResponseRedirect(_safe_next(request, reverse("review:queue")))
+
+
+class BulkDecideView(ReviewerMixin, View):
+    """POST one decision for several runs; each is decided on its own (one may be taken already)."""
+
+    permission_required = "generation.decide_run"
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        decision = request.POST.get("decision", "")
+        ids = [pk for pk in (_int_or_none(value) for value in request.POST.getlist("runs")) if pk]
+        if decision not in DECISIONS or not ids:
+            messages.error(request, "Select runs and choose approve or reject.")
+            return HttpResponseRedirect(_safe_next(request, reverse("review:queue")))
+        comment = request.POST.get("comment", "").strip()
+        done = 0
+        for pk in ids:
+            try:
+                run_decide(run=pk, decision=decision, actor=request.user, channel=Channel.WEB, comment=comment)
+                done += 1
+            except ApplicationError as exc:
+                messages.warning(request, exc.message)
+        if done:
+            messages.success(request, f"{done} run(s) {decision}.")
+        return HttpResponseRedirect(_safe_next(request, reverse("review:queue")))
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class TelegramWebhookView(View):
+    """Bot API updates; refused (403, nothing changed) without the right secret token header."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        secret = settings.TELEGRAM_WEBHOOK_SECRET
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            logger.warning(
+                "Telegram webhook refused: missing or wrong secret token from %s", request.META.get("REMOTE_ADDR")
+            )
+            return JsonResponse({"detail": "Forbidden."}, status=403)
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            return JsonResponse({"detail": "Body is not JSON."}, status=400)
+        if not isinstance(data, dict):
+            return JsonResponse({"detail": "Body is not a Telegram update."}, status=400)
+        try:
+            outcome = telegram_update_handle(data=data)
+        except ApplicationError as exc:
+            return JsonResponse({"detail": exc.message, "code": exc.code}, status=exc.status_code)
+        return JsonResponse({"ok": True, "outcome": outcome})
