@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html_join
 
-from artists.models import Artist, ArtistVersion, CreationReport
+from artists.models import Artist, ArtistStatusChange, ArtistVersion, CreationReport
 from noktvrn.admin_widgets import status_badge
 
 
@@ -12,6 +12,22 @@ class ArtistVersionInline(admin.TabularInline):
     fields = ["number", "reason", "diff", "created_by", "created_at"]
     readonly_fields = fields
     ordering = ["-number"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ArtistStatusChangeInline(admin.TabularInline):
+    """The lifecycle history: every status move with its reason and the figures behind it."""
+
+    model = ArtistStatusChange
+    fk_name = "artist"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "from_status", "to_status", "reason", "metrics", "actor"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
+    verbose_name_plural = "lifecycle history"
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -34,7 +50,7 @@ class ArtistAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     date_hierarchy = "created_at"
     readonly_fields = ["palette", "created_at", "updated_at", "status_changed_at"]
-    inlines = [ArtistVersionInline]
+    inlines = [ArtistStatusChangeInline, ArtistVersionInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "status_reason", "status_changed_at", "autopilot"]}),
         ("Identity", {"fields": ["palette", "profile"]}),
