@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 
 from artists.models import Artist, ArtistStatusChange, ArtistVersion, CreationReport
+from artists.services import artist_set_status
 from noktvrn.admin_widgets import status_badge
 
 
@@ -57,6 +58,18 @@ class ArtistAdmin(admin.ModelAdmin):
         ("LLM", {"fields": ["llm_settings"], "classes": ["collapse"]}),
         ("Dates", {"fields": ["last_run_at", "created_at", "updated_at"]}),
     ]
+
+    def save_model(self, request, obj: Artist, form, change: bool) -> None:
+        """A status edited here goes through the lifecycle service, so it is recorded like any other."""
+        new_status = obj.status
+        if change and "status" in form.changed_data:
+            obj.status = form.initial["status"]
+        super().save_model(request, obj, form, change)
+        if change and new_status != obj.status:
+            reason = obj.status_reason if "status_reason" in form.changed_data else "Changed in the admin."
+            artist_set_status(
+                artist=obj, to_status=new_status, reason=reason or "Changed in the admin.", actor=request.user
+            )
 
     @admin.display(description="status", ordering="status")
     def status_label(self, obj: Artist) -> str:

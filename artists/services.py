@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from artists.models import Artist, ArtistVersion
+from artists.models import Artist, ArtistStatusChange, ArtistVersion
 from artists.schemas import ArtistProfile, profile_errors
 from noktvrn.errors import ApplicationError
 
@@ -93,4 +93,34 @@ def artist_update_profile(
         reason=reason,
         diff=diff,
         created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+@transaction.atomic
+def artist_set_status(
+    *,
+    artist: Artist,
+    to_status: str,
+    reason: str,
+    metrics: dict | None = None,
+    actor: AbstractBaseUser | None = None,
+) -> ArtistStatusChange | None:
+    """Move an artist to another lifecycle status, recording why; None if it already is there."""
+    from_status = artist.status
+    if from_status == to_status:
+        return None
+    now = timezone.now()
+    updated = Artist.objects.filter(pk=artist.pk, status=from_status).update(
+        status=to_status, status_reason=reason[:300], status_changed_at=now, updated_at=now
+    )
+    if not updated:
+        return None
+    artist.status, artist.status_reason, artist.status_changed_at = to_status, reason[:300], now
+    return ArtistStatusChange.objects.create(
+        artist=artist,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason[:300],
+        metrics=metrics or {},
+        actor=actor if actor is not None and actor.is_authenticated else None,
     )

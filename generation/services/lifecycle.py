@@ -10,11 +10,10 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.utils import timezone
 
-from artists.models import Artist, ArtistStatusChange
+from artists.models import Artist
+from artists.services import artist_set_status
 from generation.models import GenerationRun, RunStatus
 
 APPROVED = (RunStatus.APPROVED, RunStatus.RELEASING, RunStatus.RELEASED, RunStatus.RELEASE_FAILED)
@@ -60,36 +59,6 @@ def artist_lifecycle_metrics(*, artist: Artist) -> LifecycleMetrics:
         error_rate=round(failed / len(statuses), 3) if statuses else None,
         rejection_streak=streak,
         window_days=settings.LIFECYCLE_WINDOW_DAYS,
-    )
-
-
-@transaction.atomic
-def artist_set_status(
-    *,
-    artist: Artist,
-    to_status: str,
-    reason: str,
-    metrics: dict | None = None,
-    actor: AbstractBaseUser | None = None,
-) -> ArtistStatusChange | None:
-    """Move an artist to another lifecycle status, recording why; None if it already is there."""
-    from_status = artist.status
-    if from_status == to_status:
-        return None
-    now = timezone.now()
-    updated = Artist.objects.filter(pk=artist.pk, status=from_status).update(
-        status=to_status, status_reason=reason[:300], status_changed_at=now, updated_at=now
-    )
-    if not updated:
-        return None
-    artist.status, artist.status_reason, artist.status_changed_at = to_status, reason[:300], now
-    return ArtistStatusChange.objects.create(
-        artist=artist,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason[:300],
-        metrics=metrics or {},
-        actor=actor if actor is not None and actor.is_authenticated else None,
     )
 
 

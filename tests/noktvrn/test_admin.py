@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -61,3 +63,32 @@ def test_bulk_approve_reports_already_decided(superuser_client):
     superuser_client.post(url, {"action": "reject_runs", "_selected_action": [run.pk]})
     response = superuser_client.post(url, {"action": "approve_runs", "_selected_action": [run.pk]}, follow=True)
     assert b"already rejected by root" in response.content
+
+
+def test_status_edited_in_admin_is_recorded(superuser_client):
+    from artists.models import Artist, ArtistStatusChange
+    from tests.factories import ArtistFactory
+
+    artist = ArtistFactory(status=Artist.Status.ACTIVE)
+    url = reverse("admin:artists_artist_change", args=[artist.pk])
+    data = {
+        "name": artist.name,
+        "slug": artist.slug,
+        "status": "paused",
+        "status_reason": "Holiday break",
+        "profile": json.dumps(artist.profile),
+        "llm_settings": "{}",
+        "last_run_at_0": "",
+        "last_run_at_1": "",
+        "status_changes-TOTAL_FORMS": "0",
+        "status_changes-INITIAL_FORMS": "0",
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "0",
+    }
+    response = superuser_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    artist.refresh_from_db()
+    assert artist.status == "paused"
+    change = ArtistStatusChange.objects.get(artist=artist)
+    assert (change.from_status, change.to_status, change.reason) == ("active", "paused", "Holiday break")
+    assert change.actor.username == "root"
