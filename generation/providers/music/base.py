@@ -1,0 +1,63 @@
+"""The music provider interface: a request in, a WAV file out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_FLATS = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#", "Cb": "B", "Fb": "E", "E#": "F", "B#": "C"}
+
+
+def normalise_key(value: str) -> str:
+    """A pitch name in the sharps-only spelling the rest of the project uses ("Bb" -> "A#")."""
+    name = value.strip()
+    name = name[:1].upper() + name[1:].replace("♯", "#").replace("♭", "b")
+    name = _FLATS.get(name, name)
+    if name not in PITCH_CLASSES:
+        raise ValueError(f"unknown key {value!r}; use one of {', '.join(PITCH_CLASSES)}")
+    return name
+
+
+class MusicRequest(BaseModel):
+    """What the pipeline asks a music provider for (one run's musical parameters)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    prompt: str = Field(default="", max_length=5000, description="Free-text description for text-to-music vendors")
+    style: str = Field(default="", max_length=1000, description="Style tags, e.g. 'dark synthwave, analog pads'")
+    title: str = Field(default="Untitled", max_length=200)
+    genre: str = Field(default="electronic", max_length=80)
+    tempo: float = Field(default=120.0, ge=40.0, le=220.0, description="Beats per minute")
+    key: str = Field(default="C", description="Tonic pitch name, e.g. 'F#'")
+    mode: Literal["major", "minor"] = "minor"
+    energy: float = Field(default=0.6, ge=0.0, le=1.0)
+    duration_seconds: float = Field(default=30.0, ge=5.0, le=600.0)
+    seed: int = Field(default=0, ge=0)
+    instrumental: bool = True
+    lyrics: str = Field(default="", max_length=5000)
+
+    @field_validator("key")
+    @classmethod
+    def _key(cls, value: str) -> str:
+        return normalise_key(value)
+
+
+class MusicResult(BaseModel):
+    """The audio a provider made: always a 44.1 kHz 16-bit stereo WAV at `path`."""
+
+    path: Path
+    format: str = "wav"
+    provider: str
+    job_id: str = ""
+    duration: float = Field(description="Seconds")
+    source_url: str = ""
+    original_path: Path | None = Field(default=None, description="The vendor's file before conversion to WAV")
+
+
+class MusicProvider(Protocol):
+    name: str
+
+    def generate(self, request: MusicRequest, *, workdir: Path) -> MusicResult: ...
