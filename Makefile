@@ -22,6 +22,7 @@ install: $(STAMP)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py setup_schedules
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_admin
 	@echo "noktvrn: web on http://127.0.0.1:8000 (admin at /admin/, API docs at /api/docs/) and a worker cluster. Ctrl-C stops both."
