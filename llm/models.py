@@ -38,6 +38,7 @@ class LLMCall(models.Model):
     model = models.CharField(max_length=100)
     role = models.CharField(max_length=30, db_index=True)
     prompt_template = models.ForeignKey(PromptTemplate, null=True, blank=True, on_delete=models.SET_NULL)
+    template_name = models.CharField(max_length=80, blank=True)
     template_version = models.PositiveIntegerField(null=True, blank=True)
     tokens_in = models.PositiveIntegerField(default=0)
     tokens_out = models.PositiveIntegerField(default=0)
@@ -48,6 +49,12 @@ class LLMCall(models.Model):
     error_message = models.TextField(blank=True)
     chain_position = models.PositiveSmallIntegerField(default=0)
     attempt = models.PositiveSmallIntegerField(default=1)
+    call_id = models.UUIDField(
+        null=True, blank=True, db_index=True, help_text="Shared by every attempt of one router call."
+    )
+    backoff_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Wait before the next attempt (Retry-After or backoff)."
+    )
     creation_report = models.ForeignKey(
         "artists.CreationReport", null=True, blank=True, on_delete=models.SET_NULL, related_name="llm_calls"
     )
@@ -59,6 +66,7 @@ class LLMCall(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "LLM call"
+        indexes = [models.Index(fields=["provider", "created_at"], name="llmcall_provider_created")]
 
     def __str__(self) -> str:
         return f"{self.role} via {self.provider}:{self.model} ({self.outcome})"

@@ -1,3 +1,96 @@
 """Settings for the llm area, read from the environment (see .env.example)."""
 
 from __future__ import annotations
+
+import os
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    return float(value) if value else default
+
+
+# One entry per vendor: key, base URL and default model. A provider without a key is
+# unavailable (skipped by the router, reported by /readyz and the admin summary page).
+LLM_PROVIDERS: dict[str, dict[str, str]] = {
+    "openai": {
+        "api_key": _env("OPENAI_API_KEY"),
+        "base_url": _env("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+        "model": _env("OPENAI_MODEL", "gpt-5-mini"),
+    },
+    "deepseek": {
+        "api_key": _env("DEEPSEEK_API_KEY"),
+        "base_url": _env("DEEPSEEK_BASE_URL", "https://api.deepseek.com"),
+        "model": _env("DEEPSEEK_MODEL", "deepseek-v4-flash"),
+    },
+    "xai": {
+        "api_key": _env("XAI_API_KEY"),
+        "base_url": _env("XAI_BASE_URL", "https://api.x.ai/v1"),
+        "model": _env("XAI_MODEL", "grok-4-fast"),
+    },
+    "gemini": {
+        "api_key": _env("GEMINI_API_KEY"),
+        "base_url": _env("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com"),
+        "model": _env("GEMINI_MODEL", "gemini-2.5-flash"),
+    },
+    "mistral": {
+        "api_key": _env("MISTRAL_API_KEY"),
+        "base_url": _env("MISTRAL_BASE_URL", "https://api.mistral.ai"),
+        "model": _env("MISTRAL_MODEL", "mistral-small-latest"),
+    },
+    "anthropic": {
+        "api_key": _env("ANTHROPIC_API_KEY"),
+        "base_url": _env("ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
+        "model": _env("ANTHROPIC_MODEL", "claude-haiku-4-5"),
+    },
+    "local": {"api_key": "", "base_url": "", "model": "default"},
+}
+
+# Chains per role: comma-separated `provider:model` (`provider` alone or `provider:default` = its model).
+# Unavailable providers are skipped; every default ends in `local` so the product runs offline.
+_DEFAULT_CHAINS = {
+    "author": "openai,anthropic,gemini,deepseek,mistral,xai,local",
+    "helper": "deepseek,gemini,openai,mistral,anthropic,xai,local",
+    "validator": "gemini,openai,anthropic,deepseek,mistral,local",
+    "lyricist": "anthropic,openai,gemini,mistral,deepseek,xai,local",
+    "prompt_writer": "deepseek,gemini,openai,mistral,anthropic,local",
+    "reflection": "openai,anthropic,gemini,deepseek,local",
+    "analyst": "gemini,openai,deepseek,anthropic,local",
+}
+LLM_ROLES = tuple(_DEFAULT_CHAINS)
+LLM_CHAINS: dict[str, str] = {role: _env(f"LLM_CHAIN_{role.upper()}", chain) for role, chain in _DEFAULT_CHAINS.items()}
+# ordered | cost | latency, per role.
+LLM_POLICIES: dict[str, str] = {role: _env(f"LLM_POLICY_{role.upper()}", "ordered").lower() for role in LLM_ROLES}
+
+# Retries: exponential backoff with jitter for retryable errors only; Retry-After is honoured
+# up to LLM_RETRY_AFTER_MAX_SECONDS.
+LLM_TIMEOUT_SECONDS = _env_float("LLM_TIMEOUT_SECONDS", 60.0)
+LLM_MAX_ATTEMPTS = int(_env("LLM_MAX_ATTEMPTS", "3"))
+LLM_BACKOFF_INITIAL_SECONDS = _env_float("LLM_BACKOFF_INITIAL_SECONDS", 1.0)
+LLM_BACKOFF_MAX_SECONDS = _env_float("LLM_BACKOFF_MAX_SECONDS", 20.0)
+LLM_RETRY_AFTER_MAX_SECONDS = _env_float("LLM_RETRY_AFTER_MAX_SECONDS", 60.0)
+
+# Circuit breaker: after this many consecutive failed attempts a provider rests for the cooldown.
+LLM_COOLDOWN_FAILURES = int(_env("LLM_COOLDOWN_FAILURES", "3"))
+LLM_COOLDOWN_SECONDS = _env_float("LLM_COOLDOWN_SECONDS", 120.0)
+
+# Daily cost budget per provider in USD, e.g. "openai:5,anthropic:2.5" (unset = unlimited).
+LLM_DAILY_BUDGETS: dict[str, float] = {
+    name.strip(): float(amount)
+    for name, _, amount in (item.partition(":") for item in _env("LLM_DAILY_BUDGETS").split(",") if item.strip())
+}
+# Prices in USD per million tokens (input, output), "provider" or "provider:model" keys, e.g.
+# "openai:gpt-5-mini=0.25/2.0,deepseek=0.28/0.42". Built-in defaults live in llm/pricing.py.
+LLM_PRICES: dict[str, tuple[float, float]] = {
+    key.strip(): (float(price_in), float(price_out))
+    for key, _, prices in (item.rpartition("=") for item in _env("LLM_PRICES").split(",") if item.strip())
+    for price_in, _, price_out in [prices.partition("/")]
+}
+# Window of recorded calls that the cost and latency policies read.
+LLM_STATS_WINDOW_HOURS = int(_env("LLM_STATS_WINDOW_HOURS", "24"))
+LLM_DEFAULT_TEMPERATURE = _env_float("LLM_DEFAULT_TEMPERATURE", 0.8)
+LLM_DEFAULT_MAX_TOKENS = int(_env("LLM_DEFAULT_MAX_TOKENS", "2000"))
