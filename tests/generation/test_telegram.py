@@ -1,0 +1,262 @@
+"""Telegram approvals against a local Bot API server: notification, buttons, webhook security."""
+
+# ruff: noqa: F811 (fixtures imported from review_support are redefined as test arguments)
+
+from __future__ import annotations
+
+import io
+import json
+
+import av
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from generation.models import GenerationRun, ReviewDecision, RunStatus
+from generation.review_models import TelegramMessage, TelegramUpdate
+from generation.review_tasks import close_telegram_messages
+from generation.services.review import run_approve, run_notify_reviewers
+from generation.telegram.callbacks import MAX_BYTES, InvalidCallback, callback_decode, callback_encode
+from tests.factories import UserFactory
+from tests.generation.review_support import (  # noqa: F401
+    CHAT_ID,
+    OTHER_CHAT_ID,
+    REVIEWER_ID,
+    WEBHOOK_SECRET,
+    awaiting_run,
+    bot_api,
+    callback_update,
+    queued_tasks,
+)
+
+pytestmark = pytest.mark.django_db
+WEBHOOK = "/telegram/webhook/"
+
+
+def post_update(client, update: dict, secret: str | None = WEBHOOK_SECRET):
+    headers = {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": secret} if secret is not None else {}
+    return client.post(WEBHOOK, data=json.dumps(update), content_type="application/json", **headers)
+
+
+def buttons(call) -> dict[str, str]:
+    keyboard = call.params["reply_markup"]["inline_keyboard"]
+    return {button["text"]: button["callback_data"] for row in keyboard for button in row}
+
+
+def test_notification_sends_the_track_as_mp3_with_caption_and_buttons(bot_api):
+    run = awaiting_run(variant="B")
+    outcome = run_notify_reviewers(run=run)
+
+    sends = bot_api.named("sendAudio")
+    assert outcome.status == "notified"
+    assert sorted(int(call.params["chat_id"]) for call in sends) == sorted([CHAT_ID, OTHER_CHAT_ID])
+    call = sends[0]
+    caption = call.params["caption"]
+    for expected in (run.title, run.artist.name, "118 BPM", "key F# minor", f"batch #{run.batch_id}"):
+        assert expected in caption
+    assert f"https://noktvrn.example/review/runs/{run.pk}/" in caption
+    assert call.params["performer"] == run.artist.name
+    filename, audio = call.files["audio"]
+    assert filename == "take.mp3"
+    with av.open(io.BytesIO(audio)) as container:
+        assert container.format.name == "mp3"
+        assert container.streams.audio[0].codec_context.name.startswith("mp3")
+    data = buttons(call)
+    assert set(data) == {"✅ Approve", "❌ Reject"}
+    assert all(len(value.encode()) <= MAX_BYTES for value in data.values())
+    assert callback_decode(data["✅ Approve"]) == ("approved", run.pk)
+    assert callback_decode(data["❌ Reject"]) == ("rejected", run.pk)
+    assert set(TelegramMessage.objects.filter(run=run).values_list("chat_id", flat=True)) == {CHAT_ID, OTHER_CHAT_ID}
+
+
+def test_notifying_twice_sends_once(bot_api):
+    run = awaiting_run()
+    run_notify_reviewers(run=run)
+    second = run_notify_reviewers(run=run.pk)
+    assert len(bot_api.named("sendAudio")) == 2
+    assert second.telegram_sent == {}
+
+
+def test_notification_is_a_noop_when_telegram_is_not_configured(settings, caplog):
+    settings.TELEGRAM_BOT_TOKEN = ""
+    run = awaiting_run()
+    with caplog.at_level("INFO"):
+        outcome = run_notify_reviewers(run=run)
+    assert outcome.status == "notified" and outcome.telegram_sent == {}
+    assert "Telegram is not configured" in caplog.text
+    assert not TelegramMessage.objects.exists()
+
+
+def test_a_failing_chat_is_reported_and_the_others_still_receive_it(bot_api):
+    bot_api.failures["sendAudio"] = (400, "Bad Request: chat not found")
+    run = awaiting_run()
+    outcome = run_notify_reviewers(run=run)
+    assert set(outcome.telegram_errors) == {CHAT_ID, OTHER_CHAT_ID}
+    assert "chat not found" in outcome.telegram_errors[CHAT_ID].lower()
+    GenerationRun.objects.get(pk=run.pk, status=RunStatus.AWAITING_REVIEW)
+
+
+def test_autopilot_artist_is_approved_by_the_system_without_telegram(
+    bot_api, queued_tasks, django_capture_on_commit_callbacks
+):
+    run = awaiting_run()
+    run.artist.autopilot = True
+    run.artist.save(update_fields=["autopilot"])
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = run_notify_reviewers(run=run)
+    decision = ReviewDecision.objects.get(run=run)
+    assert outcome.status == "autopilot"
+    assert (decision.decision, decision.channel, decision.actor, decision.decided_by) == (
+        "approved",
+        "system",
+        None,
+        "autopilot",
+    )
+    assert bot_api.named("sendAudio") == []
+    assert ("releases.tasks.package_release", (run.pk,)) in queued_tasks
+
+
+def test_callback_approves_answers_and_edits_the_message(bot_api, client):
+    run = awaiting_run()
+    run_notify_reviewers(run=run)
+    message = TelegramMessage.objects.get(run=run, chat_id=CHAT_ID)
+    data = buttons(bot_api.named("sendAudio")[0])["✅ Approve"]
+
+    response = post_update(client, callback_update(update_id=1, data=data, message_id=message.message_id))
+
+    assert response.status_code == 200
+    decision = ReviewDecision.objects.get(run=run)
+    assert (decision.decision, decision.channel, decision.decided_by) == ("approved", "telegram", "@alice")
+    answer = bot_api.named("answerCallbackQuery")
+    assert [call.params["callback_query_id"] for call in answer] == ["cq1"]
+    assert answer[0].params["text"] == "Approved."
+    edits = bot_api.named("editMessageCaption")
+    assert sorted((int(c.params["chat_id"]), int(c.params["message_id"])) for c in edits) == sorted(
+        TelegramMessage.objects.filter(run=run).values_list("chat_id", "message_id")
+    )
+    assert all("✅ Approved by @alice via telegram" in call.params["caption"] for call in edits)
+    assert all("reply_markup" not in call.params for call in edits)  # the buttons are gone
+    assert not TelegramMessage.objects.filter(run=run, closed_at__isnull=True).exists()
+
+
+def test_reject_button_rejects(bot_api, client):
+    run = awaiting_run()
+    data = callback_encode(decision="rejected", run_id=run.pk)
+    assert post_update(client, callback_update(update_id=5, data=data)).status_code == 200
+    assert ReviewDecision.objects.get(run=run).decision == "rejected"
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", WEBHOOK_SECRET + "x"])
+def test_forged_webhook_is_refused_and_changes_nothing(bot_api, client, secret):
+    run = awaiting_run()
+    data = callback_encode(decision="approved", run_id=run.pk)
+    response = post_update(client, callback_update(update_id=9, data=data), secret=secret)
+    assert response.status_code == 403
+    assert GenerationRun.objects.get(pk=run.pk).status == RunStatus.AWAITING_REVIEW
+    assert not ReviewDecision.objects.exists()
+    assert not TelegramUpdate.objects.exists()
+    assert bot_api.calls == []
+
+
+def test_webhook_is_refused_when_no_secret_is_configured(bot_api, client, settings):
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    run = awaiting_run()
+    data = callback_encode(decision="approved", run_id=run.pk)
+    assert post_update(client, callback_update(update_id=9, data=data), secret="").status_code == 403
+    assert not ReviewDecision.objects.exists()
+
+
+def test_callback_from_an_unknown_chat_is_not_authorised(bot_api, client):
+    run = awaiting_run()
+    data = callback_encode(decision="approved", run_id=run.pk)
+    response = post_update(client, callback_update(update_id=11, data=data, chat_id=999999))
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "not authorised"
+    answer = bot_api.named("answerCallbackQuery")[0]
+    assert answer.params["text"] == "not authorised"
+    assert not ReviewDecision.objects.exists()
+    assert bot_api.named("editMessageCaption") == []
+
+
+def test_callback_from_an_unlisted_user_is_not_authorised(bot_api, client, settings):
+    settings.TELEGRAM_USER_IDS = [REVIEWER_ID]
+    run = awaiting_run()
+    data = callback_encode(decision="approved", run_id=run.pk)
+    post_update(client, callback_update(update_id=12, data=data, user_id=REVIEWER_ID + 1))
+    assert not ReviewDecision.objects.exists()
+    post_update(client, callback_update(update_id=13, data=data, user_id=REVIEWER_ID))
+    assert ReviewDecision.objects.get(run=run).decided_by == "@alice"
+
+
+def test_a_duplicated_update_is_handled_once(bot_api, client):
+    run = awaiting_run()
+    update = callback_update(update_id=21, data=callback_encode(decision="approved", run_id=run.pk))
+    first = post_update(client, update)
+    second = post_update(client, update)
+    assert first.status_code == second.status_code == 200
+    assert second.json()["outcome"] == "duplicate"
+    assert ReviewDecision.objects.filter(run=run).count() == 1
+    assert len(bot_api.named("answerCallbackQuery")) == 1
+    assert TelegramUpdate.objects.filter(update_id=21).count() == 1
+
+
+def test_forged_callback_data_is_refused(bot_api, client):
+    run = awaiting_run()
+    other = awaiting_run()
+    genuine = callback_encode(decision="approved", run_id=other.pk)
+    forged = f"a:{run.pk}:{genuine.rsplit(':', 1)[1]}"
+    response = post_update(client, callback_update(update_id=31, data=forged))
+    assert "signature" in response.json()["outcome"]
+    assert not ReviewDecision.objects.exists()
+    for data in ("", "x" * 65, "a:0:0000000000000000", "approve:1"):
+        with pytest.raises(InvalidCallback):
+            callback_decode(data)
+
+
+def test_the_loser_is_told_who_decided_first(bot_api, client):
+    run = awaiting_run()
+    run_approve(run=run, actor=UserFactory(username="bob"), channel="web")
+    data = callback_encode(decision="rejected", run_id=run.pk)
+    response = post_update(client, callback_update(update_id=41, data=data))
+    assert response.json()["outcome"] == "Already approved by bob."
+    assert bot_api.named("answerCallbackQuery")[0].params["text"] == "Already approved by bob."
+    assert ReviewDecision.objects.get(run=run).decision == "approved"
+
+
+def test_a_browser_decision_closes_the_telegram_messages(bot_api, queued_tasks, django_capture_on_commit_callbacks):
+    run = awaiting_run()
+    run_notify_reviewers(run=run)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_approve(run=run, actor=UserFactory(username="carol"), channel="web", comment="nice")
+    assert ("generation.review_tasks.close_telegram_messages", (run.pk,)) in queued_tasks
+    assert ("releases.tasks.package_release", (run.pk,)) in queued_tasks
+
+    assert close_telegram_messages(run.pk) == 2
+    captions = [call.params["caption"] for call in bot_api.named("editMessageCaption")]
+    assert len(captions) == 2
+    assert all("✅ Approved by carol via web" in caption and caption.endswith(": nice") for caption in captions)
+    assert close_telegram_messages(run.pk) == 0  # each message is edited once
+
+
+def test_poll_command_handles_updates_like_the_webhook(bot_api):
+    run = awaiting_run()
+    bot_api.updates.append(callback_update(update_id=51, data=callback_encode(decision="approved", run_id=run.pk)))
+    call_command("telegram_poll", "--once", "--timeout", "0", stdout=io.StringIO())
+    assert ReviewDecision.objects.get(run=run).decided_by == "@alice"
+    assert bot_api.named("getUpdates")[0].params["allowed_updates"] == ["callback_query"]
+    assert TelegramUpdate.objects.get(update_id=51).outcome == f"approved run {run.pk}"
+
+
+def test_webhook_command_registers_the_url_with_the_secret(bot_api):
+    out = io.StringIO()
+    call_command("telegram_webhook", "--set", "https://noktvrn.example/telegram/webhook/", stdout=out)
+    call = bot_api.named("setWebhook")[0]
+    assert call.params["url"] == "https://noktvrn.example/telegram/webhook/"
+    assert call.params["secret_token"] == WEBHOOK_SECRET
+    assert "registered" in out.getvalue()
+
+
+def test_webhook_command_reports_a_refusal(bot_api):
+    bot_api.failures["setWebhook"] = (400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
+    with pytest.raises(CommandError, match="(?i)https url must be provided"):
+        call_command("telegram_webhook", "--set", "http://insecure.example/", stdout=io.StringIO())
