@@ -1,0 +1,210 @@
+"""Integration events: signed POSTs to a local receiver, retries with backoff, every attempt recorded."""
+
+# ruff: noqa: F811 (fixtures imported from review_support are redefined as test arguments)
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from generation.review_models import EventAttempt, EventDelivery, WebhookEndpoint
+from generation.review_tasks import deliver_event
+from generation.services.events import UnknownEvent, event_emit
+from generation.services.review import run_approve, run_reject
+from tests.factories import UserFactory
+from tests.generation.review_support import awaiting_run, queued_tasks  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+class Receiver:
+    """An integration's endpoint: answers the scripted status codes in turn (then the last one)."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = list(statuses)
+        self.requests: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                return
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/noktvrn"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver_factory(settings):
+    settings.EVENTS_BACKOFF_SECONDS = 0.05
+    settings.EVENTS_BACKOFF_MAX_SECONDS = 0.2
+    settings.EVENTS_TIMEOUT_SECONDS = 5.0
+    made: list[Receiver] = []
+
+    def make(statuses: list[int]) -> Receiver:
+        made.append(Receiver(statuses))
+        return made[-1]
+
+    yield make
+    for receiver in made:
+        receiver.close()
+
+
+def verify(secret: str, headers: dict, body: bytes) -> bool:
+    """What an integration does with our headers (documented in docs/review.md)."""
+    expected = hmac.new(
+        secret.encode(), headers["X-Noktvrn-Timestamp"].encode() + b"." + body, hashlib.sha256
+    ).hexdigest()
+    return hmac.compare_digest(headers["X-Noktvrn-Signature"], f"sha256={expected}")
+
+
+def test_an_event_is_delivered_with_a_verifiable_signature(receiver_factory, django_capture_on_commit_callbacks):
+    receiver = receiver_factory([200])
+    endpoint = WebhookEndpoint.objects.create(name="crm", url=receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        (delivery,) = event_emit(name="release.delivered", payload={"release": 7, "distributor": "outbox"})
+
+    delivery.refresh_from_db()
+    assert delivery.status == EventDelivery.Status.DELIVERED and delivery.attempts == 1
+    (headers, body) = receiver.requests[0]
+    assert verify(endpoint.secret, headers, body)
+    assert not verify("another-secret", headers, body)
+    assert headers["X-Noktvrn-Event"] == "release.delivered"
+    assert headers["Content-Type"] == "application/json"
+    envelope = json.loads(body)
+    assert envelope["event"] == "release.delivered"
+    assert envelope["id"] == str(delivery.event_id)
+    assert envelope["data"] == {"release": 7, "distributor": "outbox"}
+    (attempt,) = EventAttempt.objects.filter(delivery=delivery)
+    assert (attempt.number, attempt.status_code, attempt.succeeded) == (1, 200, True)
+
+
+def test_a_failing_endpoint_is_retried_with_backoff_and_every_attempt_recorded(
+    receiver_factory, django_capture_on_commit_callbacks
+):
+    receiver = receiver_factory([500, 503, 200])
+    WebhookEndpoint.objects.create(name="flaky", url=receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        (delivery,) = event_emit(name="release.failed", payload={"release": 3, "error": "QC"})
+
+    delivery.refresh_from_db()
+    assert delivery.status == EventDelivery.Status.DELIVERED
+    attempts = list(EventAttempt.objects.filter(delivery=delivery).order_by("number"))
+    assert [(a.number, a.status_code, a.succeeded) for a in attempts] == [
+        (1, 500, False),
+        (2, 503, False),
+        (3, 200, True),
+    ]
+    assert attempts[0].error == "HTTP 500"
+    # Exponential backoff: at least 0.05 s, then at least 0.1 s between attempts.
+    gaps = [(b.started_at - a.started_at).total_seconds() for a, b in zip(attempts, attempts[1:], strict=False)]
+    assert gaps[0] >= 0.05 and gaps[1] >= 0.1
+    # The same event id and body each time, so the receiver can deduplicate.
+    bodies = {body for _, body in receiver.requests}
+    assert len(receiver.requests) == 3 and len(bodies) == 1
+
+
+def test_an_endpoint_that_keeps_failing_is_marked_failed_after_the_last_attempt(
+    receiver_factory, settings, django_capture_on_commit_callbacks
+):
+    settings.EVENTS_MAX_ATTEMPTS = 3
+    receiver = receiver_factory([502])
+    WebhookEndpoint.objects.create(name="down", url=receiver.url)
+    with socket.socket() as probe:  # a closed port on loopback: connection refused
+        probe.bind(("127.0.0.1", 0))
+        closed_url = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    WebhookEndpoint.objects.create(name="gone", url=closed_url)
+    with django_capture_on_commit_callbacks(execute=True):
+        deliveries = event_emit(name="run.expired", payload={"run": {"id": 1}})
+
+    for delivery in deliveries:
+        delivery.refresh_from_db()
+        assert delivery.status == EventDelivery.Status.FAILED
+        assert delivery.attempts == 3
+        assert EventAttempt.objects.filter(delivery=delivery, succeeded=False).count() == 3
+    by_name = {d.endpoint.name: d for d in deliveries}
+    assert by_name["down"].last_error == "HTTP 502"
+    assert "ConnectError" in by_name["gone"].last_error
+    assert len(receiver.requests) == 3
+    # A failed delivery is not retried by a duplicate task.
+    assert deliver_event(by_name["down"].pk) == "failed"
+    assert len(receiver.requests) == 3
+
+
+def test_endpoints_receive_only_what_they_subscribed_to(receiver_factory):
+    WebhookEndpoint.objects.create(name="all", url="http://127.0.0.1:9/")
+    WebhookEndpoint.objects.create(name="releases", url="http://127.0.0.1:9/", events=["release.delivered"])
+    WebhookEndpoint.objects.create(name="off", url="http://127.0.0.1:9/", is_active=False)
+    names = {d.endpoint.name for d in event_emit(name="run.approved", payload={})}
+    assert names == {"all"}
+    names = {d.endpoint.name for d in event_emit(name="release.delivered", payload={})}
+    assert names == {"all", "releases"}
+
+
+def test_emitting_twice_with_one_key_queues_once():
+    WebhookEndpoint.objects.create(name="crm", url="http://127.0.0.1:9/")
+    assert len(event_emit(name="run.expired", payload={}, key="run.expired:5")) == 1
+    assert event_emit(name="run.expired", payload={}, key="run.expired:5") == []
+    assert EventDelivery.objects.count() == 1
+
+
+def test_unknown_event_names_are_refused():
+    with pytest.raises(UnknownEvent):
+        event_emit(name="run.exploded", payload={})
+
+
+def test_decisions_emit_run_events_after_commit(receiver_factory, queued_tasks, django_capture_on_commit_callbacks):
+    receiver = receiver_factory([200])
+    endpoint = WebhookEndpoint.objects.create(name="crm", url=receiver.url)
+    approved, rejected = awaiting_run(), awaiting_run()
+    with django_capture_on_commit_callbacks(execute=True):
+        run_approve(run=approved, actor=UserFactory(username="dana"), channel="web", comment="ship it")
+        run_reject(run=rejected, actor=UserFactory(username="eve"), channel="api")
+    deliveries = {d.name: d for d in EventDelivery.objects.all()}
+    assert set(deliveries) == {"run.approved", "run.rejected"}
+    for delivery in deliveries.values():
+        assert ("generation.review_tasks.deliver_event", (delivery.pk,)) in queued_tasks
+        deliver_event(delivery.pk)
+    bodies = {json.loads(body)["event"]: json.loads(body) for _, body in receiver.requests}
+    data = bodies["run.approved"]["data"]
+    assert data["run"]["id"] == approved.pk and data["artist"]["slug"] == approved.artist.slug
+    assert data["decision"]["decided_by"] == "dana" and data["decision"]["comment"] == "ship it"
+    assert bodies["run.rejected"]["data"]["decision"]["channel"] == "api"
+    assert all(verify(endpoint.secret, headers, body) for headers, body in receiver.requests)
+
+
+def test_a_rolled_back_decision_sends_nothing(receiver_factory, queued_tasks, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    receiver = receiver_factory([200])
+    WebhookEndpoint.objects.create(name="crm", url=receiver.url)
+    run = awaiting_run()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                run_approve(run=run, actor=UserFactory(), channel="web")
+                raise RuntimeError("the caller failed after deciding")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert not EventDelivery.objects.exists()
+    assert queued_tasks == [] and receiver.requests == []
