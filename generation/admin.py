@@ -180,3 +180,7 @@ class ReviewDecisionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Decisions are made through the review service only, never typed in.
         return False
+
+
+# The review area's models (webhook endpoints, event deliveries, Telegram records).
+import generation.review_admin  # noqa: E402,F401

@@ -1,0 +1,81 @@
+"""Admin for the review area: webhook endpoints, their event deliveries and attempts, Telegram records."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from generation.review_models import EventAttempt, EventDelivery, TelegramMessage, TelegramUpdate, WebhookEndpoint
+from noktvrn.admin_widgets import status_badge
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "events", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["created_at"]
+    fields = ["name", "url", "events", "is_active", "secret", "created_at"]
+
+
+class EventAttemptInline(admin.TabularInline):
+    model = EventAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "started_at", "duration_ms", "status_code", "succeeded", "error", "response_excerpt"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(EventDelivery)
+class EventDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["name", "endpoint", "status_label", "attempts", "last_error", "created_at", "delivered_at"]
+    list_filter = ["status", "name", "endpoint", "created_at"]
+    search_fields = ["event_id", "dedupe_key", "last_error"]
+    date_hierarchy = "created_at"
+    list_select_related = ["endpoint"]
+    readonly_fields = [
+        "endpoint",
+        "event_id",
+        "name",
+        "dedupe_key",
+        "body",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    ]
+    inlines = [EventAttemptInline]
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, obj: EventDelivery) -> str:
+        colour = {"delivered": "succeeded", "failed": "failed"}.get(obj.status, obj.status)
+        return status_badge(colour, obj.get_status_display())
+
+    def has_add_permission(self, request) -> bool:
+        # Deliveries are created by event_emit only.
+        return False
+
+
+@admin.register(TelegramMessage)
+class TelegramMessageAdmin(admin.ModelAdmin):
+    list_display = ["run", "chat_id", "message_id", "sent_at", "closed_at"]
+    list_filter = ["chat_id", "sent_at"]
+    list_select_related = ["run"]
+    readonly_fields = ["run", "chat_id", "message_id", "caption", "is_audio", "sent_at", "closed_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(TelegramUpdate)
+class TelegramUpdateAdmin(admin.ModelAdmin):
+    list_display = ["update_id", "kind", "outcome", "received_at"]
+    list_filter = ["kind", "received_at"]
+    search_fields = ["outcome"]
+    readonly_fields = ["update_id", "kind", "outcome", "received_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
