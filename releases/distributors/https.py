@@ -12,6 +12,7 @@ Wire format (what a receiving endpoint implements):
 from __future__ import annotations
 
 import io
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
@@ -90,7 +91,8 @@ class HttpsDistributor(Distributor):
     def open(self, package: Package) -> Iterator[Session]:
         timeout = httpx.Timeout(settings.RELEASE_HTTPS_TIMEOUT, connect=10.0)
         headers = {"Authorization": f"Bearer {settings.RELEASE_HTTPS_TOKEN}", "User-Agent": "noktvrn-releases"}
-        with httpx.Client(timeout=timeout, headers=headers) as client:
+        verify = ssl.create_default_context(cafile=settings.RELEASE_HTTPS_CA_BUNDLE or None)
+        with httpx.Client(timeout=timeout, headers=headers, verify=verify) as client:
             yield _HttpsSession(client, package)
 
     def marker(self, package: Package, refs: dict[str, str]) -> Marker:

@@ -25,7 +25,7 @@ from releases.distributors.base import DeliveryError, Distributor, Marker, Packa
 
 def _load_key(path: str, passphrase: str) -> paramiko.PKey:
     try:
-        return paramiko.PKey.from_path(path, passphrase=passphrase.encode() or None)
+        return paramiko.PKey.from_path(path, password=passphrase or None)
     except (OSError, paramiko.SSHException) as exc:
         raise ImproperlyConfigured(f"RELEASE_SFTP_KEY_PATH={path!r} cannot be loaded: {exc}") from exc
 

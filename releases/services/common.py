@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from generation.services.events import event_emit
 from releases.models import Release
 
 logger = logging.getLogger("releases")
@@ -55,11 +56,6 @@ def release_lock(*, release: Release, statuses: list[str], to_status: str | None
     return bool(taken)
 
 
-def event_emit(name: str, payload: dict) -> None:
-    """Publish a domain event through the review area's event service (generation.services.events)."""
-    try:
-        from generation.services.events import event_emit as emit
-    except ImportError:
-        logger.info("event %s (no event service installed): %s", name, payload)
-        return
-    emit(name=name, payload=payload)
+def release_event(name: str, payload: dict, *, key: str) -> None:
+    """Publish release.delivered / release.failed to the webhooks; `key` keeps a retried job from announcing twice."""
+    event_emit(name=name, payload=payload, key=key)

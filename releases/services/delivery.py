@@ -28,7 +28,7 @@ from generation.services.state import InvalidTransition, run_transition
 from noktvrn.errors import ConflictError
 from releases.distributors import Distributor, Package, PackageFile, get_distributor
 from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
-from releases.services.common import event_emit, logger, release_lock
+from releases.services.common import logger, release_event, release_lock
 from releases.services.packaging import PACKAGE_ORDER
 
 
@@ -214,9 +214,14 @@ def _finish(release: Release, errors: list[str]) -> Release:
         "isrc": release.isrc,
     }
     if delivered:
-        event_emit("release.delivered", payload)
+        release_event("release.delivered", payload, key=f"release-{release.pk}-delivered")
     else:
-        event_emit("release.failed", {**payload, "stage": "delivery", "reason": release.error})
+        attempts = release.deliveries.count()
+        release_event(
+            "release.failed",
+            {**payload, "stage": "delivery", "reason": release.error},
+            key=f"release-{release.pk}-delivery-failed-{attempts}",
+        )
     return release
 
 

@@ -26,12 +26,13 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import ValidationError
 
 from generation.models import GenerationRun, RunStatus
+from generation.providers.cover import render_cover, save_cover_jpeg
 from generation.services.state import InvalidTransition, run_transition
 from noktvrn.errors import ConflictError, NotFoundError
 from releases.models import Release, ReleaseAsset
 from releases.schemas import PromptsUsed, ReleaseMetadata
 from releases.services import audio, ddex, qc
-from releases.services.common import event_emit, logger, release_lock, sha256_file
+from releases.services.common import logger, release_event, release_lock, sha256_file
 from releases.services.identifiers import release_identifiers_assign
 from releases.services.summary import release_summary
 from releases.services.teaser import teaser_render, teaser_window
@@ -149,8 +150,6 @@ def _cover(run: GenerationRun, release: Release, path: Path) -> str:
                 shutil.copyfileobj(src, dst)
             return source
     else:
-        from generation.providers.cover import render_cover
-
         identity = (run.artist.profile or {}).get("visual_identity") or {}
         image = render_cover(
             artist_name=run.artist.name,
@@ -161,20 +160,8 @@ def _cover(run: GenerationRun, release: Release, path: Path) -> str:
             size=side,
         )
         source = "rendered"
-    _save_jpeg(image, path)
-    return source
-
-
-def _save_jpeg(image: Image.Image, path: Path) -> None:
-    try:
-        from generation.providers.cover import save_cover_jpeg
-    except ImportError:  # the cover provider is not installed: same contract, done here
-        for quality in (95, 90, 85, 80, 70, 60):
-            image.convert("RGB").save(path, "JPEG", quality=quality, optimize=True)
-            if path.stat().st_size <= settings.RELEASE_COVER_MAX_BYTES:
-                return
-        return
     save_cover_jpeg(image, path, max_bytes=settings.RELEASE_COVER_MAX_BYTES)
+    return source
 
 
 class _QCStop(Exception):
@@ -439,9 +426,10 @@ def _finish(release: Release, run: GenerationRun, report: qc.QCReport, metadata:
             )
     if not passed:
         logger.warning("release %s failed QC: %s", release.pk, release.error)
-        event_emit(
+        release_event(
             "release.failed",
             {"release": release.pk, "run": run.pk, "stage": "qc", "reason": release.error, "failures": report.failures},
+            key=f"release-{release.pk}-qc-failed",
         )
     return release
 
@@ -492,4 +480,8 @@ def _abort(release: Release, run: GenerationRun, exc: Exception) -> None:
         )
     except InvalidTransition:
         logger.warning("run %s was not releasing while its release %s crashed", run.pk, release.pk)
-    event_emit("release.failed", {"release": release.pk, "run": run.pk, "stage": "package", "reason": message})
+    release_event(
+        "release.failed",
+        {"release": release.pk, "run": run.pk, "stage": "package", "reason": message},
+        key=f"release-{release.pk}-package-failed-{timezone.now():%Y%m%d%H%M%S%f}",
+    )

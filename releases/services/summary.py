@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from generation.models import GenerationRun
+from llm.router import complete
+from noktvrn.errors import ApplicationError
 from releases.services.common import logger
 
 _SYSTEM = (
@@ -29,10 +31,6 @@ def summary_template(facts: dict) -> str:
 def release_summary(*, run: GenerationRun, facts: dict) -> tuple[str, str]:
     """(summary, source): source is "llm:<provider>/<model>" or "template"."""
     try:
-        from llm.router import complete
-    except ImportError:
-        return summary_template(facts), "template"
-    try:
         completion = complete(
             role="analyst",
             messages=[
@@ -43,7 +41,7 @@ def release_summary(*, run: GenerationRun, facts: dict) -> tuple[str, str]:
             max_tokens=200,
             run=run,
         )
-    except Exception:  # a summary is not worth failing a release over; the template is factual
+    except ApplicationError:  # no provider answered: a summary is not worth failing a release over
         logger.warning("release summary: the analyst LLM failed for run %s; using the template", run.pk, exc_info=True)
         return summary_template(facts), "template"
     text = (completion.text or "").strip()

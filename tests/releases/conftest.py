@@ -91,3 +91,68 @@ def queued_release(db, tmp_path):
         return release
 
     return make
+
+
+@pytest.fixture
+def sftp_server(tmp_path, settings):
+    """A real SFTP server on 127.0.0.1 with key auth; settings point the sftp distributor at it."""
+    import paramiko
+
+    from tests.releases.servers import SftpServer
+
+    root = tmp_path / "sftp-root"
+    root.mkdir()
+    client_key = paramiko.ECDSAKey.generate()
+    key_path = tmp_path / "id_ecdsa"
+    client_key.write_private_key_file(str(key_path))
+    server = SftpServer(root, "distro", client_key)
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text(server.known_hosts_line())
+    settings.RELEASE_SFTP_HOST = "127.0.0.1"
+    settings.RELEASE_SFTP_PORT = server.port
+    settings.RELEASE_SFTP_USER = "distro"
+    settings.RELEASE_SFTP_KEY_PATH = str(key_path)
+    settings.RELEASE_SFTP_PASSWORD = ""
+    settings.RELEASE_SFTP_KNOWN_HOSTS = str(known_hosts)
+    settings.RELEASE_SFTP_REMOTE_DIR = "incoming"
+    settings.RELEASE_SFTP_TIMEOUT = 10
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def upload_endpoint(tmp_path, settings):
+    from tests.releases.servers import UploadEndpoint, self_signed_cert
+
+    cert, key = self_signed_cert(tmp_path)
+    server = UploadEndpoint(token="s3cret-token", tls=(cert, key))
+    settings.RELEASE_HTTPS_URL = f"{server.url}/v1/deliveries"
+    settings.RELEASE_HTTPS_TOKEN = "s3cret-token"
+    settings.RELEASE_HTTPS_CA_BUNDLE = str(cert)
+    settings.RELEASE_HTTPS_TIMEOUT = 10
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def kubo(settings):
+    from tests.releases.servers import KuboApi
+
+    server = KuboApi()
+    settings.RELEASE_IPFS_API_URL = server.url
+    settings.RELEASE_IPFS_API_TOKEN = ""
+    settings.RELEASE_IPFS_PINNING_URL = ""
+    settings.RELEASE_IPFS_TIMEOUT = 10
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def pinning_service(settings, kubo):
+    from tests.releases.servers import PinningService
+
+    server = PinningService(token="pin-token")
+    settings.RELEASE_IPFS_PINNING_URL = server.url
+    settings.RELEASE_IPFS_PINNING_TOKEN = "pin-token"
+    yield server
+    server.close()

@@ -87,6 +87,8 @@ RELEASE_SFTP_TIMEOUT = _float("RELEASE_SFTP_TIMEOUT", 30.0)
 RELEASE_HTTPS_URL = os.environ.get("RELEASE_HTTPS_URL", "").strip()
 RELEASE_HTTPS_TOKEN = os.environ.get("RELEASE_HTTPS_TOKEN", "").strip()
 RELEASE_HTTPS_TIMEOUT = _float("RELEASE_HTTPS_TIMEOUT", 120.0)
+# PEM file of CA certificates to trust for the upload endpoint (empty: the system's).
+RELEASE_HTTPS_CA_BUNDLE = os.environ.get("RELEASE_HTTPS_CA_BUNDLE", "").strip()
 
 # Kubo RPC API, e.g. http://127.0.0.1:5001; optional bearer/basic token for a gateway in front.
 RELEASE_IPFS_API_URL = os.environ.get("RELEASE_IPFS_API_URL", "").strip()
