@@ -253,7 +253,7 @@ class LocalHttpServer:
             scheme = "https"
         self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
         self.requests: list[tuple[str, dict]] = []
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def handle(self, path: str, headers: dict, body: bytes) -> tuple[int, bytes | dict | str, str]:
         raise NotImplementedError

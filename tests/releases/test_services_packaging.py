@@ -108,16 +108,6 @@ def test_package_from_approved_run_is_complete_and_valid(make_approved_run, sett
 
 
 @pytest.mark.django_db
-def test_packaging_twice_returns_the_same_release(make_approved_run):
-    run = make_approved_run()
-    first = release_package(run=run)
-    again = release_package(run=run.pk)
-    assert again.pk == first.pk
-    assert Release.objects.filter(run=run).count() == 1
-    assert ReleaseAsset.objects.filter(release=first).count() == 8
-
-
-@pytest.mark.django_db
 @pytest.mark.parametrize("status", [RunStatus.AWAITING_REVIEW, RunStatus.REJECTED, RunStatus.GENERATING])
 def test_a_run_that_is_not_approved_cannot_be_packaged(status):
     run = RunFactory(status=status)
