@@ -199,7 +199,9 @@ def _error_class(exc: ProviderError) -> str:
 
 
 def _should_retry(exc: BaseException) -> bool:
-    return isinstance(exc, ProviderError) and (exc.retryable or getattr(exc, "reask", False))
+    if not isinstance(exc, ProviderError) or getattr(exc, "breaker_opened", False):
+        return False
+    return exc.retryable or getattr(exc, "reask", False)
 
 
 def _wait(state: RetryCallState) -> float:
@@ -258,6 +260,7 @@ def _call_entry(call: _Call, entry: ChainEntry, position: int) -> Completion:
             latency_ms = round((time.perf_counter() - started) * 1000)
             opened = exc.trips_breaker and breaker.record_failure(entry.provider)
             note = f" (cooldown of {settings.LLM_COOLDOWN_SECONDS:g}s started)" if opened else ""
+            exc.breaker_opened = opened
             exc.row = call.record(
                 entry,
                 position,

@@ -36,7 +36,7 @@ class AnthropicProvider:
             "model": request.model,
             "max_tokens": request.max_tokens,
             "messages": messages,
-            "temperature": min(request.temperature, 1.0),
+            # This SDK's Messages API no longer takes sampling parameters (temperature is model-controlled).
             "timeout": request.timeout,
         }
         if system:
@@ -57,8 +57,8 @@ class AnthropicProvider:
                 f"HTTP {exc.status_code}: {exc.message}",
                 retry_after=retry_after_seconds(exc.response.headers),
             ) from exc
-        except anthropic.AnthropicError as exc:
-            raise ProviderError(f"{type(exc).__name__}: {exc}") from exc
+        except (anthropic.AnthropicError, ValueError) as exc:  # ValueError: a body that is not JSON
+            raise ProviderError(f"malformed response: {type(exc).__name__}: {exc}") from exc
         if message.stop_reason == "refusal":
             raise RefusalError("refused (stop_reason=refusal)")
         if message.stop_reason == "model_context_window_exceeded":

@@ -22,7 +22,8 @@ TRANSPORT_ERRORS = (httpx.TransportError, httpx2.TransportError)
 @lru_cache(maxsize=16)
 def _client(api_key: str, base_url: str, timeout_ms: int) -> genai.Client:
     # No retry_options: the SDK then makes exactly one attempt and the router does the retrying.
-    return genai.Client(api_key=api_key, http_options=types.HttpOptions(base_url=base_url, timeout=timeout_ms))
+    options = types.HttpOptions(base_url=base_url, api_version="v1beta", timeout=timeout_ms)
+    return genai.Client(api_key=api_key, http_options=options)
 
 
 class GeminiProvider:
@@ -42,6 +43,7 @@ class GeminiProvider:
             temperature=request.temperature,
             max_output_tokens=request.max_tokens,
             seed=request.seed % 2**31,
+            automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
         )
         if request.json_schema is not None:
             config.response_mime_type = "application/json"
@@ -62,6 +64,8 @@ class GeminiProvider:
             raise RetryableProviderError(f"timeout after {request.timeout:g}s") from exc
         except TRANSPORT_ERRORS as exc:
             raise RetryableProviderError(f"connection error: {exc}") from exc
+        except ValueError as exc:  # a body that is not JSON, or not the documented shape
+            raise ProviderError(f"malformed response: {type(exc).__name__}: {exc}") from exc
         feedback = response.prompt_feedback
         if feedback is not None and feedback.block_reason:
             raise RefusalError(f"prompt blocked ({feedback.block_reason})")

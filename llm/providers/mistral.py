@@ -47,6 +47,8 @@ class MistralProvider:
         try:
             response = _client(self.api_key, self.base_url).chat.complete(**kwargs)
         except mistral_errors.MistralError as exc:
+            if exc.status_code < 400:  # the SDK could not read a 2xx body
+                raise ProviderError(f"malformed response: HTTP {exc.status_code}: {exc.body[:300]}") from exc
             raise status_error(
                 exc.status_code,
                 f"HTTP {exc.status_code}: {exc.body[:500]}",
@@ -58,6 +60,8 @@ class MistralProvider:
             raise RetryableProviderError(f"timeout after {request.timeout:g}s") from exc
         except TRANSPORT_ERRORS as exc:
             raise RetryableProviderError(f"connection error: {exc}") from exc
+        except ValueError as exc:  # a body that is not JSON, or not the documented shape
+            raise ProviderError(f"malformed response: {type(exc).__name__}: {exc}") from exc
         if not response.choices:
             raise ProviderError("the response has no choices")
         choice = response.choices[0]

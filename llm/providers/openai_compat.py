@@ -56,8 +56,8 @@ class OpenAICompatibleProvider:
                 f"HTTP {exc.status_code}: {exc.message}",
                 retry_after=retry_after_seconds(exc.response.headers),
             ) from exc
-        except openai.OpenAIError as exc:
-            raise ProviderError(f"{type(exc).__name__}: {exc}") from exc
+        except (openai.OpenAIError, ValueError) as exc:  # ValueError: a body that is not JSON
+            raise ProviderError(f"malformed response: {type(exc).__name__}: {exc}") from exc
         if not response.choices:
             raise ProviderError("the response has no choices")
         choice = response.choices[0]

@@ -198,11 +198,10 @@ def build_context(messages: list[dict[str, str]], seed: int) -> Context:
 
 
 def title_case(text: str) -> str:
-    words = text.split()
-    return " ".join(
-        word if (i and word.lower() in SMALL_WORDS) or word[:1].isupper() else word[:1].upper() + word[1:]
-        for i, word in enumerate(words)
-    )
+    def cap(word: str) -> str:
+        return re.sub(r"[A-Za-z]", lambda m: m.group().upper(), word, count=1)
+
+    return " ".join(word if i and word.lower() in SMALL_WORDS else cap(word) for i, word in enumerate(text.split()))
 
 
 def _slots(ctx: Context) -> dict[str, str]:
@@ -225,7 +224,7 @@ def _slots(ctx: Context) -> dict[str, str]:
 
 def _fill(pattern: str, ctx: Context) -> str:
     slots = _slots(ctx)
-    slots.update({key.capitalize(): title_case(value) for key, value in slots.items()})
+    slots.update({key.capitalize(): value for key, value in slots.items()})
     # The relative clause follows "a <group> who ...": singular verb, fresh images.
     first, _, rest = ctx.pick(vocab.PERSONA_VERBS).format(**_slots(ctx)).partition(" ")
     slots["verb"] = f"{first}s {rest}"
@@ -242,7 +241,9 @@ def write_name(ctx: Context) -> str:
 
 
 def write_title(ctx: Context) -> str:
-    return title_case(_fill(ctx.pick(vocab.TITLE_PATTERNS), ctx))
+    title = re.sub(r"(?<!\bto)(?<!\bat) (?:a|an) ", " ", _fill(ctx.pick(vocab.TITLE_PATTERNS), ctx))
+    title = re.sub(r"^(?:A|An) ", "", title)
+    return title_case(" ".join(word.lower() if word.istitle() else word for word in title.split()))
 
 
 def write_persona(ctx: Context) -> str:

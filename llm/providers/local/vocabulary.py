@@ -566,10 +566,10 @@ GROUPS: dict[str, tuple[str, str]] = {
 VERSE_LINES = (
     "I keep {image} in my pocket like a spare key to {place}",
     "We were {adj} and young and running out of night",
-    "Every {image} is a letter that I never sent",
+    "I hear {image} like a letter that I never sent",
     "Down at {place} the radio remembers your name",
     "I found {feeling} where the streetlights end",
-    "You said {theme} was only for the brave",
+    "You said the brave ones live on {theme}",
     "Counting {image} till the morning breaks",
     "The city hums in {adj} colours, I hum along",
     "Half of me is {feeling}, half of me is you",
