@@ -24,6 +24,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", include("generation.urls")),  # /review/... and /telegram/webhook/
     path("batches/", include("generation.batch_urls")),
+    path("releases/", include("releases.urls")),
     # Media (audio, covers, videos) is for signed-in staff only; in production a proxy or
     # S3 serves it, but the embedded default must work with nothing in front of it.
     re_path(

@@ -1,18 +1,32 @@
-from django.contrib import admin
+import json
+from pathlib import Path
 
-from noktvrn.admin_widgets import status_badge, thumbnail
-from releases.models import Delivery, Release, ReleaseAsset
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from noktvrn.admin_widgets import audio_player, status_badge, thumbnail, video_player
+from noktvrn.errors import ApplicationError
+from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
+from releases.selectors import release_asset
+from releases.services import release_redeliver
 
 
 class ReleaseAssetInline(admin.TabularInline):
     model = ReleaseAsset
     extra = 0
-    fields = ["kind", "file", "sha256", "size", "created_at"]
+    fields = ["kind", "download", "sha256", "size", "created_at"]
     readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description="file")
+    def download(self, obj: ReleaseAsset) -> str:
+        if not obj.file:
+            return "—"
+        return format_html('<a href="{}" download>{}</a>', obj.file.url, Path(obj.file.name).name)
 
 
 class DeliveryInline(admin.TabularInline):
@@ -26,6 +40,18 @@ class DeliveryInline(admin.TabularInline):
         return False
 
 
+class DeliveredFileInline(admin.TabularInline):
+    model = DeliveredFile
+    extra = 0
+    fields = ["distributor", "name", "is_marker", "remote_ref", "size", "confirmed_at"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "confirmed files (never sent again)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
     list_display = ["title", "artist", "isrc", "upc", "release_date", "status_label", "cover_thumb", "created_at"]
@@ -33,20 +59,94 @@ class ReleaseAdmin(admin.ModelAdmin):
     search_fields = ["title", "isrc", "upc", "artist__name"]
     date_hierarchy = "created_at"
     list_select_related = ["artist", "run"]
-    readonly_fields = ["run", "cover_preview", "created_at", "updated_at"]
-    inlines = [ReleaseAssetInline, DeliveryInline]
+    readonly_fields = [
+        "run",
+        "page_link",
+        "cover_preview",
+        "player",
+        "teaser_player",
+        "qc_table",
+        "metadata_pretty",
+        "delivered_at",
+        "created_at",
+        "updated_at",
+    ]
+    exclude = ["metadata", "qc_report", "locked_until"]
+    inlines = [ReleaseAssetInline, DeliveryInline, DeliveredFileInline]
+    actions = ["redeliver"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("assets")
 
     @admin.display(description="status", ordering="status")
     def status_label(self, obj: Release) -> str:
         return status_badge(obj.status, obj.get_status_display())
 
+    def _cover(self, obj: Release):
+        asset = release_asset(obj, ReleaseAsset.Kind.COVER)
+        return asset.file if asset else obj.run.cover
+
     @admin.display(description="cover")
     def cover_thumb(self, obj: Release) -> str:
-        return thumbnail(obj.run.cover, 48)
+        return thumbnail(self._cover(obj), 48)
 
     @admin.display(description="cover")
     def cover_preview(self, obj: Release) -> str:
-        return thumbnail(obj.run.cover, 240)
+        return thumbnail(self._cover(obj), 240)
+
+    @admin.display(description="master")
+    def player(self, obj: Release) -> str:
+        asset = release_asset(obj, ReleaseAsset.Kind.AUDIO_WAV)
+        return audio_player(asset.file if asset else None)
+
+    @admin.display(description="teaser")
+    def teaser_player(self, obj: Release) -> str:
+        asset = release_asset(obj, ReleaseAsset.Kind.TEASER)
+        return video_player(asset.file if asset else None)
+
+    @admin.display(description="release page")
+    def page_link(self, obj: Release) -> str:
+        url = reverse("releases:detail", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description="QC report")
+    def qc_table(self, obj: Release) -> str:
+        checks = (obj.qc_report or {}).get("checks") or []
+        if not checks:
+            return "—"
+        rows = format_html_join(
+            "",
+            '<tr><td>{}</td><td style="color:{}">{}</td><td>{}</td></tr>',
+            (
+                (
+                    c["name"],
+                    "#2f855a" if c["passed"] else ("#9b2c2c" if c.get("severity") == "error" else "#b7791f"),
+                    "pass" if c["passed"] else c.get("severity", "error"),
+                    c["message"],
+                )
+                for c in checks
+            ),
+        )
+        return format_html("<table>{}</table>", rows)
+
+    @admin.display(description="metadata.json")
+    def metadata_pretty(self, obj: Release) -> str:
+        if not obj.metadata:
+            return "—"
+        return format_html(
+            '<pre style="max-height:420px;overflow:auto">{}</pre>',
+            json.dumps(obj.metadata, indent=2, ensure_ascii=False),
+        )
+
+    @admin.action(description="Deliver again (confirmed files are not re-sent)", permissions=["change"])
+    def redeliver(self, request, queryset) -> None:
+        for release in queryset:
+            try:
+                release_redeliver(release=release, actor=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+            else:
+                self.message_user(request, f"{release}: delivery queued.", messages.SUCCESS)
 
 
 @admin.register(ReleaseAsset)
@@ -70,3 +170,13 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_label(self, obj: Delivery) -> str:
         return status_badge(obj.status, obj.get_status_display())
+
+
+@admin.register(DeliveredFile)
+class DeliveredFileAdmin(admin.ModelAdmin):
+    list_display = ["release", "distributor", "name", "is_marker", "remote_ref", "confirmed_at"]
+    list_filter = ["distributor", "is_marker", "confirmed_at"]
+    search_fields = ["release__title", "name", "remote_ref"]
+    date_hierarchy = "confirmed_at"
+    list_select_related = ["release"]
+    readonly_fields = [f.name for f in DeliveredFile._meta.fields]

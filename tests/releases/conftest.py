@@ -44,6 +44,7 @@ def cover_jpeg(size: int = 3000, colour: tuple[int, int, int] = (255, 46, 136)) 
 
 @pytest.fixture(autouse=True)
 def _release_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # database ids restart per test; file names must too
     settings.RELEASE_TEASER_WIDTH = 360
     settings.RELEASE_TEASER_FPS = 6
     settings.RELEASE_DELIVERY_BACKOFF_SECONDS = 0
