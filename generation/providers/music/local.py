@@ -10,7 +10,6 @@ through a major V (raised 7th in minor keys), so key detection hears the tonic.
 from __future__ import annotations
 
 import math
-import wave
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,7 @@ import numpy as np
 import pyloudnorm
 from scipy import ndimage, signal
 
+from ..audio import write_wav
 from .base import PITCH_CLASSES, MusicRequest, MusicResult
 
 SR = 44100
@@ -494,10 +494,10 @@ def render(request: MusicRequest) -> np.ndarray:
     left = drums.left + bass.left + keys.left + lead.left
     right = drums.right + bass.right + keys.right + lead.right
     mix = np.stack([left, right], axis=1)[:n_total]
-    return _master(mix)
+    return master(mix)
 
 
-def _master(mix: np.ndarray) -> np.ndarray:
+def master(mix: np.ndarray) -> np.ndarray:
     """Fades, loudness to about -14 LUFS, then a look-ahead peak limiter."""
     n = len(mix)
     fade_in = min(n, int(0.01 * SR))
@@ -516,16 +516,6 @@ def _master(mix: np.ndarray) -> np.ndarray:
     gain = ndimage.uniform_filter1d(gain, size=window)
     mix *= gain[:, None].astype(np.float32)
     return np.clip(mix, -PEAK_CEILING, PEAK_CEILING).astype(np.float32)
-
-
-def write_wav(path: Path, audio: np.ndarray) -> None:
-    """Write float audio (samples, 2) as 16-bit PCM WAV at 44.1 kHz."""
-    pcm = np.round(np.clip(audio, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as fh:
-        fh.setnchannels(pcm.shape[1])
-        fh.setsampwidth(2)
-        fh.setframerate(SR)
-        fh.writeframes(pcm.tobytes())
 
 
 class LocalMusicProvider:

@@ -1,0 +1,220 @@
+"""The embedded video provider: an audio-reactive spectrum visualizer rendered to H.264/AAC MP4.
+
+Frames are drawn straight into YUV 4:2:0 planes with numpy slices: the background (palette
+gradient, glow, title and artist) is prepared once in a few glow levels, and each frame only
+copies one and paints its bars, so rendering runs many times faster than real time.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import av
+import numpy as np
+from django.conf import settings
+from PIL import Image
+
+from ..audio import SR, read_audio
+from ..cover import _fit, _hex, _luminance, _text_layer
+from ..errors import ProviderError
+from .base import VideoRequest, VideoResult, frame_size
+
+GLOW_LEVELS = 8
+FFT_SIZE = 4096
+
+
+def _yuv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """BT.601 limited-range Y, U, V planes (U and V at half resolution) of an RGB uint8 image."""
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24").reformat(format="yuv420p")
+    flat = frame.to_ndarray().reshape(-1)
+    h, w = rgb.shape[:2]
+    y = flat[: h * w].reshape(h, w).copy()
+    u = flat[h * w : h * w * 5 // 4].reshape(h // 2, w // 2).copy()
+    v = flat[h * w * 5 // 4 :].reshape(h // 2, w // 2).copy()
+    return y, u, v
+
+
+def _colour_yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """One colour in BT.601 limited range (the same conversion swscale applies to the background)."""
+    r, g, b = (c / 255 for c in rgb)
+    y = 16 + 65.481 * r + 128.553 * g + 24.966 * b
+    u = 128 - 37.797 * r - 74.203 * g + 112.0 * b
+    v = 128 + 112.0 * r - 93.786 * g - 18.214 * b
+    return tuple(int(round(min(255, max(0, c)))) for c in (y, u, v))
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
+    return tuple(int(round(x * (1 - t) + y * t)) for x, y in zip(a, b, strict=True))
+
+
+def _bands(audio: np.ndarray, n_frames: int, fps: int, n_bars: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per video frame: bar heights in [0, 1] (log-spaced bands, dB scale) and a loudness level."""
+    mono = audio.mean(axis=1)
+    padded = np.pad(mono, (FFT_SIZE, FFT_SIZE))
+    centres = (np.arange(n_frames) * SR / fps).astype(np.int64) + FFT_SIZE
+    index = centres[:, None] + np.arange(-FFT_SIZE // 2, FFT_SIZE // 2)[None, :]
+    windows = padded[np.clip(index, 0, len(padded) - 1)] * np.hanning(FFT_SIZE).astype(np.float32)
+    spectrum = np.abs(np.fft.rfft(windows, axis=1)).astype(np.float32)
+    freqs = np.fft.rfftfreq(FFT_SIZE, 1 / SR)
+    edges = np.geomspace(45, 14000, n_bars + 1)
+    starts = np.searchsorted(freqs, edges[:-1])
+    ends = np.maximum(np.searchsorted(freqs, edges[1:]), starts + 1)
+    cumulative = np.concatenate([np.zeros((n_frames, 1), np.float32), np.cumsum(spectrum, axis=1)], axis=1)
+    band = (cumulative[:, ends] - cumulative[:, starts]) / (ends - starts)
+    db = 20 * np.log10(band + 1e-6)
+    # Each band against its own range, blended with the overall one: highs move as much as the bass.
+    low, high = np.percentile(db, 20), np.percentile(db, 99.5)
+    band_low, band_high = np.percentile(db, 20, axis=0), np.percentile(db, 99.5, axis=0)
+    overall = (db - low) / max(high - low, 1e-6)
+    own = (db - band_low) / np.maximum(band_high - band_low, 1e-6)
+    level = np.clip(0.4 * overall + 0.6 * own, 0, 1) ** 1.4
+    smooth = np.empty_like(level)
+    current = np.zeros(n_bars, dtype=np.float32)
+    for i in range(n_frames):  # fast attack, slow fall: bars jump with hits and sink back
+        current = np.maximum(level[i], current * 0.82)
+        smooth[i] = current
+    rms = np.sqrt((windows**2).mean(axis=1))
+    loud = np.clip(rms / max(np.percentile(rms, 98), 1e-6), 0, 1)
+    return smooth, loud
+
+
+def _background(
+    width: int, height: int, colours: list[tuple[int, int, int]], request: VideoRequest, glow: float
+) -> np.ndarray:
+    """The still part of the picture: darkened palette gradient, a centre glow, title and artist."""
+    dark = min(colours, key=_luminance)
+    second = colours[1] if colours[1] != dark else colours[0]
+    ys = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
+    top = np.array(_mix(dark, (0, 0, 0), 0.35), np.float32)
+    bottom = np.array(_mix(second, (0, 0, 0), 0.6), np.float32)
+    image = top * (1 - ys) + bottom * ys
+    image = np.broadcast_to(image, (height, width, 3)).copy()
+    if glow > 0:
+        accent = np.array(max(colours, key=_luminance), np.float32)
+        yy = (np.arange(height, dtype=np.float32)[:, None] - height * 0.42) / (height * 0.5)
+        xx = (np.arange(width, dtype=np.float32)[None, :] - width / 2) / (width * 0.5)
+        falloff = np.exp(-(xx**2 + yy**2) * 2.2)[..., None]
+        image = image + (accent - image) * falloff * (0.45 * glow)
+    picture = Image.fromarray(np.clip(image, 0, 255).astype(np.uint8), "RGB").convert("RGBA")
+    text_colour = (245, 245, 245)
+    short = min(width, height)
+    margin = int(short * 0.06)
+    y = margin
+    for text, size, bold in ((request.artist_name.upper(), 0.07, True), (request.title, 0.045, False)):
+        if not text:
+            continue
+        layer = _fit(
+            _text_layer(text, "sans", max(10, int(short * size)), text_colour, bold=bold), width - 2 * margin, height
+        )
+        picture.alpha_composite(layer, (margin, y))
+        y += layer.height + int(short * 0.025)
+    picture = picture.convert("RGB")
+    return np.asarray(picture)
+
+
+class LocalVideoProvider:
+    """Draws a spectrum visualizer of the track; needs no key and no network."""
+
+    name = "local"
+
+    def fetch(self, request: VideoRequest, *, workdir: Path) -> VideoResult:
+        if request.audio_path is None:
+            raise ProviderError("the local visualizer needs the track (audio_path)", provider=self.name)
+        workdir.mkdir(parents=True, exist_ok=True)
+        path = workdir / f"video-local-{request.seed}.mp4"
+        render_visualizer(request, path)
+        return VideoResult(
+            path=path,
+            source=self.name,
+            source_id=f"local-{request.seed}",
+            licence="Generated by noktvrn (no third-party rights)",
+            attribution="",
+        )
+
+
+def render_visualizer(request: VideoRequest, path: Path) -> None:
+    """Render the MP4: bars per spectrum band, mirrored reflection, progress line, the track as audio."""
+    fps = settings.LOCAL_VIDEO_FPS
+    width, height = frame_size(request.orientation, settings.LOCAL_VIDEO_LONG_SIDE)
+    audio = read_audio(request.audio_path)
+    duration = min(request.duration_seconds, len(audio) / SR)
+    audio = audio[: int(round(duration * SR))]
+    n_frames = max(1, int(math.ceil(duration * fps)))
+
+    colours = [_hex(c) for c in request.palette] or [(16, 16, 24), (233, 69, 96)]
+    if len(colours) == 1:
+        colours.append((245, 245, 245))
+    rng = random.Random(request.seed)
+    accents = sorted(colours, key=_luminance, reverse=True)[:3]
+    n_bars = 64 if width >= height else 40
+    gap = max(2, width // (n_bars * 6)) // 2 * 2
+    bar_w = ((width - 2 * int(width * 0.05)) // n_bars - gap) // 2 * 2
+    x0 = (width - n_bars * (bar_w + gap) + gap) // 2 // 2 * 2
+    baseline = int(height * (0.72 if width >= height else 0.62)) // 2 * 2
+    max_h = int(height * (0.42 if width >= height else 0.3)) // 2 * 2
+    reflect_h = (height - baseline) // 2 * 2
+    shift = rng.random()
+    bar_colours = []
+    for i in range(n_bars):
+        t = (i / max(1, n_bars - 1) + shift) % 1.0
+        a, b = accents[int(t * len(accents)) % len(accents)], accents[(int(t * len(accents)) + 1) % len(accents)]
+        rgb = _mix(a, b, (t * len(accents)) % 1.0)
+        bar_colours.append((_colour_yuv(rgb), _colour_yuv(_mix(rgb, (0, 0, 0), 0.65))))
+
+    backgrounds = [
+        _yuv(_background(width, height, colours, request, g / (GLOW_LEVELS - 1))) for g in range(GLOW_LEVELS)
+    ]
+    heights, loud = _bands(audio, n_frames, fps, n_bars)
+    progress_colour = _colour_yuv(accents[0])
+    planar = audio.T.astype(np.float32)
+
+    try:
+        with av.open(str(path), "w", format="mp4") as container:
+            vstream = container.add_stream("libx264", rate=fps)
+            vstream.width, vstream.height, vstream.pix_fmt = width, height, "yuv420p"
+            vstream.options = {"preset": settings.LOCAL_VIDEO_PRESET, "crf": str(settings.LOCAL_VIDEO_CRF)}
+            astream = container.add_stream("aac", rate=SR, layout="stereo")
+            astream.bit_rate = 192_000
+            audio_pos = 0
+            for i in range(n_frames):
+                by, bu, bv = backgrounds[min(GLOW_LEVELS - 1, int(loud[i] * GLOW_LEVELS))]
+                y, u, v = by.copy(), bu.copy(), bv.copy()
+                for j in range(n_bars):
+                    h = int(heights[i, j] * max_h) // 2 * 2
+                    if h <= 0:
+                        continue
+                    left, right = x0 + j * (bar_w + gap), x0 + j * (bar_w + gap) + bar_w
+                    (cy, cu, cv), (dy, du, dv) = bar_colours[j]
+                    y[baseline - h : baseline, left:right] = cy
+                    u[(baseline - h) // 2 : baseline // 2, left // 2 : right // 2] = cu
+                    v[(baseline - h) // 2 : baseline // 2, left // 2 : right // 2] = cv
+                    r = min(reflect_h, h // 2) // 2 * 2
+                    y[baseline + 2 : baseline + 2 + r, left:right] = dy
+                    u[baseline // 2 + 1 : (baseline + 2 + r) // 2, left // 2 : right // 2] = du
+                    v[baseline // 2 + 1 : (baseline + 2 + r) // 2, left // 2 : right // 2] = dv
+                done = int(width * (i + 1) / n_frames) // 2 * 2
+                y[height - 6 : height - 2, :done] = progress_colour[0]
+                u[(height - 6) // 2 : (height - 2) // 2, : done // 2] = progress_colour[1]
+                v[(height - 6) // 2 : (height - 2) // 2, : done // 2] = progress_colour[2]
+                frame = av.VideoFrame.from_ndarray(
+                    np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(height * 3 // 2, width),
+                    format="yuv420p",
+                )
+                frame.pts = i
+                container.mux(vstream.encode(frame))
+                target = min(planar.shape[1], int(round((i + 1) * SR / fps)))
+                while audio_pos < target:
+                    n = min(1024, target - audio_pos)
+                    chunk = av.AudioFrame.from_ndarray(
+                        np.ascontiguousarray(planar[:, audio_pos : audio_pos + n]), format="fltp", layout="stereo"
+                    )
+                    chunk.sample_rate = SR
+                    chunk.pts = audio_pos
+                    container.mux(astream.encode(chunk))
+                    audio_pos += n
+            container.mux(vstream.encode(None))
+            container.mux(astream.encode(None))
+    except av.error.FFmpegError as exc:
+        raise ProviderError(f"local visualizer could not encode the video: {exc}", provider="local") from exc
