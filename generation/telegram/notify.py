@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+import av
 from django.conf import settings
 from django.db import IntegrityError
 from django.urls import reverse
@@ -23,6 +24,7 @@ from generation.review_models import TelegramMessage
 from generation.telegram.audio import audio_preview
 from generation.telegram.callbacks import callback_encode
 from generation.telegram.client import bot_call, telegram_configured
+from noktvrn.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
@@ -107,7 +109,13 @@ def telegram_notify(*, run: GenerationRun) -> TelegramNotifyResult:
     result.skipped = [chat for chat in settings.TELEGRAM_CHAT_IDS if chat in done]
     if not chats:
         return result
-    caption, keyboard, preview = run_caption(run), _keyboard(run), _preview(run)
+    caption, keyboard = run_caption(run), _keyboard(run)
+    try:
+        preview = _preview(run)
+    except (av.FFmpegError, ApplicationError, OSError) as exc:
+        # Reviewers still get the buttons and the link; the browser page plays the original.
+        logger.warning("No MP3 preview for run %s (%s); sending the caption as text.", run.pk, exc)
+        preview = None
     duration = int(run.track.duration) if preview and run.track.duration else None
 
     async def send(bot: Bot) -> dict[int, Message | TelegramError]:

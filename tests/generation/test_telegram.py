@@ -9,6 +9,7 @@ import json
 
 import av
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -67,6 +68,22 @@ def test_notification_sends_the_track_as_mp3_with_caption_and_buttons(bot_api):
     assert callback_decode(data["✅ Approve"]) == ("approved", run.pk)
     assert callback_decode(data["❌ Reject"]) == ("rejected", run.pk)
     assert set(TelegramMessage.objects.filter(run=run).values_list("chat_id", flat=True)) == {CHAT_ID, OTHER_CHAT_ID}
+
+
+def test_unreadable_audio_is_sent_as_a_text_message_with_the_buttons(bot_api, client):
+    run = awaiting_run(features=False)
+    run.track.audio.save("broken.wav", ContentFile(b"RIFF-not-really-audio"), save=True)
+    outcome = run_notify_reviewers(run=run)
+    assert outcome.telegram_errors == {}
+    (call, _) = bot_api.named("sendMessage")
+    assert run.title in call.params["text"] and set(buttons(call)) == {"✅ Approve", "❌ Reject"}
+    assert bot_api.named("sendAudio") == []
+    message = TelegramMessage.objects.get(run=run, chat_id=CHAT_ID)
+    assert message.is_audio is False
+    data = buttons(call)["✅ Approve"]
+    post_update(client, callback_update(update_id=61, data=data, message_id=message.message_id))
+    edits = bot_api.named("editMessageText")
+    assert len(edits) == 2 and all("Approved by @alice" in edit.params["text"] for edit in edits)
 
 
 def test_notifying_twice_sends_once(bot_api):
