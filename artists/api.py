@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import django_filters
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from artists.creation import artist_creation_enqueue
+from artists.creation_api import (
+    ArtistCreationViewSet,
+    CreationReportSerializer,
+    GenerateArtistInput,
+    creation_reports,
+    job_reference,
+)
 from artists.models import Artist, ArtistVersion
 from artists.selectors import artist_list
+from noktvrn.errors import NotFoundError
 
 
 class ArtistSerializer(serializers.ModelSerializer):
@@ -56,6 +70,33 @@ class ArtistViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return artist_list()
 
+    @extend_schema(request=GenerateArtistInput, responses={202: dict})
+    @action(detail=False, methods=["post"])
+    def generate(self, request: Request) -> Response:
+        """Queue an artist creation from a brief; poll the returned job (a creation report) for the result."""
+        data = GenerateArtistInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = artist_creation_enqueue(
+            brief=data.validated_data["brief"],
+            genre=data.validated_data.get("genre"),
+            countries=data.validated_data.get("countries"),
+            actor=request.user,
+        )
+        return Response({"job": job_reference(report, request)}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses=CreationReportSerializer)
+    @action(detail=True, methods=["get"], url_path="creation-report")
+    def creation_report(self, request: Request, pk: str | None = None) -> Response:
+        """How this artist was created: steps, prompts, validation, warnings and every LLM call."""
+        artist = self.get_object()
+        if not request.user.has_perm("artists.view_creationreport"):
+            raise PermissionDenied()
+        report = creation_reports().filter(artist=artist).first()
+        if report is None:
+            raise NotFoundError(f"Artist {artist.pk} was not created from a brief.")
+        return Response(CreationReportSerializer(report).data)
+
 
 def register(router: BaseRouter) -> None:
     router.register("artists", ArtistViewSet, basename="artist")
+    router.register("artist-creations", ArtistCreationViewSet, basename="artist-creation")

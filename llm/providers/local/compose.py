@@ -533,8 +533,16 @@ def generate(annotation: Any, name: str, ctx: Context, limits: Constraints, pare
         args = get_args(annotation)
         item_type = args[0] if args else str
         count = max(limits.min_length or 0, min(3, limits.max_length if limits.max_length is not None else 3))
-        items = [generate(item_type, name.rstrip("s"), ctx, Constraints(), parent, named=False) for _ in range(count)]
-        return list(dict.fromkeys(items)) if all(isinstance(i, (str, int)) for i in items) else items
+        items: list[Any] = []
+        for tries in range(count * 4):
+            if len(items) >= count:
+                break
+            item = generate(item_type, name.rstrip("s"), ctx, Constraints(), parent, named=False)
+            # Prefer distinct items, but accept repeats (e.g. booleans) rather than fall short.
+            if isinstance(item, (str, int)) and item in items and tries < count * 3:
+                continue
+            items.append(item)
+        return items
     if origin is dict or annotation is dict:
         return {}
     if annotation is bool:

@@ -1,0 +1,140 @@
+"""artists.creation: author -> helper -> validator, one transaction, a complete report."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from artists.creation import BRIEF_MAX_CHARS, artist_create_from_brief
+from artists.models import Artist, ArtistVersion, CreationReport
+from artists.schemas import profile_errors
+from llm.models import LLMCall
+from llm.types import LLMUnavailableError
+from noktvrn.errors import ApplicationError
+from tests.factories import ArtistFactory
+from tests.llm import vendors as v
+from tests.llm.fixtures import fast_llm, use_vendor, vendor  # noqa: F401  (shared fixtures)
+from tests.llm.vendors import Reply
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_keys_creates_a_complete_schema_valid_artist_through_local():
+    artist = artist_create_from_brief(brief="dark synthwave duo from Berlin")
+
+    assert profile_errors(artist.profile) == []
+    assert artist.primary_genre == "synthwave" and artist.countries[0] == "DE"
+    assert artist.versions.get().number == 1
+    report = artist.creation_report
+    assert report.outcome == CreationReport.Outcome.SUCCEEDED and report.error == ""
+    assert [s["step"] for s in report.steps] == ["draft", "enrich", "validate", "save"]
+    assert report.steps[0]["prompt"].startswith("Brief: dark synthwave duo from Berlin")
+    assert report.steps[0]["provider"] == "local" and report.steps[0]["output"]["name"] == artist.name
+    assert report.validation["schema"] == "valid" and "fits synthwave" in report.validation["consistency"]["tempo"]
+    assert report.duration_ms is not None
+    calls = list(LLMCall.objects.filter(creation_report=report).order_by("id"))
+    assert [(c.role, c.provider, c.outcome, c.template_name) for c in calls] == [
+        ("author", "local", "success", "artist_author"),
+        ("helper", "local", "success", "artist_helper"),
+        ("validator", "local", "success", "artist_validator"),
+    ]
+
+
+def test_genre_and_countries_from_the_operator_win():
+    artist = artist_create_from_brief(brief="a late-night project", genre="techno", countries=["no", "DE"])
+    assert artist.primary_genre == "techno" and artist.countries == ["NO", "DE"]
+    assert artist.profile["musical_defaults"]["tempo_min"] >= 124
+
+
+def test_a_taken_name_is_replaced_and_warned_about():
+    first = artist_create_from_brief(brief="dark synthwave duo from Berlin")
+    second = artist_create_from_brief(brief="dark synthwave duo from Berlin")
+    assert second.name != first.name
+    report = second.creation_report
+    assert any("already taken" in w for w in report.warnings)
+    assert report.steps[1]["step"] == "rename_1"
+
+
+@pytest.mark.parametrize(
+    ("brief", "message"),
+    [("", "The brief is empty"), ("   \n ", "The brief is empty"), ("x" * 10_240, f"the limit is {BRIEF_MAX_CHARS}")],
+)
+def test_bad_briefs_are_refused_before_anything_is_saved(brief, message):
+    with pytest.raises(ApplicationError, match=message):
+        artist_create_from_brief(brief=brief)
+    assert not CreationReport.objects.exists() and not Artist.objects.exists() and not LLMCall.objects.exists()
+
+
+def test_bad_country_codes_are_refused():
+    with pytest.raises(ApplicationError, match="Not ISO 3166-1 alpha-2"):
+        artist_create_from_brief(brief="folk singer", countries=["Germany"])
+    assert not CreationReport.objects.exists()
+
+
+def test_when_no_provider_answers_nothing_is_half_saved(settings):
+    settings.LLM_CHAINS = {**settings.LLM_CHAINS, "helper": "openai"}  # no key, no local fallback
+    with pytest.raises(LLMUnavailableError, match="no OPENAI_API_KEY"):
+        artist_create_from_brief(brief="dark synthwave duo from Berlin")
+    assert not Artist.objects.exists() and not ArtistVersion.objects.exists()
+    report = CreationReport.objects.get()
+    assert report.outcome == CreationReport.Outcome.FAILED and "no OPENAI_API_KEY" in report.error
+    assert [s["outcome"] for s in report.steps] == ["succeeded", "failed"]
+
+
+def test_a_refused_connection_falls_back_and_is_reported(use_vendor):  # noqa: F811
+    use_vendor("openai", "http://127.0.0.1:9/v1", roles=("author",))
+    artist = artist_create_from_brief(brief="sunny afrobeats singer from Lagos")
+    calls = LLMCall.objects.filter(creation_report=artist.creation_report, role="author")
+    assert [(c.provider, c.outcome, c.chain_position) for c in calls.order_by("id")] == [
+        ("openai", "retryable_error", 0),
+        ("openai", "retryable_error", 0),
+        ("openai", "retryable_error", 0),
+        ("local", "success", 1),
+    ]
+
+
+def test_implausible_tempo_from_a_real_provider_is_corrected_with_a_warning(vendor, use_vendor):  # noqa: F811
+    enrichment = {
+        "influences": ["Kavinsky"],
+        "visual_identity": {"palette": ["#000000", "#ff00ff"], "style_keywords": ["neon"], "typography": "sans"},
+        "musical_defaults": {
+            "tempo_min": 40,
+            "tempo_max": 220,
+            "preferred_keys": ["A"],
+            "preferred_modes": ["minor"],
+            "energy": 0.6,
+            "track_seconds": 30,
+        },
+    }
+    use_vendor("openai", vendor, roles=("helper",))
+    vendor.script(Reply(200, v.openai_ok(json.dumps(enrichment))))
+
+    artist = artist_create_from_brief(brief="dark synthwave duo from Berlin")
+
+    defaults = artist.profile["musical_defaults"]
+    assert (defaults["tempo_min"], defaults["tempo_max"]) == (84, 124)
+    report = artist.creation_report
+    assert any("implausible for synthwave" in w for w in report.warnings)
+    assert report.steps[1]["provider"] == "openai"
+    assert "Drafted artist" in vendor.requests[0].body["messages"][-1]["content"]
+
+
+def test_validator_issues_become_warnings(vendor, use_vendor):  # noqa: F811
+    use_vendor("gemini", vendor, roles=("validator",))
+    verdict = {"consistent": False, "issues": ["The palette is too bright for a dark act."], "summary": "Mostly fine."}
+    vendor.script(Reply(200, v.gemini_ok(json.dumps(verdict))))
+    artist = artist_create_from_brief(brief="dark synthwave duo from Berlin")
+    report = artist.creation_report
+    assert "Validator: The palette is too bright for a dark act." in report.warnings
+    assert report.validation["review"]["consistent"] is False
+
+
+def test_existing_name_in_the_roster_is_never_duplicated():
+    cache.clear()
+    artist = artist_create_from_brief(brief="dark synthwave duo from Berlin")
+    Artist.objects.filter(pk=artist.pk).update(name="Renamed")
+    ArtistFactory(name=artist.name)
+    again = artist_create_from_brief(brief="dark synthwave duo from Berlin")
+    assert Artist.objects.filter(name__iexact=again.name).count() == 1
