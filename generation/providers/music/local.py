@@ -48,8 +48,8 @@ PATTERNS: dict[str, dict[str, dict[int, float]]] = {
     },
     "trap": {
         "kick": {0: 1.0, 7: 0.7, 11: 0.8},
-        "snare": {8: 1.0},
-        "clap": {8: 0.5},
+        "snare": {4: 0.9, 12: 1.0},
+        "clap": {12: 0.5},
         "hat": {s: (0.55 if s % 4 == 0 else 0.2) for s in range(16)},
     },
     "driving": {
@@ -74,6 +74,7 @@ PATTERNS: dict[str, dict[str, dict[int, float]]] = {
     },
     "ambient": {
         "kick": {0: 0.7, 4: 0.35, 8: 0.55, 12: 0.35},
+        "snare": {4: 0.3, 12: 0.3},
         "hat": {s: (0.3 if s % 4 == 0 else 0.15) for s in range(0, 16, 2)},
     },
 }
