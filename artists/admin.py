@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.urls import path
 from django.utils.html import format_html_join
 
+from artists.creation_admin import CreationLLMCallInline, create_from_brief_view
 from artists.models import Artist, ArtistStatusChange, ArtistVersion, CreationReport
 from artists.services import artist_set_status
 from noktvrn.admin_widgets import status_badge
@@ -52,12 +54,17 @@ class ArtistAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ["palette", "created_at", "updated_at", "status_changed_at"]
     inlines = [ArtistStatusChangeInline, ArtistVersionInline]
+    change_list_template = "admin/artists/artist/change_list_with_brief.html"
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "status_reason", "status_changed_at", "autopilot"]}),
         ("Identity", {"fields": ["palette", "profile"]}),
         ("LLM", {"fields": ["llm_settings"], "classes": ["collapse"]}),
         ("Dates", {"fields": ["last_run_at", "created_at", "updated_at"]}),
     ]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: create_from_brief_view(self, request))
+        return [path("create-from-brief/", view, name="artists_artist_create_from_brief"), *super().get_urls()]
 
     def save_model(self, request, obj: Artist, form, change: bool) -> None:
         """A status edited here goes through the lifecycle service, so it is recorded like any other."""
@@ -112,6 +119,7 @@ class ArtistVersionAdmin(admin.ModelAdmin):
 
 @admin.register(CreationReport)
 class CreationReportAdmin(admin.ModelAdmin):
+    inlines = [CreationLLMCallInline]
     list_display = ["__str__", "brief_excerpt", "outcome", "duration_ms", "created_by", "created_at"]
     list_filter = ["outcome", "created_at"]
     search_fields = ["brief", "artist__name"]

@@ -1,0 +1,31 @@
+"""/readyz reports provider availability; it fails only when a role has no provider at all."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_readyz_reports_missing_keys_without_failing(client, settings):
+    from noktvrn.settings.components import llm as defaults
+
+    settings.LLM_CHAINS = defaults.LLM_CHAINS
+    body = client.get("/readyz").json()
+    check = body["checks"]["llm"]
+    assert check["ok"] is True
+    assert "openai: no OPENAI_API_KEY" in check["detail"] and "local: ready" in check["detail"]
+
+
+def test_readyz_fails_when_a_chain_has_no_available_provider(client, settings):
+    settings.LLM_CHAINS = {**settings.LLM_CHAINS, "analyst": "openai,gemini"}
+    response = client.get("/readyz")
+    check = response.json()["checks"]["llm"]
+    assert response.status_code == 503 and check["ok"] is False
+    assert "analyst: no available provider (openai: no OPENAI_API_KEY, gemini: no GEMINI_API_KEY)" in check["detail"]
+
+
+def test_readyz_names_an_unknown_provider(client, settings):
+    settings.LLM_CHAINS = {**settings.LLM_CHAINS, "helper": "local,chatgpt"}
+    check = client.get("/readyz").json()["checks"]["llm"]
+    assert not check["ok"] and "unknown LLM provider 'chatgpt'" in check["detail"]
