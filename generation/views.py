@@ -182,6 +182,7 @@ class RunDetailView(ReviewerMixin, TemplateView):
             "video": getattr(run, "video", None),
             "decision": getattr(run, "decision", None),
             "prompts": _prompts(run),
+            "parameters": json.dumps(run.parameters, indent=2, ensure_ascii=False) if run.parameters else "",
             "profile": _profile_summary(run.artist),
             "previous_id": previous,
             "next_id": following,
