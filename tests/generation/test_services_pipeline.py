@@ -1,0 +1,208 @@
+"""The batch pipeline end to end with the embedded providers, and its fault handling.
+
+Vendors are faked at the HTTP boundary (a local Suno-compatible server), never by patching
+our own code.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import av
+import pytest
+import soundfile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from PIL import Image
+
+from generation.models import GenerationRun, RunStage, RunStatus, Track, VideoClip
+from generation.services.pipeline import STAGE_ORDER, run_execute_sync, runs_recover_stuck, stage_execute
+from tests.factories import ArtistFactory, RunFactory, valid_profile
+from tests.generation.providers.conftest import FakeVendor, Reply, _encode_mp3
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_pipeline(settings):
+    settings.MIN_ACTIVE_ARTISTS = 0
+    settings.STAGE_RETRY_BACKOFF_SECONDS = 0
+    settings.LOCAL_VIDEO_LONG_SIDE = 320
+    settings.LOCAL_VIDEO_FPS = 8
+    settings.PROVIDER_HTTP_MAX_ATTEMPTS = 1
+    settings.PROVIDER_HTTP_TIMEOUT_SECONDS = 2
+    settings.MUSIC_POLL_INTERVAL_SECONDS = 0.01
+    settings.MUSIC_POLL_TIME_LIMIT_SECONDS = 3
+    settings.TELEGRAM_BOT_TOKEN = ""
+
+
+def short_artist(**kwargs):
+    profile = valid_profile()
+    profile["musical_defaults"]["track_seconds"] = 6
+    return ArtistFactory(profile=profile, **kwargs)
+
+
+@pytest.fixture
+def suno(settings):
+    server = FakeVendor()
+    settings.MUSIC_PROVIDER = "suno"
+    settings.SUNO_API_KEY = "suno-key"
+    settings.SUNO_BASE_URL = server.url
+    yield server
+    server.close()
+
+
+def _suno_success(server: FakeVendor, mp3: bytes) -> None:
+    record = {
+        "taskId": "t-1",
+        "status": "SUCCESS",
+        "response": {
+            "taskId": "t-1",
+            "sunoData": [{"id": "a", "audioUrl": f"{server.url}/a.mp3", "title": "x", "duration": 6.0, "tags": ""}],
+        },
+    }
+    server.route("GET", "/api/v1/generate/record-info", Reply(json={"code": 200, "msg": "ok", "data": record}))
+    server.route("GET", "/a.mp3", Reply(body=mp3, headers={"Content-Type": "audio/mpeg"}))
+
+
+@pytest.fixture(scope="module")
+def mp3(tmp_path_factory) -> bytes:
+    return _encode_mp3(tmp_path_factory.mktemp("mp3") / "a.mp3", 6.0)
+
+
+def test_run_batch_sync_leaves_reviewable_runs_with_real_artifacts():
+    for _ in range(3):
+        short_artist()
+    out = StringIO()
+    call_command("run_batch", size=3, sync=True, stdout=out)
+    runs = list(GenerationRun.objects.select_related("track__features", "video").order_by("pk"))
+    assert len(runs) == 3, out.getvalue()
+    assert "21/21" in out.getvalue()
+    for run in runs:
+        assert run.status == RunStatus.AWAITING_REVIEW, (run.error, out.getvalue())
+        assert run.title and run.prompts["music_prompt"] and run.parameters["tempo"]
+        info = soundfile.info(run.track.audio.path)
+        assert (info.samplerate, info.channels, info.subtype) == (44100, 2, "PCM_16")
+        assert info.duration == pytest.approx(6.0, abs=0.5)
+        assert run.track.features.tempo and run.track.features.key
+        with av.open(run.video.file.path) as container:
+            assert {stream.type for stream in container.streams} >= {"video", "audio"}
+        with Image.open(run.cover.path) as cover:
+            assert (cover.size, cover.mode, cover.format) == ((3000, 3000), "RGB", "JPEG")
+        stages = {s.name: s.outcome for s in run.stages.all()}
+        assert set(stages) == {"select_artist", *STAGE_ORDER}
+        assert set(stages.values()) == {"succeeded"}
+        assert all(s.duration_ms is not None for s in run.stages.all())
+        assert run.batch.status == "finished"
+
+
+def test_a_task_delivered_twice_does_nothing_the_second_time():
+    run = RunFactory(artist=short_artist())
+    run_execute_sync(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.AWAITING_REVIEW
+    track_file = run.track.audio.name
+    for stage in STAGE_ORDER:
+        assert stage_execute(run_id=run.pk, stage=stage) == "skipped"
+    assert Track.objects.filter(run=run).count() == 1
+    assert VideoClip.objects.filter(run=run).count() == 1
+    assert Track.objects.get(run=run).audio.name == track_file
+    assert RunStage.objects.filter(run=run).count() == len(STAGE_ORDER)
+
+
+def test_a_stage_already_running_elsewhere_is_left_alone():
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+    RunStage.objects.create(run=run, name="generate_track", started_at=timezone.now())
+    assert stage_execute(run_id=run.pk, stage="generate_track") == "busy"
+    assert not Track.objects.filter(run=run).exists()
+
+
+def test_a_stage_that_fails_once_then_succeeds(suno, mp3):
+    suno.route(
+        "POST",
+        "/api/v1/generate",
+        Reply(503, json={"code": 503, "msg": "busy"}),
+        Reply(json={"code": 200, "msg": "success", "data": {"taskId": "t-1"}}),
+    )
+    _suno_success(suno, mp3)
+    run = RunFactory(artist=short_artist())
+    run = run_execute_sync(run_id=run.pk)
+    assert run.status == RunStatus.AWAITING_REVIEW, run.error
+    attempts = list(RunStage.objects.filter(run=run, name="generate_track").order_by("attempt"))
+    assert [(s.attempt, s.outcome) for s in attempts] == [(1, "failed"), (2, "succeeded")]
+    assert "503" in attempts[0].error and attempts[0].traceback
+    assert run.track.provider == "suno" and run.track.provider_job_id == "t-1"
+    assert len(suno.calls("POST", "/api/v1/generate")) == 2
+
+
+def test_a_permanent_vendor_error_fails_the_run_with_a_reason(suno):
+    suno.route("POST", "/api/v1/generate", Reply(401, json={"code": 401, "msg": "invalid api key"}))
+    run = RunFactory(artist=short_artist())
+    run = run_execute_sync(run_id=run.pk)
+    assert run.status == RunStatus.FAILED
+    assert run.error.startswith("generate_track:")
+    assert "401" in run.error
+    failed = RunStage.objects.get(run=run, name="generate_track")
+    assert failed.outcome == "failed" and "Traceback" in failed.traceback
+    assert not RunStage.objects.filter(run=run, name="analyse_audio").exists()
+    assert len(suno.calls("POST", "/api/v1/generate")) == 1  # a 4xx is not retried
+    assert run.transitions.last().to_status == "failed"
+
+
+def test_transient_errors_exhausting_attempts_fail_the_run(suno, settings):
+    settings.STAGE_MAX_ATTEMPTS = 2
+    suno.route("POST", "/api/v1/generate", Reply(503, json={"code": 503, "msg": "busy"}))
+    run = run_execute_sync(run_id=RunFactory(artist=short_artist()).pk)
+    assert run.status == RunStatus.FAILED
+    assert RunStage.objects.filter(run=run, name="generate_track").count() == 2
+
+
+def test_stuck_sweep_requeues_a_lost_stage_and_the_run_completes(settings, django_capture_on_commit_callbacks):
+    settings.STAGE_TIME_LIMIT_SECONDS = 60
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+    long_ago = timezone.now() - timedelta(minutes=30)
+    GenerationRun.objects.filter(pk=run.pk).update(created_at=long_ago)
+    RunStage.objects.create(run=run, name="adapt_parameters", started_at=long_ago)  # its worker died
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs_recover_stuck() == {"requeued": 1, "failed": 0}
+    run.refresh_from_db()
+    assert run.status == RunStatus.AWAITING_REVIEW
+    lost = RunStage.objects.get(run=run, name="adapt_parameters", attempt=1)
+    assert lost.outcome == "failed" and "worker lost" in lost.error
+    assert RunStage.objects.get(run=run, name="adapt_parameters", attempt=2).outcome == "succeeded"
+    assert Track.objects.filter(run=run).count() == 1
+
+
+def test_stuck_sweep_fails_a_run_whose_attempts_are_spent(settings):
+    settings.STAGE_TIME_LIMIT_SECONDS = 60
+    settings.STAGE_MAX_ATTEMPTS = 2
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+    long_ago = timezone.now() - timedelta(minutes=30)
+    GenerationRun.objects.filter(pk=run.pk).update(created_at=long_ago)
+    RunStage.objects.create(
+        run=run, name="adapt_parameters", outcome="succeeded", started_at=long_ago, finished_at=long_ago
+    )
+    for attempt in (1, 2):
+        RunStage.objects.create(run=run, name="write_prompts", attempt=attempt, started_at=long_ago)
+    assert runs_recover_stuck() == {"requeued": 0, "failed": 1}
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "write_prompts did not finish after 2 attempts" in run.error
+
+
+def test_stuck_sweep_leaves_healthy_runs_alone(settings):
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+    RunStage.objects.create(run=run, name="generate_track", started_at=timezone.now())
+    assert runs_recover_stuck() == {"requeued": 0, "failed": 0}
+
+
+def test_run_batch_reports_when_no_artist_can_run():
+    with pytest.raises(CommandError, match="No artist could take a run"):
+        call_command("run_batch", size=2, sync=True, stdout=StringIO())
+
+
+def test_run_batch_for_an_unknown_artist():
+    with pytest.raises(CommandError, match="No artist with slug"):
+        call_command("run_batch", artist="ghost", sync=True, stdout=StringIO())
