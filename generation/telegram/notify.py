@@ -120,20 +120,23 @@ def telegram_notify(*, run: GenerationRun) -> TelegramNotifyResult:
 
     async def send(bot: Bot) -> dict[int, Message | TelegramError]:
         answers: dict[int, Message | TelegramError] = {}
+        uploaded: str | None = None  # after one upload, other chats get Telegram's file_id
         for chat in chats:
             try:
                 if preview is None:
                     answers[chat] = await bot.send_message(chat, caption, reply_markup=keyboard)
                 else:
-                    answers[chat] = await bot.send_audio(
+                    message = await bot.send_audio(
                         chat,
-                        audio=InputFile(preview[0], filename=preview[1]),
+                        audio=uploaded or InputFile(preview[0], filename=preview[1]),
                         caption=caption,
                         title=run.title or None,
                         performer=run.artist.name,
                         duration=duration,
                         reply_markup=keyboard,
                     )
+                    uploaded = uploaded or (message.audio.file_id if message.audio else None)
+                    answers[chat] = message
             except TelegramError as exc:
                 answers[chat] = exc
         return answers

@@ -62,6 +62,8 @@ def test_notification_sends_the_track_as_mp3_with_caption_and_buttons(bot_api):
     with av.open(io.BytesIO(audio)) as container:
         assert container.format.name == "mp3"
         assert container.streams.audio[0].codec_context.name.startswith("mp3")
+    # The second chat gets Telegram's file_id instead of a second upload.
+    assert sends[1].files == {} and sends[1].params["audio"] == "AUDIO1"
     data = buttons(call)
     assert set(data) == {"✅ Approve", "❌ Reject"}
     assert all(len(value.encode()) <= MAX_BYTES for value in data.values())
