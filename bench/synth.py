@@ -1,0 +1,114 @@
+"""Speed of the embedded generation providers: local synthesizer, visualizer MP4 and cover.
+
+    python bench/synth.py --seconds 30 --repeat 3
+
+Times are wall-clock, best of --repeat runs in one warm process (a worker renders many runs).
+The real-time factor is audio seconds per second of wall time (higher is faster). Video uses
+the settings' defaults (LOCAL_VIDEO_LONG_SIDE, LOCAL_VIDEO_FPS, LOCAL_VIDEO_PRESET), which can
+be overridden from the environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noktvrn.settings.base")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from generation.providers.cover import render_cover, save_cover_jpeg  # noqa: E402
+from generation.providers.music import MusicRequest, get_music_provider  # noqa: E402
+from generation.providers.video import VideoRequest  # noqa: E402
+from generation.providers.video.local import LocalVideoProvider  # noqa: E402
+
+GENRES = [
+    ("techno", 128, "A", "minor"),
+    ("lo-fi hip hop", 84, "D#", "major"),
+    ("synthwave", 110, "F#", "minor"),
+    ("pop", 100, "C", "major"),
+    ("deep house", 122, "A#", "major"),
+    ("trap", 140, "B", "minor"),
+]
+PALETTE = ["#1a1a2e", "#e94560", "#0f3460"]
+
+
+def best_of(repeat: int, fn) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=30.0, help="track length")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args()
+
+    results: dict[str, object] = {"seconds": args.seconds, "repeat": args.repeat, "synth": {}, "video": {}}
+    provider = get_music_provider("local")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        track = None
+        for genre, tempo, key, mode in GENRES:
+            request = MusicRequest(genre=genre, tempo=tempo, key=key, mode=mode, duration_seconds=args.seconds, seed=1)
+            provider.generate(request, workdir=work)  # warm caches the way a long-running worker has them
+            took = best_of(args.repeat, lambda r=request: provider.generate(r, workdir=work))
+            results["synth"][genre] = {"seconds": round(took, 3), "realtime_factor": round(args.seconds / took, 1)}
+            track = track or provider.generate(request, workdir=work).path
+        for orientation in ("landscape", "portrait"):
+            request = VideoRequest(
+                orientation=orientation,
+                duration_seconds=args.seconds,
+                palette=PALETTE,
+                title="Midnight Circuit",
+                artist_name="Nova Vantablack",
+                audio_path=track,
+            )
+            took = best_of(max(1, args.repeat - 1), lambda r=request: LocalVideoProvider().fetch(r, workdir=work))
+            results["video"][orientation] = {
+                "seconds": round(took, 2),
+                "realtime_factor": round(args.seconds / took, 1),
+            }
+        results["video_settings"] = {
+            "long_side": settings.LOCAL_VIDEO_LONG_SIDE,
+            "fps": settings.LOCAL_VIDEO_FPS,
+            "preset": settings.LOCAL_VIDEO_PRESET,
+        }
+
+        def cover() -> None:
+            image = render_cover(artist_name="Nova Vantablack", title="Midnight Circuit", palette=PALETTE, seed=4)
+            save_cover_jpeg(image, work / "cover.jpg")
+
+        results["cover_3000px_seconds"] = round(best_of(args.repeat, cover), 2)
+
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"local synthesizer, {args.seconds:g} s tracks (best of {args.repeat}):")
+    for genre, row in results["synth"].items():
+        print(f"  {genre:<16} {row['seconds']:>6.3f} s   {row['realtime_factor']:>6.1f}x real time")
+    vs = results["video_settings"]
+    print(f"local visualizer MP4 ({vs['long_side']} px long side, {vs['fps']} fps, x264 {vs['preset']}):")
+    for orientation, row in results["video"].items():
+        print(f"  {orientation:<16} {row['seconds']:>6.2f} s   {row['realtime_factor']:>6.1f}x real time")
+    print(f"cover 3000x3000 render + JPEG: {results['cover_3000px_seconds']:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
