@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -9,7 +10,35 @@ from noktvrn.admin_widgets import audio_player, status_badge, thumbnail, video_p
 from noktvrn.errors import ApplicationError
 from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
 from releases.selectors import release_asset
-from releases.services import release_redeliver
+from releases.services import isrc_validate, release_redeliver, upc_validate
+from releases.services.identifiers import IdentifierError
+
+
+class ReleaseAdminForm(forms.ModelForm):
+    """Identifiers typed by hand go through the same python-stdnum checks as assigned ones."""
+
+    # Wider than the columns so "DE-A12-26-00001" or a spaced UPC can be typed, then compacted.
+    isrc = forms.CharField(max_length=20, required=False, label="ISRC")
+    upc = forms.CharField(max_length=20, required=False, label="UPC/EAN")
+
+    class Meta:
+        model = Release
+        fields = ["artist", "title", "isrc", "upc", "release_date", "status", "error"]
+
+    def _identifier(self, field: str, validate) -> str | None:
+        value = (self.cleaned_data.get(field) or "").strip()
+        if not value:
+            return None
+        try:
+            return validate(value)
+        except IdentifierError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+    def clean_isrc(self) -> str | None:
+        return self._identifier("isrc", isrc_validate)
+
+    def clean_upc(self) -> str | None:
+        return self._identifier("upc", upc_validate)
 
 
 class ReleaseAssetInline(admin.TabularInline):
@@ -54,6 +83,7 @@ class DeliveredFileInline(admin.TabularInline):
 
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
+    form = ReleaseAdminForm
     list_display = ["title", "artist", "isrc", "upc", "release_date", "status_label", "cover_thumb", "created_at"]
     list_filter = ["status", "release_date", "created_at"]
     search_fields = ["title", "isrc", "upc", "artist__name"]

@@ -17,7 +17,7 @@ import numpy as np
 import pyloudnorm
 import soundfile
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import resample_poly
+from scipy.signal import firwin, resample_poly, upfirdn
 
 from noktvrn.errors import ApplicationError
 
@@ -82,11 +82,19 @@ def loudness_lufs(data: np.ndarray, sample_rate: int) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+# BS.1770-4 Annex 2 oversamples 4x with a 48-tap (12 per phase) interpolation filter; this is
+# a Kaiser-windowed design of the same length, cut just below the original Nyquist frequency.
+_INTERPOLATOR = firwin(48, 0.24, window=("kaiser", 6.0)) * _OVERSAMPLE
+_DELAY = (len(_INTERPOLATOR) - 1) // 2
+
+
 def _oversampled_peaks(data: np.ndarray) -> np.ndarray:
     """Per input sample, the largest absolute value of the 4x oversampled signal (any channel)."""
-    up = resample_poly(data, _OVERSAMPLE, 1, axis=0)
-    frames = data.shape[0]
-    return np.abs(up[: frames * _OVERSAMPLE]).max(axis=1).reshape(frames, _OVERSAMPLE).max(axis=1)
+    up = np.abs(upfirdn(_INTERPOLATOR, data, up=_OVERSAMPLE, axis=0)[_DELAY : _DELAY + data.shape[0] * _OVERSAMPLE])
+    # Element-wise maxima over strided views: far faster than .max() along a short axis.
+    per_sample = np.maximum.reduce([up[:, c] for c in range(up.shape[1])])
+    phases = per_sample.reshape(data.shape[0], _OVERSAMPLE)
+    return np.maximum.reduce([phases[:, p] for p in range(_OVERSAMPLE)])
 
 
 def true_peak_dbtp(data: np.ndarray) -> float | None:

@@ -21,6 +21,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django_q.tasks import async_task
 from tenacity import RetryCallState, Retrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential
 
 from generation.models import RunStatus
@@ -229,11 +230,19 @@ REDELIVERABLE = {Release.Status.DELIVERY_FAILED, Release.Status.QUEUED, Release.
 
 
 def release_redeliver(*, release: Release, actor=None) -> Release:
-    """Queue a failed (or stuck) delivery again; confirmed files are not sent twice."""
+    """Queue a failed (or stuck) delivery again; confirmed files are not sent twice.
+
+    A release whose packaging crashed (still `pending`, lock expired) gets its packaging
+    job queued again instead, which resumes it and then delivers.
+    """
     now = timezone.now()
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
-        held = release.status == Release.Status.DELIVERING and release.locked_until and release.locked_until > now
+        held = bool(release.locked_until and release.locked_until > now)
+        if release.status == Release.Status.PENDING and not held:
+            transaction.on_commit(lambda: _enqueue_packaging(release.run_id))
+            return release
+        held = held and release.status == Release.Status.DELIVERING
         if release.status not in REDELIVERABLE or held:
             raise ConflictError(
                 f"Release {release.pk} is {release.status}"
@@ -257,7 +266,9 @@ def release_redeliver(*, release: Release, actor=None) -> Release:
     return release
 
 
-def _enqueue_delivery(release_id: int) -> None:
-    from django_q.tasks import async_task
+def _enqueue_packaging(run_id: int) -> None:
+    async_task("releases.tasks.package_release", run_id, task_name=f"package-release-{run_id}")
 
+
+def _enqueue_delivery(release_id: int) -> None:
     async_task("releases.tasks.deliver_release", release_id, task_name=f"deliver-release-{release_id}")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -255,6 +255,8 @@ def _build(release: Release, run: GenerationRun, build: _Build) -> dict:
         min_seconds=settings.RELEASE_TEASER_MIN_SECONDS,
         max_seconds=settings.RELEASE_TEASER_MAX_SECONDS,
     )
+    if settings.RELEASE_TEASER_FPS <= 0 or settings.RELEASE_TEASER_WIDTH < 64:
+        raise ImproperlyConfigured("RELEASE_TEASER_FPS must be positive and RELEASE_TEASER_WIDTH at least 64.")
     with Image.open(cover_path) as cover_image:
         teaser_render(
             audio=master,

@@ -77,14 +77,14 @@ def queued_release(db, tmp_path):
     """A queued release with small real files, for delivery tests that need no packaging."""
 
     def make(**fields) -> Release:
-        release = ReleaseFactory(status=Release.Status.QUEUED, isrc="DEA122600001", upc="4012345000019", **fields)
+        release = ReleaseFactory(status=Release.Status.QUEUED, isrc="DEA122600001", upc="4012345000016", **fields)
         release.run.status = RunStatus.RELEASING
         release.run.save(update_fields=["status"])
         contents = {
             ReleaseAsset.Kind.AUDIO_WAV: ("DEA122600001.wav", song_wav(2.0, 44100)),
-            ReleaseAsset.Kind.COVER: ("4012345000019.jpg", cover_jpeg(64)),
+            ReleaseAsset.Kind.COVER: ("4012345000016.jpg", cover_jpeg(64)),
             ReleaseAsset.Kind.METADATA: ("metadata.json", b'{"title": "x"}'),
-            ReleaseAsset.Kind.DDEX: ("4012345000019.xml", b"<NewReleaseMessage/>"),
+            ReleaseAsset.Kind.DDEX: ("4012345000016.xml", b"<NewReleaseMessage/>"),
         }
         for kind, (name, data) in contents.items():
             asset = ReleaseAsset(release=release, kind=kind, sha256=hashlib.sha256(data).hexdigest(), size=len(data))

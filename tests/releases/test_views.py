@@ -45,7 +45,7 @@ def test_release_page_shows_cover_player_qc_files_and_deliveries(operator_browse
 
     html = operator_browser.get(f"/releases/{release.pk}/").content.decode()
 
-    assert f'src="/media/releases/{release.pk}/4012345000019.jpg"' in html
+    assert f'src="/media/releases/{release.pk}/4012345000016.jpg"' in html
     assert f'<audio controls preload="none" src="/media/releases/{release.pk}/DEA122600001.wav"' in html
     assert "Integrated loudness -14.0 LUFS" in html
     assert "A night drive." in html
@@ -103,3 +103,21 @@ def test_admin_redeliver_action(admin_client, queued_release, settings):
     assert "delivery queued" in response.content.decode()
     release.refresh_from_db()
     assert release.status == Release.Status.QUEUED
+
+
+def test_admin_form_validates_hand_entered_identifiers():
+    from releases.admin import ReleaseAdminForm
+
+    release = ReleaseFactory(status=Release.Status.PENDING)
+    data = {"artist": release.artist_id, "title": release.title, "status": "pending", "error": ""}
+
+    bad = ReleaseAdminForm(data={**data, "isrc": "XX-A12-26-00001", "upc": "4012345000018"}, instance=release)
+    assert not bad.is_valid()
+    assert "is not a valid ISRC" in bad.errors["isrc"][0]
+    assert "is not a valid UPC/EAN-13" in bad.errors["upc"][0]
+
+    good = ReleaseAdminForm(data={**data, "isrc": "de-a12-26-00007", "upc": "0 12345 00001 0"}, instance=release)
+    assert good.is_valid(), good.errors
+    good.save()
+    release.refresh_from_db()
+    assert (release.isrc, release.upc) == ("DEA122600007", "0012345000010")
