@@ -827,10 +827,9 @@ def sections(
                 break
     if len(segments) >= 2:
         # Quiet edges are the intro and outro, whatever they resemble.
-        median = float(np.median(rel_energy))
-        if rel_energy[0] < 0.8 and rel_energy[0] < median:
+        if rel_energy[0] < 0.8 * np.median(rel_energy[1:]):
             labels[0] = "intro"
-        if rel_energy[-1] < 0.8 and rel_energy[-1] < median:
+        if rel_energy[-1] < 0.8 * np.median(rel_energy[:-1]):
             labels[-1] = "outro"
     return [
         Section(
@@ -910,7 +909,7 @@ def extract_features(
     result.spectral_centroid = round(float(np.mean(spectra.centroid)), 1)
     result.spectral_rolloff = round(float(np.mean(spectra.rolloff)), 1)
     result.spectral_flatness = round(float(np.mean(spectra.flatness)), 5)
-    result.rms_hop, result.rms_curve = _rms_curve(y, duration)
+    result.rms_hop, result.rms_curve = _rms_curve(spectra.frame_rms, duration)
     rms_total = float(np.sqrt(np.mean(np.square(y, dtype=np.float64))))
     crest_db = 20 * math.log10(float(np.max(np.abs(y))) / max(rms_total, 1e-12))
     result.__dict__.update(
@@ -944,13 +943,12 @@ def extract_features(
     return result
 
 
-def _rms_curve(y: np.ndarray, duration: float, points: int = 600) -> tuple[float, list[float]]:
-    """RMS in dBFS over blocks of at least 0.1 s, at most `points` values."""
+def _rms_curve(frame_rms: np.ndarray, duration: float, points: int = 600) -> tuple[float, list[float]]:
+    """RMS in dBFS over blocks of at least 0.1 s, at most `points` values (from the STFT frames' RMS)."""
     hop_s = max(0.1, duration / points)
-    size = max(1, int(hop_s * ANALYSIS_SR))
-    usable = (len(y) // size) * size
+    size = max(1, int(round(hop_s * FPS)))
+    usable = (len(frame_rms) // size) * size
     if usable == 0:
         return round(hop_s, 3), []
-    blocks = y[:usable].reshape(-1, size).astype(np.float64)
-    rms = np.sqrt(np.mean(blocks**2, axis=1))
-    return round(size / ANALYSIS_SR, 3), [round(float(v), 2) for v in 20 * np.log10(np.maximum(rms, 1e-6))]
+    rms = np.sqrt(np.mean(np.square(frame_rms[:usable].astype(np.float64)).reshape(-1, size), axis=1))
+    return round(size / FPS, 3), [round(float(v), 2) for v in 20 * np.log10(np.maximum(rms, 1e-6))]

@@ -1,0 +1,72 @@
+"""track_analyse: stores AudioFeatures from a track's audio, idempotently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+
+from analytics.audio import AudioAnalysisError
+from analytics.models import AudioFeatures
+from analytics.services import track_analyse
+from analytics.tasks import analyse_track
+from tests.factories import TrackFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def track(music_wav):
+    track = TrackFactory(duration=None)
+    track.audio.save("music.wav", ContentFile(Path(music_wav).read_bytes()))
+    return track
+
+
+def test_track_analyse_stores_features_and_pictures(track):
+    features = track_analyse(track=track)
+    assert features.track == track
+    assert features.tempo == pytest.approx(124.0, rel=0.02)
+    assert (features.key, features.mode, features.time_signature) == ("A", "minor", 4)
+    assert features.loudness_lufs < 0 and features.true_peak_dbtp is not None
+    assert 0 <= features.energy <= 1 and 0 <= features.danceability <= 1
+    assert features.analyzer_version == "1.0"
+    # The releases issue reads the structure from data["sections"].
+    sections = features.data["sections"]
+    assert sections[0]["start"] == 0 and {"start", "end", "label", "energy"} <= set(sections[0])
+    assert len(features.data["beats"]) > 20 and len(features.data["mfcc_mean"]) == 13
+    assert features.waveform.name.endswith(".png") and features.spectrogram.name.endswith(".png")
+    assert Path(features.waveform.path).stat().st_size > 1000
+    track.refresh_from_db()
+    assert track.duration == pytest.approx(16.0, abs=0.01)
+
+
+def test_track_analyse_twice_updates_the_same_row(track):
+    first = track_analyse(track=track)
+    old_waveform = Path(first.waveform.path)
+    second = track_analyse(track=track)
+    assert second.pk == first.pk
+    assert AudioFeatures.objects.filter(track=track).count() == 1
+    assert not old_waveform.exists() or old_waveform == Path(second.waveform.path)
+    assert Path(second.waveform.path).exists()
+
+
+def test_unusable_audio_raises_and_stores_nothing():
+    track = TrackFactory()  # the factory's audio is 4 bytes of "RIFF"
+    with pytest.raises(AudioAnalysisError):
+        track_analyse(track=track)
+    assert not AudioFeatures.objects.exists()
+
+
+def test_audio_missing_from_storage(track):
+    Path(track.audio.path).unlink()
+    with pytest.raises(AudioAnalysisError, match="missing"):
+        track_analyse(track=track)
+
+
+def test_task_and_django_q_path(track):
+    from django_q.tasks import async_task, result
+
+    assert analyse_track(track.pk) == AudioFeatures.objects.get(track=track).pk
+    task_id = async_task("analytics.tasks.analyse_track", track.pk)  # sync=True in test settings
+    assert result(task_id) == AudioFeatures.objects.get(track=track).pk
