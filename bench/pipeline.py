@@ -1,0 +1,140 @@
+"""Pipeline throughput: runs per minute end to end with the local providers.
+
+Each configuration gets a fresh database, a real `qcluster` with N worker processes, and one
+batch of R runs; the clock runs from the batch's creation to the last run reaching
+awaiting_review. Usage:
+
+    .venv/bin/python bench/pipeline.py                       # SQLite + ORM broker, 1 and 2 workers
+    .venv/bin/python bench/pipeline.py --postgres postgres://postgres@127.0.0.1:5432/noktvrn_bench \
+        --redis redis://127.0.0.1:6379/0                      # PostgreSQL + Redis broker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(args: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if result.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+SETUP = """
+import json
+from artists.services import artist_create
+from noktvrn.demo import DEMO_ARTISTS
+for i in range({artists}):
+    profile = json.loads(json.dumps(DEMO_ARTISTS[i % 3]["profile"]))
+    profile["musical_defaults"]["track_seconds"] = {seconds}
+    artist_create(name=f"Bench artist {{i}}", profile=profile, status="active")
+"""
+START = """
+from generation.services.pipeline import batch_start
+print(batch_start(size={runs}).pk)
+"""
+STATUS = """
+import json
+from django.db.models import Max, Min
+from generation.models import Batch, GenerationRun, RunStage
+batch = Batch.objects.get(pk={batch})
+runs = GenerationRun.objects.filter(batch=batch)
+done = runs.exclude(status__in=["pending", "generating"]).count()
+failed = runs.filter(status="failed").count()
+span = RunStage.objects.filter(run__batch=batch).aggregate(first=Min("started_at"), last=Max("finished_at"))
+print(json.dumps({{"done": done, "failed": failed, "total": runs.count(),
+    "created": batch.created_at.timestamp(), "last": span["last"].timestamp() if span["last"] else None}}))
+"""
+
+
+def measure(*, workers: int, runs: int, seconds: int, database_url: str, redis_url: str) -> dict:
+    media = tempfile.mkdtemp(prefix="noktvrn-bench-media-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "noktvrn.settings.base",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "MEDIA_ROOT": media,
+        "Q_WORKERS": str(workers),
+        "Q_CLUSTER_NAME": f"bench-{os.getpid()}-{workers}",
+        "MIN_ACTIVE_ARTISTS": "0",
+        "MAX_RUNS_PER_ARTIST_PER_DAY": "1000",
+        "TELEGRAM_BOT_TOKEN": "",
+        "LOG_LEVEL": "WARNING",
+    }
+    python = sys.executable
+    _run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    _run([python, "manage.py", "shell", "-c", SETUP.format(artists=max(3, runs), seconds=seconds)], env)
+    worker = subprocess.Popen(
+        [python, "manage.py", "qcluster"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)  # let the cluster start, so its start-up is not counted
+        batch = int(_run([python, "manage.py", "shell", "-c", START.format(runs=runs)], env).strip().splitlines()[-1])
+        deadline = time.monotonic() + 1800
+        while True:
+            status = json.loads(
+                _run([python, "manage.py", "shell", "-c", STATUS.format(batch=batch)], env).splitlines()[-1]
+            )
+            if status["done"] == status["total"] or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    elapsed = status["last"] - status["created"]
+    return {
+        "workers": workers,
+        "runs": status["total"],
+        "failed": status["failed"],
+        "track_seconds": seconds,
+        "elapsed_s": round(elapsed, 1),
+        "runs_per_minute": round(status["total"] / elapsed * 60, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=12)
+    parser.add_argument("--seconds", type=int, default=30, help="track length")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--postgres", help="PostgreSQL URL of a scratch database (dropped and recreated)")
+    parser.add_argument("--redis", default="", help="Redis URL for the django-q broker")
+    args = parser.parse_args()
+    results = []
+    for workers in args.workers:
+        if args.postgres:
+            name = args.postgres.rsplit("/", 1)[1]
+            admin_url = args.postgres.rsplit("/", 1)[0] + "/postgres"
+            subprocess.run(["psql", admin_url, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+            subprocess.run(["psql", admin_url, "-qc", f'CREATE DATABASE "{name}"'], check=True)
+            database_url = args.postgres
+        else:
+            database_url = f"sqlite:///{tempfile.mkdtemp(prefix='noktvrn-bench-')}/bench.sqlite3"
+        result = measure(
+            workers=workers, runs=args.runs, seconds=args.seconds, database_url=database_url, redis_url=args.redis
+        )
+        result["database"] = "postgresql" if args.postgres else "sqlite"
+        result["broker"] = "redis" if args.redis else "orm"
+        results.append(result)
+        print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
