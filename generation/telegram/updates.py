@@ -23,7 +23,7 @@ from generation.services.state import AlreadyDecided
 from generation.telegram.callbacks import InvalidCallback, callback_decode
 from generation.telegram.client import bot_call
 from generation.telegram.notify import telegram_messages_close
-from noktvrn.errors import ApplicationError
+from noktvrn.errors import ApplicationError, NotFoundError
 
 logger = logging.getLogger(__name__)
 NOT_AUTHORISED = "not authorised"
@@ -123,8 +123,12 @@ def _handle_callback(query: TgCallbackQuery) -> str:
         _answer(query.id, text, alert=True)
         _close(run_id, query)
         return text
-    except ApplicationError as exc:
+    except NotFoundError as exc:
         _answer(query.id, exc.message, alert=True)
+        return exc.message
+    except ApplicationError as exc:  # e.g. expired: show the outcome in the message too
+        _answer(query.id, exc.message, alert=True)
+        _close(run_id, query)
         return exc.message
     _answer(query.id, f"{record.get_decision_display()}.")
     _close(run_id, query)

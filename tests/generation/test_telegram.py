@@ -242,6 +242,50 @@ def test_the_loser_is_told_who_decided_first(bot_api, client):
     assert ReviewDecision.objects.get(run=run).decision == "approved"
 
 
+def test_a_button_on_an_expired_run_says_so_and_closes_the_message(bot_api, client):
+    from generation.services.expiry import run_expire
+
+    run = awaiting_run()
+    run_notify_reviewers(run=run)
+    message = TelegramMessage.objects.get(run=run, chat_id=CHAT_ID)
+    assert run_expire(run_id=run.pk)
+    data = callback_encode(decision="approved", run_id=run.pk)
+    response = post_update(client, callback_update(update_id=71, data=data, message_id=message.message_id))
+    assert "is expired" in response.json()["outcome"]
+    assert not ReviewDecision.objects.exists()
+    assert "is expired" in bot_api.named("answerCallbackQuery")[0].params["text"]
+    captions = [call.params["caption"] for call in bot_api.named("editMessageCaption")]
+    assert len(captions) == 2 and all("⌛ Expired: no decision within 72 h" in caption for caption in captions)
+
+
+def test_a_button_for_a_deleted_run_is_answered(bot_api, client):
+    run = awaiting_run()
+    run_id = run.pk
+    data = callback_encode(decision="approved", run_id=run_id)
+    run.delete()
+    response = post_update(client, callback_update(update_id=72, data=data))
+    assert response.json()["outcome"] == f"Run {run_id} does not exist."
+    assert bot_api.named("editMessageCaption") == []
+
+
+def test_the_preview_bitrate_drops_to_fit_the_upload_limit(bot_api, settings):
+    settings.TELEGRAM_MAX_UPLOAD_BYTES = 20_000  # 1 s at 192 kb/s is ~24 kB, at 128 kb/s ~16 kB
+    run = awaiting_run()
+    run_notify_reviewers(run=run)
+    _, audio = bot_api.named("sendAudio")[0].files["audio"]
+    assert len(audio) <= 20_000
+    with av.open(io.BytesIO(audio)) as container:
+        assert container.streams.audio[0].bit_rate <= 128_000
+
+
+def test_a_track_too_large_even_at_64_kbps_is_announced_as_text(bot_api, settings):
+    settings.TELEGRAM_MAX_UPLOAD_BYTES = 1_000
+    run = awaiting_run()
+    outcome = run_notify_reviewers(run=run)
+    assert outcome.telegram_errors == {}
+    assert bot_api.named("sendAudio") == [] and len(bot_api.named("sendMessage")) == 2
+
+
 def test_a_browser_decision_closes_the_telegram_messages(bot_api, queued_tasks, django_capture_on_commit_callbacks):
     run = awaiting_run()
     run_notify_reviewers(run=run)
