@@ -235,3 +235,12 @@ def test_the_artist_admin_page_shows_approval_rates(admin_client):
     assert 'id="approval-rates"' in page
     assert "Overall: <strong>50%</strong>" in page
     assert "<td>A</td><td>2</td><td>1</td><td>0</td>" in page.replace("\n", "").replace("            ", "")
+
+
+def test_detail_page_query_count(browser, django_assert_max_num_queries):
+    for _ in range(50):
+        awaiting_run()
+    run = awaiting_run(prompts={"music": "x"})
+    VideoClip.objects.create(run=run, source="local", file=ContentFile(b"\x00", name="clip.mp4"))
+    with django_assert_max_num_queries(8):
+        assert browser.get(f"/review/runs/{run.pk}/").status_code == 200
