@@ -86,15 +86,30 @@ def loudness_lufs(data: np.ndarray, sample_rate: int) -> float | None:
 # a Kaiser-windowed design of the same length, cut just below the original Nyquist frequency.
 _INTERPOLATOR = firwin(48, 0.24, window=("kaiser", 6.0)) * _OVERSAMPLE
 _DELAY = (len(_INTERPOLATOR) - 1) // 2
+_SEGMENT = 1 << 18
 
 
-def _oversampled_peaks(data: np.ndarray) -> np.ndarray:
-    """Per input sample, the largest absolute value of the 4x oversampled signal (any channel)."""
+def _segment_peaks(data: np.ndarray) -> np.ndarray:
     up = np.abs(upfirdn(_INTERPOLATOR, data, up=_OVERSAMPLE, axis=0)[_DELAY : _DELAY + data.shape[0] * _OVERSAMPLE])
     # Element-wise maxima over strided views: far faster than .max() along a short axis.
     per_sample = np.maximum.reduce([up[:, c] for c in range(up.shape[1])])
     phases = per_sample.reshape(data.shape[0], _OVERSAMPLE)
     return np.maximum.reduce([phases[:, p] for p in range(_OVERSAMPLE)])
+
+
+def _oversampled_peaks(data: np.ndarray) -> np.ndarray:
+    """Per input sample, the largest absolute value of the 4x oversampled signal (any channel).
+
+    Computed in overlapping segments so a long track never needs its 4x copy in memory at once.
+    """
+    frames = data.shape[0]
+    peaks = np.empty(frames)
+    pad = len(_INTERPOLATOR) // _OVERSAMPLE + 4
+    for start in range(0, frames, _SEGMENT):
+        stop = min(frames, start + _SEGMENT)
+        low, high = max(0, start - pad), min(frames, stop + pad)
+        peaks[start:stop] = _segment_peaks(data[low:high])[start - low : stop - low]
+    return peaks
 
 
 def true_peak_dbtp(data: np.ndarray) -> float | None:
