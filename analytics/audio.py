@@ -51,6 +51,7 @@ MIN_BPM, MAX_BPM = 50.0, 220.0
 # A weak tie-breaker only: log-normal around 120 BPM, one octave wide. At 60 or 240 BPM it
 # costs 1.5 points, while a clear backbeat is worth 3-6 (see rhythm()).
 PRIOR_BPM, PRIOR_OCTAVES = 120.0, 1.0
+HARMONIC_3_WEIGHT = 0.4
 
 # Key profiles from Albrecht & Shanahan (2013), pitch-class distributions counted in a
 # corpus of tonal music. Unlike Krumhansl's probe-tone ratings they give the tonic and
@@ -647,6 +648,18 @@ def pitch_histogram(y_tonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return histogram, chroma_frames
 
 
+def _chroma_from_histogram(histogram: np.ndarray) -> np.ndarray:
+    """Fold to pitch classes after removing part of each note's third harmonic.
+
+    The third harmonic of a note sounds an octave and a fifth above it (19 semitones), so
+    every chord feeds its own dominant; left in, it pulls keys a fifth up (C major read as
+    G major). 0.4 of the energy 19 semitones below is taken off each pitch.
+    """
+    compensated = histogram.copy()
+    compensated[19:] = np.maximum(0.0, histogram[19:] - HARMONIC_3_WEIGHT * histogram[:-19])
+    return np.bincount((np.arange(histogram.size) + _PITCH_LO) % 12, weights=compensated, minlength=12)
+
+
 def _midi_hz(note: float) -> float:
     return 440.0 * 2 ** ((note - 69) / 12)
 
@@ -880,7 +893,7 @@ def extract_features(
     rhy = rhythm(spectra, duration)
     deadline.check("tempo")
     histogram, chroma_frames = pitch_histogram(y_tonal)
-    chroma = np.bincount((np.arange(histogram.size) + _PITCH_LO) % 12, weights=histogram, minlength=12)
+    chroma = _chroma_from_histogram(histogram)
     key, mode, key_confidence = key_from_chroma(chroma)
     deadline.check("key")
     result.tempo = rhy.tempo

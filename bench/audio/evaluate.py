@@ -1,6 +1,6 @@
 """Score the audio analyser against a labelled set, side by side with a plain librosa baseline.
 
-    python bench/audio/generate.py --out bench/audio/data --count 48 --seed 7 --long 3
+    python bench/audio/generate.py --out bench/audio/data --count 48 --seed 2026 --long 3
     python bench/audio/evaluate.py --data bench/audio/data
 
 Accuracy (on the 30 s excerpts) is scored with mir_eval: tempo Acc1 (within 4 % of the
@@ -80,20 +80,23 @@ def tempo_scores(reference: float, estimate: float | None) -> tuple[bool, bool]:
     return hit(reference), any(hit(reference * factor) for factor in (1, 2, 3, 1 / 2, 1 / 3))
 
 
-def real_time_factor(func, files: list[Path], seconds: float, repeat: int) -> float:
-    best = float("inf")
+def real_time_factors(systems: dict, files: list[Path], seconds: float, repeat: int) -> dict[str, float]:
+    """Best-of-`repeat` real-time factor per system, the systems interleaved within each
+    round so that a busy machine slows them alike."""
+    best = dict.fromkeys(systems, float("inf"))
     for _ in range(repeat):
-        started = time.perf_counter()
-        for path in files:
-            func(path)
-        best = min(best, time.perf_counter() - started)
-    return seconds / best
+        for name, func in systems.items():
+            started = time.perf_counter()
+            for path in files:
+                func(path)
+            best[name] = min(best[name], time.perf_counter() - started)
+    return {name: round(seconds / elapsed, 1) for name, elapsed in best.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT / "bench/audio/data")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--out", type=Path, help="Write the results as JSON here too.")
     args = parser.parse_args()
@@ -145,14 +148,14 @@ def main() -> None:
     }
 
     seconds = sum(float(labels[path.name]["seconds"]) for path in long_files)
-    speed = {
-        "ours-core": real_time_factor(lambda p: extract_features(p, scope="core"), long_files, seconds, args.repeat),
-        "ours-full": real_time_factor(extract_features, long_files, seconds, args.repeat),
+    timed = {
+        "ours-core": lambda p: extract_features(p, scope="core"),
+        "ours-full": extract_features,
     }
     if not args.no_baseline:
-        speed["librosa-stft"] = real_time_factor(lambda p: baseline(p, "stft"), long_files, seconds, args.repeat)
-        speed["librosa-cqt"] = real_time_factor(lambda p: baseline(p, "cqt"), long_files, seconds, args.repeat)
-    speed = {name: round(value, 1) for name, value in speed.items()}
+        timed["librosa-stft"] = lambda p: baseline(p, "stft")
+        timed["librosa-cqt"] = lambda p: baseline(p, "cqt")
+    speed = real_time_factors(timed, long_files, seconds, args.repeat)
 
     report = {
         "excerpts": count,

@@ -6,7 +6,7 @@ roots, a chord instrument and a lead melody, over a progression in the labelled 
 keys use harmonic-minor dominants (the raised seventh), as real minor-key music does, so the
 tonic is audible rather than implied.
 
-    python bench/audio/generate.py --out bench/audio/data --count 48 --seconds 30 --seed 7
+    python bench/audio/generate.py --out bench/audio/data --count 48 --seconds 30 --seed 2026
 
 writes `NNN.wav` (44.1 kHz, 16-bit stereo) and `labels.json` ({file: {tempo, key, mode, style}}).
 `--long 4 --long-seconds 180` adds 180 s tracks used for real-time-factor measurements.
@@ -251,7 +251,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/audio/data"))
     parser.add_argument("--count", type=int, default=48)
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--long", type=int, default=0, help="Extra long tracks for speed measurements.")
     parser.add_argument("--long-seconds", type=float, default=180.0)
     args = parser.parse_args()
