@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 
 from artists.models import Artist
 from artists.services import artist_create
+from generation.models import Channel, GenerationRun, RunStatus
 
 DEMO_ARTISTS: list[dict] = [
     {
@@ -128,3 +131,25 @@ def seed_demo_artists() -> list[Artist]:
             )
         )
     return artists
+
+
+def seed_demo_runs(*, size: int = 3, on_stage: Callable[[int, str, str], None] | None = None) -> list[GenerationRun]:
+    """A first batch made by the real pipeline, so reviewers have playable runs right away.
+
+    The first run is approved (by the system, as autopilot would), which queues its release
+    job: the worker cluster started by `make run` packages and delivers it to the outbox.
+    """
+    from generation.services.pipeline import batch_start, run_execute_sync
+    from generation.services.review import run_approve
+
+    if GenerationRun.objects.exists():
+        return []
+    batch = batch_start(size=size, channel=Channel.CLI, enqueue=False)
+    runs = [
+        run_execute_sync(run_id=run_id, on_stage=on_stage)
+        for run_id in batch.runs.order_by("pk").values_list("pk", flat=True)
+    ]
+    ready = [run for run in runs if run.status == RunStatus.AWAITING_REVIEW]
+    if ready:
+        run_approve(run=ready[0], actor=None, channel=Channel.SYSTEM, comment="Approved by the demo data")
+    return list(GenerationRun.objects.filter(batch=batch).order_by("pk"))

@@ -1,13 +1,27 @@
-"""Load the demo roster (idempotent: running it twice duplicates nothing)."""
+"""Load the demo data (idempotent: running it twice duplicates nothing)."""
 
 from django.core.management.base import BaseCommand
 
-from noktvrn.demo import seed_demo_artists
+from noktvrn.demo import seed_demo_artists, seed_demo_runs
 
 
 class Command(BaseCommand):
-    help = "Load demo data: artists (and, as features land, runs, releases and charts)."
+    help = "Load demo data: artists, a first batch of runs (one approved, so a release follows)."
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--no-runs", action="store_true", help="Only the artists (fast).")
+
+    def handle(self, *args, no_runs: bool = False, **options) -> None:
         artists = seed_demo_artists()
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(artists)} artists."))
+        self.stdout.write(f"Demo artists ready: {len(artists)}.")
+        if no_runs:
+            return
+        self.stdout.write("Making the first demo batch with the local providers (about a minute, once)...")
+        runs = seed_demo_runs(
+            on_stage=lambda run_id, stage, outcome: self.stdout.write(f"  run {run_id}: {stage} {outcome}")
+        )
+        if runs:
+            summary = ", ".join(f"#{run.pk} {run.status}" for run in runs)
+            self.stdout.write(self.style.SUCCESS(f"Demo runs ready: {summary}. Review them at /review/."))
+        else:
+            self.stdout.write("Demo runs already exist.")

@@ -1,0 +1,46 @@
+"""Demo data loads once and never duplicates."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from artists.models import Artist, ArtistVersion
+from noktvrn.demo import DEMO_ARTISTS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_artists_is_idempotent():
+    call_command("seed_demo", no_runs=True, stdout=StringIO())
+    call_command("seed_demo", no_runs=True, stdout=StringIO())
+    assert Artist.objects.count() == len(DEMO_ARTISTS)
+    assert ArtistVersion.objects.count() == len(DEMO_ARTISTS)
+
+
+def test_ensure_admin_creates_once(monkeypatch):
+    from django.contrib.auth import get_user_model
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "s3cret-pass")
+    out = StringIO()
+    call_command("ensure_admin", stdout=out)
+    call_command("ensure_admin", stdout=out)
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password("s3cret-pass")
+    assert "already exists" in out.getvalue()
+
+
+def test_ensure_admin_prints_a_generated_password_once(monkeypatch):
+    monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
+    out = StringIO()
+    call_command("ensure_admin", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if "with password" in line)
+    password = line.split("with password: ")[1].split()[0]
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.get(username="admin").check_password(password)
+    out = StringIO()
+    call_command("ensure_admin", stdout=out)
+    assert "password" not in out.getvalue()
