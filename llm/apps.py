@@ -7,7 +7,11 @@ class LlmConfig(AppConfig):
     name = "llm"
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from llm.checks import check_llm_chains
         from llm.status import llm_readiness
         from noktvrn.health import register_readiness_check
 
+        checks.register(check_llm_chains)
         register_readiness_check("llm", llm_readiness)

@@ -29,3 +29,14 @@ def test_readyz_names_an_unknown_provider(client, settings):
     settings.LLM_CHAINS = {**settings.LLM_CHAINS, "helper": "local,chatgpt"}
     check = client.get("/readyz").json()["checks"]["llm"]
     assert not check["ok"] and "unknown LLM provider 'chatgpt'" in check["detail"]
+
+
+def test_system_check_rejects_unknown_providers_and_policies(settings):
+    from llm.checks import check_llm_chains
+
+    assert check_llm_chains() == []
+    settings.LLM_CHAINS = {**settings.LLM_CHAINS, "author": "openai,opneai"}
+    settings.LLM_POLICIES = {**settings.LLM_POLICIES, "helper": "cheapest"}
+    messages = [error.msg for error in check_llm_chains()]
+    assert any("LLM_CHAIN_AUTHOR: unknown LLM provider 'opneai'" in m for m in messages)
+    assert any("LLM_POLICY_HELPER='cheapest'" in m for m in messages)
