@@ -32,6 +32,7 @@ run: install
 
 test: install lint
 	DJANGO_SETTINGS_MODULE=noktvrn.settings.test $(PY) manage.py makemigrations --check --dry-run
+	sh tests/e2e/ensure_chromium.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
