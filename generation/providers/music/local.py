@@ -145,17 +145,27 @@ def _env(n: int, attack: float, decay: float, sustain: float, release: float) ->
 
 
 def _additive(freq: float, n: int, weights: np.ndarray, *, vibrato: float = 0.0, detune: float = 0.0) -> np.ndarray:
-    """Band-limited additive oscillator: harmonic k has amplitude weights[k-1]."""
+    """Band-limited additive oscillator: harmonic k has amplitude weights[k-1].
+
+    Harmonics come from the Chebyshev recurrence sin(k x) = 2 cos(x) sin((k-1) x) - sin((k-2) x),
+    so a note costs one sine and one cosine however many harmonics it has.
+    """
     freq = freq * 2 ** (detune / 1200)
     t = np.arange(n, dtype=np.float64) / SR
     phase = 2 * np.pi * freq * t
     if vibrato:
         onset = np.clip((t - 0.15) / 0.2, 0, 1)
         phase = phase + vibrato * onset * np.sin(2 * np.pi * 5.2 * t)
-    harmonics = np.arange(1, len(weights) + 1)
-    keep = harmonics * freq < SR / 2 - 1000
-    out = np.sin(np.outer(phase, harmonics[keep])) @ weights[keep]
-    return out.astype(np.float32)
+    top = min(len(weights), int((SR / 2 - 1000) // freq))
+    previous = np.zeros(n, dtype=np.float32)
+    current = np.sin(phase).astype(np.float32)
+    twice_cos = (2 * np.cos(phase)).astype(np.float32)
+    out = current * np.float32(weights[0])
+    for k in range(2, top + 1):
+        previous, current = current, twice_cos * current - previous
+        if weights[k - 1]:
+            out += current * np.float32(weights[k - 1])
+    return out
 
 
 def _midi_hz(midi: float) -> float:
@@ -169,7 +179,7 @@ _PAD = 1.0 / np.arange(1, 8) ** 1.6
 _ORGAN = np.array([1.0, 0.6, 0.0, 0.35, 0.0, 0.2, 0.0, 0.12])
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=1024)
 def _tone(kind: str, midi: int, n: int, detune: float = 0.0) -> np.ndarray:
     """One note of an instrument, cached: arrangements repeat the same notes many times."""
     f = _midi_hz(midi)
@@ -359,6 +369,13 @@ def _nearest(candidates: list[int], target: float) -> int:
 
 def render(request: MusicRequest) -> np.ndarray:
     """The track as a float32 array of shape (samples, 2), peak below -1.5 dBFS."""
+    try:
+        return _render(request)
+    finally:
+        _tone.cache_clear()  # notes are reused within a track; across tracks the cache would only grow
+
+
+def _render(request: MusicRequest) -> np.ndarray:
     style = style_for(request.genre)
     seed = request.seed
     rng_form = np.random.default_rng([seed, 1])
