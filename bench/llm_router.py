@@ -128,6 +128,7 @@ def main() -> None:
         routed()
         router_times.append((time.perf_counter() - started) * 1000)
     server.shutdown()
+    paired = [routed_ms - bare_ms for routed_ms, bare_ms in zip(router_times, bare_times, strict=True)]
     result = {
         "calls": args.calls,
         "schema": bool(schema),
@@ -136,8 +137,8 @@ def main() -> None:
         "router_median_ms": round(statistics.median(router_times), 3),
         "router_p95_ms": round(percentile(router_times, 0.95), 3),
         # Paired: each routed call minus the bare call just before it, so machine noise cancels out.
-        "router_overhead_median_ms": round(statistics.median(r - b for r, b in zip(router_times, bare_times)), 3),
-        "router_overhead_mean_ms": round(statistics.fmean(r - b for r, b in zip(router_times, bare_times)), 3),
+        "router_overhead_median_ms": round(statistics.median(paired), 3),
+        "router_overhead_mean_ms": round(statistics.fmean(paired), 3),
     }
     print(json.dumps(result))
 
