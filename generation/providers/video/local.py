@@ -52,18 +52,24 @@ def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[in
 
 def _bands(audio: np.ndarray, n_frames: int, fps: int, n_bars: int) -> tuple[np.ndarray, np.ndarray]:
     """Per video frame: bar heights in [0, 1] (log-spaced bands, dB scale) and a loudness level."""
-    mono = audio.mean(axis=1)
+    mono = audio.mean(axis=1).astype(np.float32)
     padded = np.pad(mono, (FFT_SIZE, FFT_SIZE))
     centres = (np.arange(n_frames) * SR / fps).astype(np.int64) + FFT_SIZE
-    index = centres[:, None] + np.arange(-FFT_SIZE // 2, FFT_SIZE // 2)[None, :]
-    windows = padded[np.clip(index, 0, len(padded) - 1)] * np.hanning(FFT_SIZE).astype(np.float32)
-    spectrum = np.abs(np.fft.rfft(windows, axis=1)).astype(np.float32)
+    offsets = np.arange(-FFT_SIZE // 2, FFT_SIZE // 2)
+    window = np.hanning(FFT_SIZE).astype(np.float32)
     freqs = np.fft.rfftfreq(FFT_SIZE, 1 / SR)
     edges = np.geomspace(45, 14000, n_bars + 1)
     starts = np.searchsorted(freqs, edges[:-1])
     ends = np.maximum(np.searchsorted(freqs, edges[1:]), starts + 1)
-    cumulative = np.concatenate([np.zeros((n_frames, 1), np.float32), np.cumsum(spectrum, axis=1)], axis=1)
-    band = (cumulative[:, ends] - cumulative[:, starts]) / (ends - starts)
+    band = np.empty((n_frames, n_bars), dtype=np.float32)
+    rms = np.empty(n_frames, dtype=np.float32)
+    for first in range(0, n_frames, 256):  # in blocks, so a 10-minute track stays within a few MB
+        index = np.clip(centres[first : first + 256, None] + offsets[None, :], 0, len(padded) - 1)
+        frames = padded[index]
+        rms[first : first + len(frames)] = np.sqrt((frames**2).mean(axis=1))
+        spectrum = np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float32)
+        cumulative = np.concatenate([np.zeros((len(frames), 1), np.float32), np.cumsum(spectrum, axis=1)], axis=1)
+        band[first : first + len(frames)] = (cumulative[:, ends] - cumulative[:, starts]) / (ends - starts)
     db = 20 * np.log10(band + 1e-6)
     # Each band against its own range, blended with the overall one: highs move as much as the bass.
     low, high = np.percentile(db, 20), np.percentile(db, 99.5)
@@ -76,7 +82,6 @@ def _bands(audio: np.ndarray, n_frames: int, fps: int, n_bars: int) -> tuple[np.
     for i in range(n_frames):  # fast attack, slow fall: bars jump with hits and sink back
         current = np.maximum(level[i], current * 0.82)
         smooth[i] = current
-    rms = np.sqrt((windows**2).mean(axis=1))
     loud = np.clip(rms / max(np.percentile(rms, 98), 1e-6), 0, 1)
     return smooth, loud
 
