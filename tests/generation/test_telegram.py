@@ -323,3 +323,33 @@ def test_webhook_command_reports_a_refusal(bot_api):
     bot_api.failures["setWebhook"] = (400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
     with pytest.raises(CommandError, match="(?i)https url must be provided"):
         call_command("telegram_webhook", "--set", "http://insecure.example/", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("secret", ["", "has spaces", "x" * 257])
+def test_webhook_command_needs_a_valid_secret(bot_api, settings, secret):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.TELEGRAM_WEBHOOK_SECRET = secret
+    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_WEBHOOK_SECRET"):
+        call_command("telegram_webhook", "--set", "https://noktvrn.example/telegram/webhook/")
+    assert bot_api.named("setWebhook") == []
+
+
+def test_telegram_without_a_token_is_a_configuration_error(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.TELEGRAM_BOT_TOKEN = ""
+    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_BOT_TOKEN"):
+        call_command("telegram_webhook", "--info")
+
+
+def test_chat_ids_must_be_integers(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from noktvrn.settings.components import review
+
+    monkeypatch.setenv("TELEGRAM_CHAT_IDS", "-100200, 42")
+    assert review._env_ids("TELEGRAM_CHAT_IDS") == [-100200, 42]
+    monkeypatch.setenv("TELEGRAM_CHAT_IDS", "@reviewers")
+    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_CHAT_IDS"):
+        review._env_ids("TELEGRAM_CHAT_IDS")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
@@ -9,6 +11,9 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from generation.telegram.client import bot_call
+
+# What Telegram accepts as secret_token in setWebhook.
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Command(BaseCommand):
@@ -26,6 +31,10 @@ class Command(BaseCommand):
             if not secret:
                 raise ImproperlyConfigured(
                     "TELEGRAM_WEBHOOK_SECRET is not set; the webhook refuses updates without it."
+                )
+            if not SECRET_TOKEN.fullmatch(secret):
+                raise ImproperlyConfigured(
+                    "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -."
                 )
             url = options["set"]
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 def _env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
@@ -24,7 +26,12 @@ def _env_float(name: str, default: float) -> float:
 
 
 def _env_ids(name: str) -> list[int]:
-    return [int(item) for item in os.environ.get(name, "").replace(" ", "").split(",") if item]
+    """Comma-separated Telegram ids (group chats are negative)."""
+    items = [item for item in os.environ.get(name, "").replace(" ", "").split(",") if item]
+    try:
+        return [int(item) for item in items]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be comma-separated integer Telegram ids, got {items!r}.") from exc
 
 
 # --- Expiry ----------------------------------------------------------------------------------
