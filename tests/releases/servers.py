@@ -162,8 +162,11 @@ class SftpServer:
             transport = paramiko.Transport(conn)
             transport.add_server_key(self.host_key)
             transport.set_subsystem_handler("sftp", paramiko.SFTPServer, self.sftp_class)
-            transport.start_server(server=_SshServer(self.user, self.client_key))
             self.transports.append(transport)
+            try:
+                transport.start_server(server=_SshServer(self.user, self.client_key))
+            except (paramiko.SSHException, OSError, EOFError):
+                continue  # a client that hung up mid-handshake (e.g. it refused our host key)
 
     def close(self) -> None:
         self.sock.close()
