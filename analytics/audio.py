@@ -17,10 +17,9 @@ How each feature is derived, and its limits, is documented in docs/audio_analysi
 
 from __future__ import annotations
 
-import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,8 +32,6 @@ from scipy import signal, sparse
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
 from noktvrn.errors import ApplicationError
-
-logger = logging.getLogger(__name__)
 
 ANALYZER_VERSION = "1.0"
 PITCHES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
@@ -118,10 +115,6 @@ class AudioAnalysis(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     seconds_taken: float = 0.0
 
-    @property
-    def key_name(self) -> str | None:
-        return f"{self.key} {self.mode}" if self.key and self.mode else None
-
 
 class _Deadline:
     """A cooperative time limit checked between stages (every stage is bounded numpy work)."""
@@ -152,7 +145,6 @@ class _Spectra:
     rolloff: np.ndarray
     flatness: np.ndarray
     frame_rms: np.ndarray
-    warnings: list[str] = field(default_factory=list)
 
 
 # --- decoding -----------------------------------------------------------------------------
@@ -606,7 +598,6 @@ def _onset_rate(env: np.ndarray, duration: float) -> float:
 # --- key ----------------------------------------------------------------------------------
 
 _TONAL_WINDOW = signal.get_window("hann", TONAL_N_FFT).astype(np.float32)
-_TONAL_FREQS = np.fft.rfftfreq(TONAL_N_FFT, 1 / TONAL_SR)
 _PITCH_LO, _PITCH_HI = 40, 96  # E2 (82 Hz) .. C7 (2093 Hz): above the kick drum's tail
 
 

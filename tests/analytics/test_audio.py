@@ -159,7 +159,7 @@ def test_one_second_file(tmp_path):
     assert Path(result.waveform_png).exists()
 
 
-@pytest.mark.parametrize(("rate", "channels"), [(8000, 1), (22050, 1), (48000, 2), (96000, 2), (44100, 6)])
+@pytest.mark.parametrize(("rate", "channels"), [(8000, 1), (96000, 2), (44100, 6)])
 def test_sample_rates_and_channel_layouts(music_wav, tmp_path, rate, channels):
     import soxr
 
