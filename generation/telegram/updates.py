@@ -148,6 +148,11 @@ def telegram_update_handle(*, data: dict) -> str:
     except IntegrityError:
         logger.info("Telegram update %s was already handled.", update.update_id)
         return "duplicate"
-    outcome = _handle_callback(update.callback_query) if update.callback_query else "ignored"
+    try:
+        outcome = _handle_callback(update.callback_query) if update.callback_query else "ignored"
+    except Exception:
+        # Unexpected failure (not a refusal): forget the update so Telegram's redelivery is handled.
+        TelegramUpdate.objects.filter(pk=record.pk).delete()
+        raise
     TelegramUpdate.objects.filter(pk=record.pk).update(outcome=outcome[:300])
     return outcome
