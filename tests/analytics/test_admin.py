@@ -1,0 +1,27 @@
+"""The AudioFeatures admin pages render with stored features."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.models import AudioFeatures
+from tests.factories import TrackFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_changelist_and_change_page(client):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    features = AudioFeatures.objects.create(
+        track=TrackFactory(),
+        duration=30.0,
+        tempo=124.0,
+        key="A",
+        mode="minor",
+        data={"sections": [{"start": 0.0, "end": 12.0, "label": "intro", "energy": 0.4}]},
+    )
+    assert client.get("/admin/analytics/audiofeatures/").status_code == 200
+    page = client.get(f"/admin/analytics/audiofeatures/{features.pk}/change/")
+    assert page.status_code == 200
+    assert "intro 0-12 s" in page.content.decode()
