@@ -30,7 +30,8 @@ def revoke(apps, schema_editor):
     group = apps.get_model("auth", "Group").objects.filter(name="Operators").first()
     if group is not None:
         codenames = [dotted.split(".")[1] for dotted in OPERATOR_PERMISSIONS]
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="generation", codename__in=codenames))
+        permissions = Permission.objects.filter(content_type__app_label="generation", codename__in=codenames)
+        group.permissions.remove(*permissions)
 
 
 class Migration(migrations.Migration):
