@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from generation.review_models import EventAttempt, EventDelivery, TelegramMessage, TelegramUpdate, WebhookEndpoint
+from generation.services.events import event_redeliver
 from noktvrn.admin_widgets import status_badge
 
 
@@ -48,6 +51,12 @@ class EventDeliveryAdmin(admin.ModelAdmin):
         "delivered_at",
     ]
     inlines = [EventAttemptInline]
+    actions = ["redeliver"]
+
+    @admin.action(description="Retry selected failed deliveries")
+    def redeliver(self, request: HttpRequest, queryset: QuerySet) -> None:
+        retried = sum(event_redeliver(delivery_id=pk) for pk in queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{retried} failed deliveries queued again.", messages.SUCCESS)
 
     @admin.display(description="status", ordering="status")
     def status_label(self, obj: EventDelivery) -> str:

@@ -130,14 +130,16 @@ def _attempt(delivery: EventDelivery, endpoint: WebhookEndpoint, raw: bytes) -> 
 
 
 def event_deliver(*, delivery_id: int) -> EventDelivery:
-    """POST one delivery until it succeeds or EVENTS_MAX_ATTEMPTS attempts (all recorded) have failed."""
+    """POST one pending delivery until it succeeds or a round of EVENTS_MAX_ATTEMPTS attempts has failed.
+
+    Attempts are numbered across rounds (a failed delivery retried from the admin starts a new round).
+    """
     delivery = EventDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if delivery.status != EventDelivery.Status.PENDING:
         return delivery
     raw = json.dumps(delivery.body, separators=(",", ":"), sort_keys=True).encode()
-    remaining = max(settings.EVENTS_MAX_ATTEMPTS - delivery.attempts, 1)
     retrying = Retrying(
-        stop=stop_after_attempt(remaining),
+        stop=stop_after_attempt(max(settings.EVENTS_MAX_ATTEMPTS, 1)),
         wait=wait_exponential(multiplier=settings.EVENTS_BACKOFF_SECONDS, max=settings.EVENTS_BACKOFF_MAX_SECONDS),
         retry=retry_if_exception_type(DeliveryFailed),
         reraise=False,
@@ -151,3 +153,16 @@ def event_deliver(*, delivery_id: int) -> EventDelivery:
             "Event %s to %s failed after %s attempts", delivery.name, delivery.endpoint.url, delivery.attempts
         )
     return delivery
+
+
+def event_redeliver(*, delivery_id: int) -> bool:
+    """Give a failed delivery a new round of attempts (after the endpoint is fixed); False if not failed."""
+    with transaction.atomic():
+        reopened = EventDelivery.objects.filter(pk=delivery_id, status=EventDelivery.Status.FAILED).update(
+            status=EventDelivery.Status.PENDING
+        )
+        if reopened:
+            transaction.on_commit(
+                lambda: async_task(DELIVER_TASK, delivery_id, task_name=f"event-{delivery_id}-retry"), robust=True
+            )
+    return bool(reopened)

@@ -208,3 +208,30 @@ def test_a_rolled_back_decision_sends_nothing(receiver_factory, queued_tasks, dj
     assert callbacks == []
     assert not EventDelivery.objects.exists()
     assert queued_tasks == [] and receiver.requests == []
+
+
+def test_a_failed_delivery_can_be_retried_from_the_admin(
+    receiver_factory, settings, admin_client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    settings.EVENTS_MAX_ATTEMPTS = 2
+    receiver = receiver_factory([500, 500, 200])
+    WebhookEndpoint.objects.create(name="crm", url=receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        (delivery,) = event_emit(name="run.approved", payload={"run": {"id": 1}})
+    delivery.refresh_from_db()
+    assert delivery.status == EventDelivery.Status.FAILED and delivery.attempts == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            reverse("admin:generation_eventdelivery_changelist"),
+            {"action": "redeliver", "_selected_action": [delivery.pk]},
+            follow=True,
+        )
+    assert "1 failed deliveries queued again." in response.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.status == EventDelivery.Status.DELIVERED and delivery.attempts == 3
+    assert list(delivery.attempt_log.values_list("number", "status_code")) == [(1, 500), (2, 500), (3, 200)]
+    page = admin_client.get(reverse("admin:generation_eventdelivery_change", args=[delivery.pk]))
+    assert page.status_code == 200 and "HTTP 500" in page.content.decode()
