@@ -139,16 +139,14 @@ def _cover(run: GenerationRun, release: Release, path: Path) -> str:
                 image = Image.open(stream)
                 image.load()
         except (OSError, UnidentifiedImageError) as exc:
-            raise qc_error("cover_readable", f"The run's cover {run.cover.name} cannot be read: {exc}") from exc
+            raise _qc_stop("cover_readable", f"The run's cover {run.cover.name} cannot be read: {exc}") from exc
         source = "run"
+        if image.format == "JPEG" and image.mode == "RGB" and image.size == (side, side):
+            with run.cover.open("rb") as src, open(path, "wb") as dst:
+                shutil.copyfileobj(src, dst)  # already what stores want: keep the original bytes
+            return source
         if image.width == image.height and image.width > side:
             image = image.resize((side, side), Image.Resampling.LANCZOS)
-        if image.mode != "RGB":
-            image = image.convert("RGB")
-        if run.cover.name.lower().endswith((".jpg", ".jpeg")) and image.size == (side, side):
-            with run.cover.open("rb") as src, open(path, "wb") as dst:
-                shutil.copyfileobj(src, dst)
-            return source
     else:
         identity = (run.artist.profile or {}).get("visual_identity") or {}
         image = render_cover(
@@ -172,7 +170,7 @@ class _QCStop(Exception):
         self.check = check
 
 
-def qc_error(name: str, message: str) -> _QCStop:
+def _qc_stop(name: str, message: str) -> _QCStop:
     return _QCStop(qc.QCCheck(name=name, passed=False, message=message))
 
 
@@ -213,7 +211,7 @@ def _build(release: Release, run: GenerationRun, build: _Build) -> dict:
     upc, isrc = release.upc, release.isrc
     source_path, problem = _track_source(run, build)
     if source_path is None:
-        raise qc_error("audio_present", problem)
+        raise _qc_stop("audio_present", problem)
     try:
         source = audio.audio_read(source_path)
     except audio.AudioReadError as exc:

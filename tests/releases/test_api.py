@@ -29,10 +29,13 @@ def test_list_filters_by_status_and_artist(operator_client, django_assert_max_nu
     assert operator_client.get("/api/v1/releases/?status=nope").status_code == 400
 
 
-def test_detail_shows_assets_qc_report_and_delivery_state(operator_client, queued_release, settings):
+def test_detail_shows_assets_qc_report_and_delivery_state(
+    operator_client, queued_release, settings, django_assert_max_num_queries
+):
     release = release_deliver(release=queued_release(qc_report={"passed": True, "checks": []}))
 
-    body = operator_client.get(f"/api/v1/releases/{release.pk}/").json()
+    with django_assert_max_num_queries(8):
+        body = operator_client.get(f"/api/v1/releases/{release.pk}/").json()
 
     assert body["status"] == "delivered"
     assert body["qc_report"] == {"passed": True, "checks": []}
