@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,11 +23,12 @@ from artists.models import Artist, CreationReport
 from artists.schemas import ArtistProfile, MusicalDefaults, TargetAudience, VisualIdentity, profile_errors
 from artists.services import artist_create
 from llm.providers.local.vocabulary import GENRES
-from llm.router import complete
-from llm.types import Completion
+from llm.router import complete, role_chain, role_policy
+from llm.types import Completion, LLMUnavailableError
 from noktvrn.errors import ApplicationError, ConflictError
 
 BRIEF_MAX_CHARS = 1000
+CREATION_ROLES = ("author", "helper", "validator")
 NAME_ATTEMPTS = 3
 # How far (BPM) a tempo range may stray outside the genre's usual range before it is corrected.
 TEMPO_TOLERANCE = 10
@@ -77,6 +79,16 @@ def genre_tempo_range(genre: str) -> tuple[int, int] | None:
         if wanted == known.name.lower() or wanted in known.aliases:
             return known.tempo
     return None
+
+
+def check_llm_configuration() -> None:
+    """Refuse up front (nothing saved) when a creation role's chain or policy is misconfigured."""
+    for role in CREATION_ROLES:
+        try:
+            role_chain(role)
+            role_policy(role)
+        except ImproperlyConfigured as exc:
+            raise LLMUnavailableError(f"LLM configuration error: {exc}", {"role": role}) from exc
 
 
 def clean_brief(brief: str) -> str:
@@ -218,6 +230,7 @@ def artist_create_from_brief(
     genre = (genre or "").strip()[:60] or None
     user = actor if actor is not None and actor.is_authenticated else None
     if report is None:
+        check_llm_configuration()
         report = CreationReport.objects.create(
             brief=brief, options={"genre": genre, "countries": countries}, created_by=user
         )
@@ -225,6 +238,7 @@ def artist_create_from_brief(
     recorder = _Recorder(report)
     validation: dict[str, Any] = {}
     try:
+        check_llm_configuration()  # a queued job may meet a configuration changed since it was queued
         draft: ArtistDraft = recorder.ask(
             "draft",
             role="author",
@@ -318,6 +332,7 @@ def artist_creation_enqueue(
 
     brief = clean_brief(brief)
     countries = clean_countries(countries)
+    check_llm_configuration()
     genre = (genre or "").strip()[:60] or None
     report = CreationReport.objects.create(
         brief=brief,

@@ -221,8 +221,10 @@ def _note_backoff(state: RetryCallState) -> None:
         LLMCall.objects.filter(pk=row.pk).update(backoff_ms=round(state.next_action.sleep * 1000))
 
 
-def _skip_reason(entry: ChainEntry) -> tuple[str, str] | None:
+def _skip_reason(entry: ChainEntry, deadline: float) -> tuple[str, str] | None:
     """(error class, reason) when a configured provider must be skipped right now."""
+    if entry.provider != "local" and time.monotonic() >= deadline:
+        return "TimeBudgetSpent", f"this call's time budget of {settings.LLM_CALL_BUDGET_SECONDS:g}s is spent"
     remaining = breaker.cooldown_remaining(entry.provider)
     if remaining > 0:
         return "Cooldown", f"cooling down for another {remaining:.1f}s after repeated failures"
@@ -359,12 +361,13 @@ def complete(
         seed=request_seed(role, messages, schema),
     )
     failures: list[str] = []
+    deadline = time.monotonic() + settings.LLM_CALL_BUDGET_SECONDS
     for position, entry in enumerate(entries):
         unavailable = provider_unavailable_reason(entry.provider)
         if unavailable:
             failures.append(f"{entry}: unavailable ({unavailable})")
             continue
-        skip = _skip_reason(entry)
+        skip = _skip_reason(entry, deadline)
         if skip:
             call.record(entry, position, LLMCall.Outcome.SKIPPED, error_class=skip[0], error_message=skip[1])
             failures.append(f"{entry}: skipped ({skip[1]})")

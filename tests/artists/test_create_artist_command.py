@@ -36,3 +36,10 @@ def test_bad_briefs_are_command_errors(brief):
     with pytest.raises(CommandError, match="brief"):
         call_command("create_artist", "--brief", brief)
     assert not Artist.objects.exists()
+
+
+def test_unknown_provider_in_a_chain_is_a_clear_command_error(settings):
+    settings.LLM_CHAINS = {**settings.LLM_CHAINS, "author": "openia,local"}
+    with pytest.raises(CommandError, match="LLM_CHAIN_AUTHOR: unknown LLM provider 'openia'"):
+        call_command("create_artist", "--brief", "synthwave duo")
+    assert not Artist.objects.exists()

@@ -138,3 +138,27 @@ def test_existing_name_in_the_roster_is_never_duplicated():
     ArtistFactory(name=artist.name)
     again = artist_create_from_brief(brief="dark synthwave duo from Berlin")
     assert Artist.objects.filter(name__iexact=again.name).count() == 1
+
+
+def test_misconfigured_chain_is_refused_before_anything_is_saved(settings):
+    settings.LLM_CHAINS = {**settings.LLM_CHAINS, "validator": "local,gpt-9"}
+    with pytest.raises(LLMUnavailableError, match="LLM configuration error: LLM_CHAIN_VALIDATOR: unknown LLM provider"):
+        artist_create_from_brief(brief="dark synthwave duo from Berlin")
+    assert not CreationReport.objects.exists() and not LLMCall.objects.exists()
+
+
+def test_queued_job_is_idempotent_and_fails_cleanly_on_a_changed_configuration(settings):
+    from artists.creation import artist_creation_enqueue
+    from artists.tasks import create_artist_from_brief
+
+    report = artist_creation_enqueue(brief="jazz collective from Paris")
+    artist_id = create_artist_from_brief(report.pk)
+    assert create_artist_from_brief(report.pk) == artist_id  # a redelivered task does nothing more
+    assert Artist.objects.count() == 1
+
+    later = artist_creation_enqueue(brief="metal band from Helsinki")
+    settings.LLM_CHAINS = {**settings.LLM_CHAINS, "author": "nope"}
+    assert create_artist_from_brief(later.pk) is None
+    later.refresh_from_db()
+    assert later.outcome == "failed" and "unknown LLM provider 'nope'" in later.error
+    assert create_artist_from_brief(later.pk) is None and Artist.objects.count() == 1

@@ -195,3 +195,18 @@ def test_local_is_deterministic_per_request():
     two = complete(role="author", messages=MESSAGES, schema=Name)
     other = complete(role="author", messages=[{"role": "user", "content": "Name a techno trio"}], schema=Name)
     assert one.text == two.text and one.text != other.text
+
+
+def test_time_budget_skips_remaining_remote_providers(vendor, use_vendor, settings):
+    settings.LLM_CALL_BUDGET_SECONDS = 0.2
+    settings.LLM_TIMEOUT_SECONDS = 0.15
+    settings.LLM_MAX_ATTEMPTS = 2
+    use_vendor("openai", vendor)
+    use_vendor("mistral", vendor, chain="openai,mistral,local")
+    vendor.script(default=Reply(200, v.openai_ok('{"name": "x"}'), delay=0.3))
+
+    result = complete(role="author", messages=MESSAGES, schema=Name)
+
+    assert result.provider == "local"
+    skipped = LLMCall.objects.get(provider="mistral")
+    assert (skipped.outcome, skipped.error_class) == ("skipped", "TimeBudgetSpent")

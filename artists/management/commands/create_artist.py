@@ -25,7 +25,7 @@ class Command(BaseCommand):
         countries = [code for value in options["country"] for code in value.split(",") if code.strip()]
         try:
             artist = artist_create_from_brief(brief=options["brief"], genre=options["genre"], countries=countries)
-        except ApplicationError as exc:
+        except ApplicationError as exc:  # bad input, LLM configuration errors, no provider answering
             detail = f" {json.dumps(exc.extra, ensure_ascii=False)}" if exc.extra else ""
             raise CommandError(f"{exc.message}{detail}") from exc
         if options["json"]:

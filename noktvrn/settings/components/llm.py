@@ -94,3 +94,6 @@ LLM_PRICES: dict[str, tuple[float, float]] = {
 LLM_STATS_WINDOW_HOURS = int(_env("LLM_STATS_WINDOW_HOURS", "24"))
 LLM_DEFAULT_TEMPERATURE = _env_float("LLM_DEFAULT_TEMPERATURE", 0.8)
 LLM_DEFAULT_MAX_TOKENS = int(_env("LLM_DEFAULT_MAX_TOKENS", "2000"))
+# Wall-clock budget of one complete() call: once spent, remaining remote providers are skipped
+# (recorded) and only `local` is tried, so a task never outlives its worker timeout on retries.
+LLM_CALL_BUDGET_SECONDS = _env_float("LLM_CALL_BUDGET_SECONDS", 150.0)
