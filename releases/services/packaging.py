@@ -175,7 +175,17 @@ def _qc_stop(name: str, message: str) -> _QCStop:
 
 
 def _structure(features, master: np.ndarray) -> tuple[str, list[dict]]:
-    sections = list((features.data or {}).get("sections") or []) if features is not None else []
+    stored = list((features.data or {}).get("sections") or []) if features is not None else []
+    sections = [
+        {
+            "start": float(s["start"]),
+            "end": float(s["end"]),
+            "label": str(s.get("label") or ""),
+            "energy": s.get("energy"),
+        }
+        for s in stored
+        if isinstance(s, dict) and "start" in s and "end" in s
+    ]
     if sections:
         return "analysis", sections
     return "energy", audio.energy_sections(master, audio.MASTER_SAMPLE_RATE)

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 
+from analytics.services import track_analyse
 from generation.models import GenerationRun, RunStatus, VideoClip
 from generation.providers.music import get_music_provider
 from generation.providers.music.base import MusicRequest
@@ -39,7 +40,8 @@ def _run_made_by_local_providers(tmp_path, settings) -> GenerationRun:
         workdir=tmp_path,
     )
     with open(music.path, "rb") as stream:
-        TrackFactory(run=run, audio=File(stream, name="track.wav"), duration=music.duration, provider=music.provider)
+        track = TrackFactory(run=run, audio=File(stream, name="track.wav"), duration=music.duration, provider="local")
+    track_analyse(track=track)
     clip = video_for_run(
         VideoRequest(orientation="portrait", duration_seconds=16, title=run.title, audio_path=music.path, seed=3),
         workdir=tmp_path,
@@ -66,6 +68,12 @@ def test_approval_packages_and_delivers_once_even_when_the_job_is_duplicated(
     assert release.qc_report["passed"] is True, release.qc_report["failures"]
     assert release.metadata["visuals"]["cover_source"] == "rendered"
     assert release.metadata["visuals"]["video_source"] == "local"
+    # Tempo, key and structure come from the stored audio analysis; the teaser sits on its loudest section.
+    features = run.track.features
+    assert release.metadata["tempo"] == pytest.approx(features.tempo)
+    assert (release.metadata["key"], release.metadata["mode"]) == (features.key, features.mode)
+    assert release.metadata["structure"]["source"] == "analysis"
+    assert release.metadata["teaser"]["section_source"] == "analysis"
     kinds = set(release.assets.values_list("kind", flat=True))
     assert ReleaseAsset.Kind.VIDEO in kinds and len(kinds) == 9
 
