@@ -6,6 +6,7 @@ broker (the database, or Redis when REDIS_URL is set) to real worker processes.
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
@@ -68,8 +69,17 @@ def _wait_for(predicate, timeout: float, what: str, log: Path) -> None:
     pytest.fail(f"timed out waiting for {what}; worker log:\n{log.read_text(errors='replace')[-4000:]}")
 
 
+@pytest.fixture
+def prompt_templates():
+    """Earlier transactional tests flush every table, the seeded prompt templates included."""
+    from django.apps import apps
+
+    importlib.import_module("llm.migrations.0003_seed_prompt_templates").seed(apps, None)
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("prompt_templates")
 def test_worker_killed_mid_stage_leaves_no_duplicates_and_no_stuck_run(monkeypatch, settings, tmp_path):
     cluster = f"noktvrn-test-{uuid.uuid4().hex[:8]}"
     monkeypatch.setattr(Conf, "SYNC", False)
