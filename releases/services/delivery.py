@@ -179,6 +179,12 @@ def release_deliver(*, release: Release) -> Release:
         release.refresh_from_db()
         logger.info("release %s is %s (or held by another job); nothing to deliver", release.pk, release.status)
         return release
+    # We hold the lock, so an attempt still "running" belongs to a job that died mid-way.
+    Delivery.objects.filter(release=release, status=Delivery.Status.RUNNING).update(
+        status=Delivery.Status.FAILED,
+        error="The job making this attempt stopped before finishing (worker killed or timed out).",
+        finished_at=timezone.now(),
+    )
     try:
         package = release_package_files(release)
         errors = [error for name in settings.DISTRIBUTORS if (error := _deliver_to(release, name, package))]

@@ -200,9 +200,13 @@ def test_a_job_does_not_touch_a_release_another_job_holds(queued_release, settin
     assert deliver_release(release.pk) == Release.Status.DELIVERING
     assert upload_endpoint.posts == []
 
-    # A crashed holder's lock expires; the next job takes over.
+    # A crashed holder's lock expires; the next job takes over and closes the dead attempt.
+    dead = Delivery.objects.create(release=release, distributor="https", attempt=1)
     Release.objects.filter(pk=release.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
     assert deliver_release(release.pk) == Release.Status.DELIVERED
+    dead.refresh_from_db()
+    assert dead.status == Delivery.Status.FAILED and "stopped before finishing" in dead.error
+    assert Delivery.objects.get(release=release, attempt=2).status == Delivery.Status.SUCCEEDED
 
 
 def test_a_missing_credential_names_the_variable(queued_release, settings):
