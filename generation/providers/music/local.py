@@ -423,11 +423,13 @@ def _render(request: MusicRequest) -> np.ndarray:
             gains = {"kick": 0.95, "snare": 0.5, "clap": 0.45, "hat": 0.22, "open_hat": 0.16}
             pans = {"hat": 0.3, "open_hat": -0.25, "clap": 0.1}
             for step, velocity in hits.items():
+                if inst == "hat" and energy < 0.35 and step % 4:
+                    continue  # calm: hats on the beat only
                 drums.add(
                     at(bar, step), kit[inst], gains[inst] * velocity * amount * level * vel(), pans.get(inst, 0.0)
                 )
-            if inst == "hat" and energy > 0.7 and section in ("B", "outro") and len(hits) <= 8:
-                for step in range(1, 16, 2):  # high energy: 16th-note hats in the full sections
+            if inst == "hat" and energy > 0.65 and section in ("A", "B", "outro") and len(hits) <= 8:
+                for step in range(1, 16, 2):  # driven: 16th-note hats in the full sections
                     drums.add(at(bar, step), kit["hat"], 0.12 * amount * level * vel(), 0.3)
         # Bass: the chord root, two octaves down.
         if parts["bass"] > 0:
@@ -509,14 +511,17 @@ def _render(request: MusicRequest) -> np.ndarray:
     lead.echo([(int(beat_samples * 0.75), 0.28, 0.1), (int(beat_samples * 1.5), 0.08, 0.2)])
     keys.echo([(int(0.031 * SR), 0.18, 0.1), (int(0.047 * SR), 0.1, 0.18), (int(0.089 * SR), 0.08, 0.1)])
 
-    left = drums.left + bass.left + keys.left + lead.left
-    right = drums.right + bass.right + keys.right + lead.right
+    # Energy opens the tone: a calm track is darker (lower cut-off over everything but the bass)
+    # and sits a little lower in level; release packaging normalises loudness for the stores.
+    tone = signal.butter(2, min(0.95, (2500 + 11000 * energy) / (SR / 2)), "lowpass", output="sos")
+    left = signal.sosfilt(tone, drums.left + keys.left + lead.left).astype(np.float32) + bass.left
+    right = signal.sosfilt(tone, drums.right + keys.right + lead.right).astype(np.float32) + bass.right
     mix = np.stack([left, right], axis=1)[:n_total]
-    return master(mix)
+    return master(mix, target_lufs=TARGET_LUFS - 4.0 * (1.0 - energy))
 
 
-def master(mix: np.ndarray) -> np.ndarray:
-    """Fades, loudness to about -14 LUFS, then a look-ahead peak limiter."""
+def master(mix: np.ndarray, *, target_lufs: float = TARGET_LUFS) -> np.ndarray:
+    """Fades, loudness to `target_lufs` (-14 by default, lower for calm tracks), then a look-ahead peak limiter."""
     n = len(mix)
     fade_in = min(n, int(0.01 * SR))
     mix[:fade_in] *= np.linspace(0, 1, fade_in, dtype=np.float32)[:, None]
@@ -526,7 +531,7 @@ def master(mix: np.ndarray) -> np.ndarray:
     mix -= mix.mean(axis=0, keepdims=True)
     loudness = pyloudnorm.Meter(SR).integrated_loudness(mix.astype(np.float64))
     if np.isfinite(loudness):
-        mix *= np.float32(10 ** ((TARGET_LUFS - loudness) / 20))
+        mix *= np.float32(10 ** ((target_lufs - loudness) / 20))
     peak = np.maximum(np.abs(mix[:, 0]), np.abs(mix[:, 1]))
     gain = np.minimum(1.0, PEAK_CEILING / np.maximum(peak, 1e-9))
     window = int(0.005 * SR)
