@@ -25,3 +25,22 @@ def test_changelist_and_change_page(client):
     page = client.get(f"/admin/analytics/audiofeatures/{features.pk}/change/")
     assert page.status_code == 200
     assert "intro 0-12 s" in page.content.decode()
+
+
+def test_reanalyse_action_queues_the_task(client, music_wav, django_capture_on_commit_callbacks):
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    track = TrackFactory()
+    track.audio.save("music.wav", ContentFile(Path(music_wav).read_bytes()))
+    features = AudioFeatures.objects.create(track=track, duration=1.0)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/analytics/audiofeatures/", {"action": "reanalyse", "_selected_action": [features.pk]}, follow=True
+        )
+    assert response.status_code == 200
+    features.refresh_from_db()  # the task ran inline (sync in test settings)
+    assert features.duration == pytest.approx(16.0, abs=0.01) and features.key == "A"
