@@ -15,6 +15,7 @@ import random
 import re
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, get_args, get_origin
 
@@ -136,8 +137,14 @@ def _as_list(value: Any) -> list[str]:
     return []
 
 
+def _plain(text: str) -> str:
+    """Lower case without accents, so "Medellín" and "São Paulo" match the city list."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def _countries(hints: dict[str, Any], text: str, genre: vocab.Genre) -> tuple[list[str], str]:
-    lowered = text.lower()
+    lowered = _plain(text)
     codes = [code.upper() for code in _as_list(hints.get("countries")) if re.fullmatch(r"[A-Za-z]{2}", code)]
     city = ""
     for name, code in sorted(vocab.CITIES.items(), key=lambda item: -len(item[0])):
@@ -323,6 +330,10 @@ def write_music_prompt(ctx: Context) -> str:
     )
 
 
+def _related(ctx: Context) -> list[str]:
+    return ctx.sample([g for g in ctx.genre.related if g.lower() != ctx.genre_name.lower()], 2)
+
+
 def write_tags(ctx: Context) -> list[str]:
     tags = [ctx.genre_name, *ctx.sample(ctx.genre.related, 2), ctx.mood.name, ctx.pick(ctx.mood.adjectives)]
     return list(dict.fromkeys(tag.lower() for tag in tags))
@@ -373,8 +384,8 @@ NAMED: dict[str, typing.Callable[[Context], Any]] = {
     "bio": write_backstory,
     "primary_genre": lambda ctx: ctx.genre_name,
     "genre": lambda ctx: ctx.genre_name,
-    "secondary_genres": lambda ctx: ctx.sample(ctx.genre.related, 2),
-    "subgenres": lambda ctx: ctx.sample(ctx.genre.related, 2),
+    "secondary_genres": lambda ctx: _related(ctx),
+    "subgenres": lambda ctx: _related(ctx),
     "influences": lambda ctx: ctx.sample(ctx.genre.influences, 4),
     "themes": lambda ctx: ctx.themes[:6] or ctx.sample(ctx.genre.themes, 4),
     "palette": write_palette,

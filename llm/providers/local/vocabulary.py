@@ -555,6 +555,9 @@ GROUPS: dict[str, tuple[str, str]] = {
     "band": ("band", "they"),
     "collective": ("collective", "they"),
     "quartet": ("quartet", "they"),
+    "girl group": ("girl group", "they"),
+    "boy band": ("boy band", "they"),
+    "group": ("group", "they"),
     "producer": ("producer", "they"),
     "singer": ("singer", "she"),
     "rapper": ("rapper", "he"),
@@ -601,7 +604,7 @@ TITLE_PATTERNS = (
 
 PERSONA_PATTERNS = (
     "A {adj} {genre} {group} from {city} who {verb}.",
-    "{City}'s {adj} {genre} {group}, {verb}.",
+    "{City}'s {adj} {genre} {group}, who {verb}.",
     "A {genre} {group} from {city} who {verb}, chasing {feeling} through {place}.",
 )
 PERSONA_VERBS = (
