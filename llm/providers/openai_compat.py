@@ -9,6 +9,9 @@ import openai
 from llm.providers.base import retry_after_seconds, status_error, with_json_instruction
 from llm.types import ProviderError, ProviderRequest, ProviderResponse, RefusalError, RetryableProviderError
 
+# OpenAI's reasoning models answer 400 to any temperature but the default, so none is sent.
+FIXED_TEMPERATURE_MODELS = ("gpt-5", "o1", "o3", "o4")
+
 
 @lru_cache(maxsize=32)
 def _client(api_key: str, base_url: str) -> openai.OpenAI:
@@ -32,10 +35,11 @@ class OpenAICompatibleProvider:
         kwargs: dict = {
             "model": request.model,
             "messages": with_json_instruction(request),
-            "temperature": request.temperature,
             self.max_tokens_field: request.max_tokens,
             "timeout": request.timeout,
         }
+        if not request.model.startswith(FIXED_TEMPERATURE_MODELS):
+            kwargs["temperature"] = request.temperature
         if request.json_schema is not None:
             if self.json_mode == "json_schema":
                 kwargs["response_format"] = {

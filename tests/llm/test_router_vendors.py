@@ -272,3 +272,14 @@ def test_cost_is_recorded_as_decimal(vendor, use_vendor):
     vendor.script(Reply(200, v.openai_ok(VALID)))
     complete(role="author", messages=MESSAGES, schema=Verdict)
     assert rows()[0].cost == Decimal("0.000190")  # 120 in at 0.25/M + 80 out at 2.0/M
+
+
+def test_reasoning_models_get_no_temperature(vendor, use_vendor, settings):
+    use_vendor("openai", vendor)
+    settings.LLM_PROVIDERS["openai"]["model"] = "gpt-5-mini"
+    vendor.script(Reply(200, v.openai_ok(VALID)), Reply(200, v.openai_ok(VALID)))
+    complete(role="author", messages=MESSAGES, schema=Verdict)
+    complete(role="author", messages=MESSAGES, schema=Verdict, chain="openai:gpt-4.1-mini")
+    assert "temperature" not in vendor.requests[0].body
+    assert vendor.requests[1].body["temperature"] == 0.8
+    assert vendor.requests[1].body["model"] == "gpt-4.1-mini"
