@@ -87,7 +87,11 @@ def _retrying(step: Step) -> Retrying:
         return max(0.0, min(delay, step.remaining()))
 
     def stop(state: RetryCallState) -> bool:
-        return stop_after_attempt(settings.PROVIDER_HTTP_MAX_ATTEMPTS)(state) or step.remaining() <= 0
+        if stop_after_attempt(settings.PROVIDER_HTTP_MAX_ATTEMPTS)(state) or step.remaining() <= 0:
+            return True
+        # A vendor asking us to wait past the step's limit: report the rate limit, not a timeout.
+        exc = state.outcome.exception() if state.outcome else None
+        return isinstance(exc, _Retryable) and exc.retry_after is not None and exc.retry_after >= step.remaining()
 
     return Retrying(retry=retry_if_exception(_is_retryable), stop=stop, wait=wait, reraise=True)
 

@@ -85,3 +85,22 @@ def test_download_of_a_missing_file_is_not_retried(vendor, tmp_path):
     with pytest.raises(ProviderError, match="404"):
         download(f"{vendor.url}/gone.bin", tmp_path / "x.bin", step=_step(), max_bytes=100)
     assert len(vendor.calls("GET", "/gone.bin")) == 1
+
+
+def test_retry_after_beyond_the_step_limit_reports_the_rate_limit_at_once(vendor):
+    vendor.route("GET", "/thing", Reply(429, json={"error": "quota"}, headers={"Retry-After": "120"}))
+    with vendor_client() as client, pytest.raises(ProviderError, match="rate limited") as caught:
+        request(client, "GET", f"{vendor.url}/thing", step=_step(limit=2.0))
+    assert caught.value.transient and caught.value.extra["status"] == 429
+    assert len(vendor.calls("GET", "/thing")) == 1
+
+
+def test_retry_after_as_an_http_date_is_understood(vendor):
+    vendor.route(
+        "GET",
+        "/thing",
+        Reply(429, json={}, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}),
+        Reply(json={"ok": 1}),
+    )
+    with vendor_client() as client:
+        assert request(client, "GET", f"{vendor.url}/thing", step=_step()).json() == {"ok": 1}

@@ -324,3 +324,21 @@ def test_query_terms_put_the_artist_keywords_first_then_mood():
 def test_search_queries_go_from_specific_to_broad():
     assert search_queries(["a", "b", "c", "d"]) == ["a b c", "a b", "a", "b", "c", "d", "abstract light"]
     assert search_queries([]) == ["abstract light"]
+
+
+def test_stock_clip_without_a_track_is_cut_to_length_without_audio(pexels, request_for, clip_bytes, tmp_path):
+    pexels.route("GET", "/videos/search", Reply(json={"videos": [_pexels_video(pexels.url, 8)]}))
+    pexels.route("GET", "/v/8-hd.mp4", Reply(body=clip_bytes))
+    result = video_for_run(request_for(audio_path=None, duration_seconds=1.2), workdir=tmp_path)
+    streams = probe(result.path)
+    assert "audio" not in streams
+    assert streams["video"][1] == pytest.approx(1.2, abs=0.1)
+
+
+def test_portrait_request_asks_for_portrait_and_picks_a_portrait_file(pexels, request_for, tmp_path):
+    portrait_clip = make_clip(tmp_path / "p.mp4", width=108, height=192, seconds=1.0)
+    pexels.route("GET", "/videos/search", Reply(json={"videos": [_pexels_video(pexels.url, 4, portrait=True)]}))
+    pexels.route("GET", "/v/4-hd.mp4", Reply(body=portrait_clip))
+    result = video_for_run(request_for(orientation="portrait", duration_seconds=2), workdir=tmp_path / "o")
+    assert pexels.calls("GET", "/videos/search")[0].query["orientation"] == "portrait"
+    assert probe(result.path)["video"][2:] == (108, 192)
