@@ -311,8 +311,11 @@ def true_peak(data: np.ndarray) -> float | None:
 # --- spectra ------------------------------------------------------------------------------
 
 
-def _mel_filterbank(sr: int, n_fft: int, n_mels: int, fmin: float = 30.0, fmax: float | None = None) -> np.ndarray:
-    """Triangular filters evenly spaced on the HTK mel scale, area-normalised (n_mels x bins)."""
+def _mel_filterbank(
+    sr: int, n_fft: int, n_mels: int, fmin: float = 30.0, fmax: float | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Triangular filters evenly spaced on the HTK mel scale, area-normalised (n_mels x bins),
+    with each band's centre frequency and half-width in Hz."""
     fmax = fmax or sr / 2
 
     def hz_to_mel(f):
@@ -498,14 +501,17 @@ def _track_beats(env: np.ndarray, period: float, phase: float) -> np.ndarray:
         offsets = np.arange(lo, hi)
         weights = env[lo:hi] * np.exp(-0.5 * ((offsets - position) / (window / 2 + 1e-9)) ** 2)
         found = offsets[int(np.argmax(weights))] if weights.max() > 0 else centre
-        # Follow the music, but never jump more than the window from the prediction.
         beats.append(found)
+        # Damped: the next prediction starts halfway between the found and the predicted
+        # beat, so one stray onset cannot drag the grid off the music.
         position = 0.5 * (found + position) + period
     return np.asarray(beats, dtype=float)
 
 
 @dataclass
 class Rhythm:
+    """What rhythm() found; pulse clarity and backbeat strength also feed the descriptors."""
+
     tempo: float | None
     confidence: float
     beats: np.ndarray
@@ -687,7 +693,6 @@ def _clip01(value: float) -> float:
 def descriptors(
     *,
     lufs: float | None,
-    lra: float | None,
     rhythm_: Rhythm,
     spectra: _Spectra,
     mode: str | None,
@@ -916,18 +921,17 @@ def extract_features(
     result.rms_hop, result.rms_curve = _rms_curve(spectra.frame_rms, duration)
     rms_total = float(np.sqrt(np.mean(np.square(y, dtype=np.float64))))
     crest_db = 20 * math.log10(float(np.max(np.abs(y))) / max(rms_total, 1e-12))
-    result.__dict__.update(
-        descriptors(
-            lufs=lufs,
-            lra=lra,
-            rhythm_=rhy,
-            spectra=spectra,
-            mode=mode,
-            key_confidence=key_confidence,
-            crest_db=crest_db,
-            chroma_frames=chroma_frames,
-        )
+    values = descriptors(
+        lufs=lufs,
+        rhythm_=rhy,
+        spectra=spectra,
+        mode=mode,
+        key_confidence=key_confidence,
+        crest_db=crest_db,
+        chroma_frames=chroma_frames,
     )
+    for name, value in values.items():
+        setattr(result, name, value)
     deadline.check("descriptors")
     result.sections = sections(
         duration=duration, beats=rhy.beats, mfccs=mf, chroma_frames=chroma_frames, frame_rms=spectra.frame_rms
