@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -79,7 +79,7 @@ class ReleaseDetailSerializer(ReleaseSerializer):
     class Meta(ReleaseSerializer.Meta):
         fields = [*ReleaseSerializer.Meta.fields, "metadata", "qc_report", "deliveries", "distributors"]
 
-    @extend_schema(responses=DistributorStateSerializer(many=True))
+    @extend_schema_field(DistributorStateSerializer(many=True))
     def get_distributors(self, release: Release) -> list[dict]:
         return DistributorStateSerializer(release_distributor_summary(release), many=True).data
 
