@@ -187,7 +187,10 @@ def release_deliver(*, release: Release) -> Release:
     )
     try:
         package = release_package_files(release)
-        errors = [error for name in settings.DISTRIBUTORS if (error := _deliver_to(release, name, package))]
+        if not settings.DISTRIBUTORS:
+            errors = ["DISTRIBUTORS is empty: there is nowhere to deliver to."]
+        else:
+            errors = [error for name in settings.DISTRIBUTORS if (error := _deliver_to(release, name, package))]
     except Exception as exc:
         errors = [f"{type(exc).__name__}: {exc}"]
         _finish(release, errors)

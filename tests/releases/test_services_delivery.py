@@ -222,6 +222,13 @@ def test_a_missing_credential_names_the_variable(queued_release, settings):
     assert Delivery.objects.get(release=release).status == Delivery.Status.FAILED
 
 
+def test_no_distributor_means_not_delivered(queued_release, settings):
+    settings.DISTRIBUTORS = []
+    release = release_deliver(release=queued_release())
+    assert release.status == Release.Status.DELIVERY_FAILED
+    assert "DISTRIBUTORS is empty" in release.error
+
+
 def test_redeliver_refuses_a_delivered_release(queued_release):
     from noktvrn.errors import ConflictError
 
