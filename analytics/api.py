@@ -64,13 +64,17 @@ class TrackAnalysisViewSet(viewsets.ViewSet):
         upload = serializer.validated_data["file"]
         if upload.size > limit:
             raise UploadTooLargeError(f"The upload is larger than the {limit} byte limit.", extra={"limit": limit})
-        suffix = Path(upload.name or "").suffix.lower()
-        suffix = suffix if suffix in AUDIO_SUFFIXES else ".audio"
-        with tempfile.NamedTemporaryFile(suffix=suffix, prefix="noktvrn-upload-") as local:
-            for chunk in upload.chunks():
-                local.write(chunk)
-            local.flush()
-            analysis = audio_analyse(path=local.name)
+        if hasattr(upload, "temporary_file_path"):
+            # Large uploads are already on disk (Django streams them to a temporary file).
+            analysis = audio_analyse(path=upload.temporary_file_path())
+        else:
+            suffix = Path(upload.name or "").suffix.lower()
+            suffix = suffix if suffix in AUDIO_SUFFIXES else ".audio"
+            with tempfile.NamedTemporaryFile(suffix=suffix, prefix="noktvrn-upload-") as local:
+                for chunk in upload.chunks():
+                    local.write(chunk)
+                local.flush()
+                analysis = audio_analyse(path=local.name)
         payload = analysis.model_dump(mode="json", exclude={"path", "waveform_png", "spectrogram_png"})
         payload["filename"] = upload.name
         return Response(payload)

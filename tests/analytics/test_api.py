@@ -56,3 +56,11 @@ def test_listed_in_the_openapi_schema(reviewer_client):
     response = reviewer_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
     assert URL in response.json()["paths"]
+
+
+def test_large_upload_streamed_to_disk(reviewer_client, music_wav, settings):
+    # Above FILE_UPLOAD_MAX_MEMORY_SIZE Django writes the upload to a temporary file first.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = reviewer_client.post(URL, {"file": upload(music_wav)}, format="multipart")
+    assert response.status_code == 200, response.content
+    assert response.json()["tempo"] == pytest.approx(124.0, rel=0.02)
