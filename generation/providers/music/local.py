@@ -319,15 +319,22 @@ def _arrangement(n_bars: int) -> list[str]:
     intro = 2 if n_bars < 16 else 4
     outro = 2 if n_bars < 24 else 4
     body = n_bars - intro - outro
+    if body < 12:  # short tracks: a groove, then the full section with the hook to the end
+        groove = min(4, body // 3)
+        return ["intro"] * intro + ["A"] * groove + ["B"] * (body - groove) + ["outro"] * outro
     length = 8 if body >= 32 else 4
-    order = ["A", "B", "break", "B"] if body >= 12 else ["A", "B"]
+    order = ["A", "B", "break", "B"]
     labels: list[str] = []
     i = 0
     while len(labels) < body:
         labels += [order[i % len(order)]] * min(length, body - len(labels))
         i += 1
-    if labels[-1] == "break":  # never fall into the outro from a breakdown
-        labels = [("B" if label == "break" and i >= len(labels) - length else label) for i, label in enumerate(labels)]
+    tail = labels[-1]
+    if tail != "B":  # the last section before the outro is always the full one
+        start = len(labels)
+        while start > 0 and labels[start - 1] == tail:
+            start -= 1
+        labels[start:] = ["B"] * (len(labels) - start)
     return ["intro"] * intro + labels + ["outro"] * outro
 
 
