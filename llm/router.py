@@ -254,6 +254,7 @@ def _call_entry(call: _Call, entry: ChainEntry, position: int) -> Completion:
             schema=call.schema,
             json_schema=json_schema_of(call.schema) if call.schema else None,
             seed=call.seed,
+            role=call.role,
         )
         started = time.perf_counter()
         try:

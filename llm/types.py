@@ -42,6 +42,7 @@ class ProviderRequest:
     schema: type[BaseModel] | None = None
     json_schema: dict[str, Any] | None = None
     seed: int = 0
+    role: str = ""
 
 
 @dataclass(frozen=True)

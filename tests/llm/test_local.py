@@ -110,3 +110,22 @@ def test_instrumental_artists_get_no_lyrics():
 def test_plain_text_answers_read_as_prose():
     answer = ask(None, "Brief: melancholic folk songwriter from Dublin")
     assert "folk" in answer.text and answer.text.endswith(".")
+
+
+def test_plain_text_follows_the_role():
+    facts = json.dumps(
+        {
+            "title": "Neon Rain",
+            "artist": "Neon Vesper",
+            "tempo": 108.2,
+            "key": "A",
+            "mode": "minor",
+            "genre": "synthwave",
+        }
+    )
+    request = ProviderRequest(
+        messages=[{"role": "user", "content": facts}], model="default", temperature=0.4, max_tokens=200, timeout=1,
+        seed=3, role="analyst",
+    )  # fmt: skip
+    text = LocalProvider().complete(request).text
+    assert text.startswith("Neon Rain is a") and "synthwave single by Neon Vesper at 108 BPM in A minor" in text

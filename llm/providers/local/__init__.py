@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llm.providers.local.compose import build_context, fill_model, write_persona, write_summary
+from llm.providers.local.compose import build_context, fill_model, write_prose
 from llm.types import ProviderError, ProviderRequest, ProviderResponse
 
 
@@ -25,6 +25,6 @@ class LocalProvider:
             except Exception as exc:  # any schema the writer cannot satisfy is this provider's failure
                 raise ProviderError(f"the local writer cannot satisfy {request.schema.__name__}: {exc}") from exc
         else:
-            text = f"{write_persona(ctx)} {write_summary(ctx)}"
+            text = write_prose(ctx, request.role)
         prompt = "".join(m["content"] for m in request.messages)
         return ProviderResponse(text=text, tokens_in=_tokens(prompt), tokens_out=_tokens(text), model=request.model)

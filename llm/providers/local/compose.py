@@ -347,6 +347,35 @@ def write_summary(ctx: Context) -> str:
     )
 
 
+def write_prose(ctx: Context, role: str) -> str:
+    """A free-text answer in the voice of the role: a release note, a reflection, or a persona."""
+    title, artist = ctx.hints.get("title"), ctx.hints.get("artist") or ctx.hints.get("artist_name")
+    if role == "analyst" and title and artist:
+        tempo = _number(ctx, "tempo", "bpm")
+        key = write_key(ctx) if ctx.hints.get("key") else ""
+        where = f" at {tempo:.0f} BPM" if tempo else ""
+        where += f" in {key} {write_mode(ctx)}" if key else ""
+        first, second = ctx.sample(ctx.genre.instruments, 2)
+        audience = write_audience(ctx)
+        return (
+            f"{title} is a {ctx.pick(ctx.mood.adjectives)} {ctx.genre_name} single by {artist}{where}. "
+            f"It leans on {first} and {second}, for {audience[:1].lower()}{audience[1:]}."
+        )
+    if role == "analyst":
+        markets = ", ".join(ctx.countries[:3])
+        return (
+            f"{ctx.genre_name.capitalize()} listeners in {markets} respond to {_slots(ctx)['theme']}; "
+            f"{ctx.mood.name} tracks around {write_tempo(ctx)} BPM are the ones to watch."
+        )
+    if role == "reflection":
+        instrument = ctx.pick(ctx.genre.instruments)
+        return (
+            f"What worked: {_slots(ctx)['theme']} and a {ctx.pick(ctx.mood.adjectives)} {ctx.genre_name} sound. "
+            f"What to try next: more {instrument}, without losing the artist's {ctx.mood.name} core."
+        )
+    return f"{write_persona(ctx)} {write_summary(ctx)}"
+
+
 def write_audience(ctx: Context) -> str:
     return ctx.pick(ctx.genre.audiences)
 
