@@ -15,6 +15,7 @@ from artists.creation import artist_creation_enqueue
 from artists.creation_api import (
     ArtistCreationViewSet,
     CreationReportSerializer,
+    GenerateArtistAccepted,
     GenerateArtistInput,
     creation_reports,
     job_reference,
@@ -70,7 +71,7 @@ class ArtistViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return artist_list()
 
-    @extend_schema(request=GenerateArtistInput, responses={202: dict})
+    @extend_schema(request=GenerateArtistInput, responses={202: GenerateArtistAccepted})
     @action(detail=False, methods=["post"])
     def generate(self, request: Request) -> Response:
         """Queue an artist creation from a brief; poll the returned job (a creation report) for the result."""

@@ -18,6 +18,18 @@ class GenerateArtistInput(serializers.Serializer):
     countries = serializers.ListField(child=serializers.CharField(max_length=10), required=False, max_length=30)
 
 
+class CreationJobSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The creation report's id.")
+    status = serializers.ChoiceField(choices=CreationReport.Outcome.choices)
+    url = serializers.URLField(help_text="GET it to follow the creation.")
+
+
+class GenerateArtistAccepted(serializers.Serializer):
+    """The 202 answer: the job to poll."""
+
+    job = CreationJobSerializer()
+
+
 class CreationLLMCallSerializer(serializers.ModelSerializer):
     class Meta:
         model = LLMCall
