@@ -427,7 +427,7 @@ def _render(request: MusicRequest) -> np.ndarray:
             amount = parts[part]
             if amount <= 0:
                 continue
-            gains = {"kick": 0.95, "snare": 0.5, "clap": 0.45, "hat": 0.22, "open_hat": 0.16}
+            gains = {"kick": 0.95, "snare": 0.85, "clap": 0.7, "hat": 0.6, "open_hat": 0.4}
             pans = {"hat": 0.3, "open_hat": -0.25, "clap": 0.1}
             for step, velocity in hits.items():
                 if inst == "hat" and energy < 0.35 and step % 4:
@@ -437,7 +437,7 @@ def _render(request: MusicRequest) -> np.ndarray:
                 )
             if inst == "hat" and energy > 0.65 and section in ("A", "B", "outro") and len(hits) <= 8:
                 for step in range(1, 16, 2):  # driven: 16th-note hats in the full sections
-                    drums.add(at(bar, step), kit["hat"], 0.12 * amount * level * vel(), 0.3)
+                    drums.add(at(bar, step), kit["hat"], 0.3 * amount * level * vel(), 0.3)
         # Bass: the chord root, two octaves down.
         if parts["bass"] > 0:
             root = 33 + (pcs[0] - 33) % 12
@@ -453,7 +453,7 @@ def _render(request: MusicRequest) -> np.ndarray:
                 notes = [(0, 6, root), (6, 2, root), (8, 4, root), (12, 2, fifth), (14, 2, root + 12)]
             for step, length, midi in notes:
                 n = int(length * step_len * SR)
-                bass.add(at(bar, step), _tone(kind, midi, n), 0.42 * parts["bass"] * level * vel())
+                bass.add(at(bar, step), _tone(kind, midi, n), 0.36 * parts["bass"] * level * vel())
         # Chords.
         if parts["chords"] > 0:
             voicing = _voice(pcs, 55, 67)
@@ -466,7 +466,7 @@ def _render(request: MusicRequest) -> np.ndarray:
             else:
                 hits = [(0, 16)]
             kind = style.chords
-            gain = {"pad": 0.16, "organ": 0.11, "stab": 0.13, "rhodes": 0.2}[kind] * parts["chords"]
+            gain = {"pad": 0.12, "organ": 0.09, "stab": 0.11, "rhodes": 0.15}[kind] * parts["chords"]
             for step, length in hits:
                 n = int(length * step_len * SR)
                 for i, midi in enumerate(voicing):
@@ -511,7 +511,7 @@ def _render(request: MusicRequest) -> np.ndarray:
                 pool = [n for n in in_range if n % 12 in scale_pcs]
             midi = _nearest(pool, target)
             n = int(length * step_len * SR * 0.92)
-            lead.add(at(b, step), _tone(lead_kind, midi, n), 0.2 * amount * level * vel(), -0.15)
+            lead.add(at(b, step), _tone(lead_kind, midi, n), 0.3 * amount * level * vel(), -0.15)
         bar += 2
 
     beat_samples = int(beat * SR)
@@ -520,7 +520,7 @@ def _render(request: MusicRequest) -> np.ndarray:
 
     # Energy opens the tone: a calm track is darker (lower cut-off over everything but the bass)
     # and sits a little lower in level; release packaging normalises loudness for the stores.
-    tone = signal.butter(2, min(0.95, (2500 + 11000 * energy) / (SR / 2)), "lowpass", output="sos")
+    tone = signal.butter(2, min(0.95, (4000 + 14000 * energy) / (SR / 2)), "lowpass", output="sos")
     left = signal.sosfilt(tone, drums.left + keys.left + lead.left).astype(np.float32) + bass.left
     right = signal.sosfilt(tone, drums.right + keys.right + lead.right).astype(np.float32) + bass.right
     mix = np.stack([left, right], axis=1)[:n_total]
