@@ -20,7 +20,7 @@ class GenerateArtistInput(serializers.Serializer):
 
 class CreationJobSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The creation report's id.")
-    status = serializers.ChoiceField(choices=CreationReport.Outcome.choices)
+    status = serializers.CharField(help_text="running, succeeded or failed")
     url = serializers.URLField(help_text="GET it to follow the creation.")
 
 
