@@ -162,3 +162,30 @@ def test_queued_job_is_idempotent_and_fails_cleanly_on_a_changed_configuration(s
     later.refresh_from_db()
     assert later.outcome == "failed" and "unknown LLM provider 'nope'" in later.error
     assert create_artist_from_brief(later.pk) is None and Artist.objects.count() == 1
+
+
+def test_an_author_stuck_on_a_taken_name_gets_it_numbered(vendor, use_vendor):  # noqa: F811
+    ArtistFactory(name="Neon Vesper")
+    draft = {
+        "name": "Neon Vesper",
+        "persona": "A nocturnal synthwave duo scoring empty Berlin streets.",
+        "backstory": "Met in a Kreuzberg rehearsal bunker trading modular patches.",
+        "primary_genre": "synthwave",
+        "secondary_genres": ["darkwave"],
+        "themes": ["night drives"],
+        "voice": "Breathy baritone",
+        "target_audience": {"description": "Night owls", "age_range": "20-40", "countries": ["DE"]},
+    }
+    use_vendor("openai", vendor, roles=("author",))
+    vendor.script(
+        Reply(200, v.openai_ok(json.dumps(draft))),
+        *[Reply(200, v.openai_ok('{"name": "neon vesper"}')) for _ in range(3)],
+    )
+
+    artist = artist_create_from_brief(brief="dark synthwave duo from Berlin")
+
+    assert artist.name == "neon vesper 2"
+    report = artist.creation_report
+    assert [s["step"] for s in report.steps][:4] == ["draft", "rename_1", "rename_2", "rename_3"]
+    assert any("numbered the last proposal" in w for w in report.warnings)
+    assert "Taken names: 'Neon Vesper'" in vendor.requests[1].body["messages"][-1]["content"]
