@@ -90,20 +90,21 @@ class Style:
     lead: str  # saw | square | bell | soft
     swing: float = 0.0
     sevenths: bool = False
+    arp: int = 0  # arpeggio step in 16ths (0: none)
 
 
 STYLES: dict[str, Style] = {
-    "techno": Style("four_on_floor", "eighths", "stab", "square"),
-    "house": Style("four_on_floor", "offbeat", "organ", "bell", sevenths=True),
+    "techno": Style("four_on_floor", "eighths", "stab", "square", arp=1),
+    "house": Style("four_on_floor", "offbeat", "organ", "bell", sevenths=True, arp=2),
     "lofi": Style("boom_bap", "roots", "rhodes", "soft", swing=0.18, sevenths=True),
     "hiphop": Style("boom_bap", "roots", "rhodes", "bell", swing=0.12),
     "trap": Style("trap", "sub", "pad", "bell"),
-    "synthwave": Style("driving", "eighths", "pad", "saw"),
+    "synthwave": Style("driving", "eighths", "pad", "saw", arp=1),
     "rock": Style("driving", "eighths", "organ", "square"),
-    "pop": Style("pop", "roots", "pad", "saw"),
+    "pop": Style("pop", "roots", "pad", "saw", arp=2),
     "latin": Style("dembow", "roots", "stab", "bell"),
     "dnb": Style("breakbeat", "sub", "pad", "saw"),
-    "ambient": Style("ambient", "sub", "pad", "soft"),
+    "ambient": Style("ambient", "sub", "pad", "soft", arp=2),
 }
 
 # Words in a genre name that choose a style; checked in order, first match wins.
@@ -206,6 +207,8 @@ def _tone(kind: str, midi: int, n: int, detune: float = 0.0) -> np.ndarray:
         sig = _additive(f, n, _SQUARE, vibrato=0.003 * f / 5.2) * _env(n, 0.005, 0.15, 0.5, 0.03)
     elif kind == "lead_soft":
         sig = _additive(f, n, _SOFT, vibrato=0.003 * f / 5.2) * _env(n, 0.02, 0.4, 0.6, 0.06)
+    elif kind == "arp":
+        sig = _additive(f, n, _SQUARE[:7], detune=detune) * _env(n, 0.002, 0.06, 0.15, 0.01)
     elif kind == "lead_bell":
         t = np.arange(n, dtype=np.float64) / SR
         mod = 2.2 * np.exp(-t * 6) * np.sin(2 * np.pi * f * 3.5 * t)
@@ -340,11 +343,11 @@ def _arrangement(n_bars: int) -> list[str]:
 
 # Section -> which parts play and how hard.
 SECTION_PARTS = {
-    "intro": {"kick": 0.7, "snare": 0.0, "hats": 0.8, "bass": 0.0, "chords": 0.9, "lead": 0.0},
-    "A": {"kick": 1.0, "snare": 1.0, "hats": 1.0, "bass": 1.0, "chords": 1.0, "lead": 0.0},
-    "B": {"kick": 1.0, "snare": 1.0, "hats": 1.0, "bass": 1.0, "chords": 1.0, "lead": 1.0},
-    "break": {"kick": 0.0, "snare": 0.0, "hats": 0.6, "bass": 0.6, "chords": 1.0, "lead": 0.8},
-    "outro": {"kick": 0.8, "snare": 0.7, "hats": 0.8, "bass": 0.7, "chords": 0.9, "lead": 0.0},
+    "intro": {"kick": 0.7, "snare": 0.0, "hats": 0.8, "bass": 0.0, "chords": 0.9, "arp": 0.5, "lead": 0.0},
+    "A": {"kick": 1.0, "snare": 1.0, "hats": 1.0, "bass": 1.0, "chords": 1.0, "arp": 1.0, "lead": 0.0},
+    "B": {"kick": 1.0, "snare": 1.0, "hats": 1.0, "bass": 1.0, "chords": 1.0, "arp": 0.5, "lead": 1.0},
+    "break": {"kick": 0.0, "snare": 0.0, "hats": 0.6, "bass": 0.6, "chords": 1.0, "arp": 0.8, "lead": 0.8},
+    "outro": {"kick": 0.8, "snare": 0.7, "hats": 0.8, "bass": 0.7, "chords": 0.9, "arp": 0.4, "lead": 0.0},
 }
 
 LEAD_RHYTHMS = (
@@ -476,6 +479,15 @@ def _render(request: MusicRequest) -> np.ndarray:
             if tonic in pcs:
                 # A tonic pedal under every chord that contains it: the ear (and key detection) hears home.
                 keys.add(at(bar, 0), _tone("pad", 48 + (tonic - 48) % 12, int(bar_len * SR)), 0.1 * parts["chords"])
+        # Arpeggio: the chord's tones an octave up, rising and falling, panned side to side.
+        if style.arp and parts["arp"] > 0:
+            tones = _voice(pcs, 67, 79)
+            cycle = tones + tones[-2:0:-1]
+            n = int(style.arp * step_len * SR * 0.9)
+            for i, step in enumerate(range(0, 16, style.arp)):
+                midi = cycle[i % len(cycle)]
+                pan = 0.45 if i % 2 else -0.45
+                keys.add(at(bar, step), _tone("arp", midi, n), 0.07 * parts["arp"] * level * vel(), pan)
 
     # Lead: a two-bar motif per section, realised against each bar's chord.
     lead_kind = f"lead_{style.lead}"
