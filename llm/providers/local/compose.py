@@ -268,10 +268,11 @@ def write_lyrics(ctx: Context) -> str:
     if ctx.instrumental:
         return ""
     chorus = [_fill(line, ctx) for line in ctx.sample(vocab.CHORUS_LINES, 3)]
+    verses = [_fill(line, ctx) for line in ctx.sample(vocab.VERSE_LINES, 8)]  # no line twice in one song
     sections = [
-        ("Verse 1", [_fill(line, ctx) for line in ctx.sample(vocab.VERSE_LINES, 4)]),
+        ("Verse 1", verses[:4]),
         ("Chorus", chorus),
-        ("Verse 2", [_fill(line, ctx) for line in ctx.sample(vocab.VERSE_LINES, 4)]),
+        ("Verse 2", verses[4:]),
         ("Chorus", chorus),
         ("Bridge", [_fill(line, ctx) for line in ctx.sample(vocab.BRIDGE_LINES, 2)]),
         ("Chorus", chorus),
