@@ -115,3 +115,15 @@ def test_ddex_check_reports_missing_elements_and_dangling_references():
     assert "ReleaseList entry for R9" in problems
     assert ddex.ddex_missing(b"<not xml") == [ddex.ddex_missing(b"<not xml")[0]]
     assert ddex.ddex_missing(b"<not xml")[0].startswith("well-formed XML")
+
+
+def test_mp3_sources_decode(tmp_path):
+    """Suno-style vendors deliver MP3; libsndfile decodes it like any WAV."""
+    import soundfile
+
+    tone = 0.3 * np.sin(2 * np.pi * 440 * np.arange(SR * 3) / SR)
+    path = tmp_path / "track.mp3"
+    soundfile.write(str(path), np.stack([tone, tone], axis=1), SR, format="MP3")
+    source = audio.audio_read(path)
+    assert source.format == "MP3" and source.channels == 2
+    assert source.duration == pytest.approx(3.0, abs=0.1)
