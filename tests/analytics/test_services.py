@@ -70,3 +70,35 @@ def test_task_and_django_q_path(track):
     assert analyse_track(track.pk) == AudioFeatures.objects.get(track=track).pk
     task_id = async_task("analytics.tasks.analyse_track", track.pk)  # sync=True in test settings
     assert result(task_id) == AudioFeatures.objects.get(track=track).pk
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_task_delivered_twice_at_once_leaves_one_row(music_wav):
+    """Two workers analysing the same track concurrently: one AudioFeatures row, same answer."""
+    import threading
+
+    from django.db import connection
+
+    track = TrackFactory()
+    track.audio.save("music.wav", ContentFile(Path(music_wav).read_bytes()))
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=10)
+            results.append(analyse_track(track.pk))
+        except Exception as exc:  # surfaced by the assertion below
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(results) == 2 and all(isinstance(result, int) for result in results), results
+    assert len(set(results)) == 1
+    assert AudioFeatures.objects.filter(track=track).count() == 1
