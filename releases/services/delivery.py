@@ -189,6 +189,8 @@ def release_deliver(*, release: Release) -> Release:
         package = release_package_files(release)
         if not settings.DISTRIBUTORS:
             errors = ["DISTRIBUTORS is empty: there is nowhere to deliver to."]
+        elif not package.files:
+            errors = [f"Release {release.pk} has no packaged files to deliver."]
         else:
             errors = [error for name in settings.DISTRIBUTORS if (error := _deliver_to(release, name, package))]
     except Exception as exc:

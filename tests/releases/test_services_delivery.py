@@ -229,6 +229,14 @@ def test_no_distributor_means_not_delivered(queued_release, settings):
     assert "DISTRIBUTORS is empty" in release.error
 
 
+def test_a_release_without_files_is_not_delivered():
+    from tests.factories import ReleaseFactory
+
+    release = release_deliver(release=ReleaseFactory(status=Release.Status.QUEUED))
+    assert release.status == Release.Status.DELIVERY_FAILED
+    assert "no packaged files" in release.error
+
+
 def test_redeliver_refuses_a_delivered_release(queued_release):
     from noktvrn.errors import ConflictError
 
