@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -189,3 +190,54 @@ def test_an_author_stuck_on_a_taken_name_gets_it_numbered(vendor, use_vendor):  
     assert [s["step"] for s in report.steps][:4] == ["draft", "rename_1", "rename_2", "rename_3"]
     assert any("numbered the last proposal" in w for w in report.warnings)
     assert "Taken names: 'Neon Vesper'" in vendor.requests[1].body["messages"][-1]["content"]
+
+
+def test_whole_creation_through_three_real_sdks(use_vendor):  # noqa: F811
+    from tests.llm.vendors import VendorServer
+
+    draft = {
+        "name": "Glass Harbour",
+        "persona": "A hushed ambient duo recording the North Sea from a lighthouse.",
+        "backstory": "Two sound engineers who met restoring tape machines in Oslo.",
+        "primary_genre": "ambient",
+        "secondary_genres": ["drone"],
+        "themes": ["tides", "winter light"],
+        "voice": "Instrumental: evolving pads and field recordings",
+        "target_audience": {"description": "Readers and sleepers", "age_range": "25-50", "countries": ["NO", "DE"]},
+    }
+    enrichment = {
+        "influences": ["Brian Eno", "Stars of the Lid"],
+        "visual_identity": {"palette": ["#CAF0F8", "#03045E"], "style_keywords": ["fog", "sea"], "typography": "light"},
+        "musical_defaults": {
+            "tempo_min": 60,
+            "tempo_max": 80,
+            "preferred_keys": ["D", "A"],
+            "preferred_modes": ["major"],
+            "energy": 0.2,
+            "track_seconds": 30,
+        },
+    }
+    review = {"consistent": True, "issues": [], "summary": "Coherent and calm."}
+    servers = {name: VendorServer().start() for name in ("anthropic", "gemini", "mistral")}
+    try:
+        use_vendor("anthropic", servers["anthropic"], roles=("author",))
+        use_vendor("gemini", servers["gemini"], roles=("helper",))
+        use_vendor("mistral", servers["mistral"], roles=("validator",))
+        servers["anthropic"].script(Reply(200, v.anthropic_ok(json.dumps(draft))))
+        servers["gemini"].script(Reply(200, v.gemini_ok("```json\n" + json.dumps(enrichment) + "\n```")))
+        servers["mistral"].script(Reply(200, v.mistral_ok(json.dumps(review))))
+
+        artist = artist_create_from_brief(brief="ambient duo recording the sea from a lighthouse")
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    assert artist.name == "Glass Harbour" and artist.profile["visual_identity"]["palette"] == ["#caf0f8", "#03045e"]
+    steps = artist.creation_report.steps
+    assert [(s["step"], s["provider"]) for s in steps[:3]] == [
+        ("draft", "anthropic"),
+        ("enrich", "gemini"),
+        ("validate", "mistral"),
+    ]
+    assert artist.creation_report.warnings == []
+    assert sum(Decimal(s["cost"]) for s in steps[:3]) > 0
