@@ -6,6 +6,7 @@ Without ELEVENLABS_API_KEY the track stays instrumental (`add_vocal` returns Non
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from .http import Step, request, vendor_client
 from .music.local import master
 
 MAX_VOICE_BYTES = 20 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
 SECTION_TAG = re.compile(r"^\s*[\[(].*[\])]\s*$")
 
 
@@ -93,4 +96,5 @@ def add_vocal(*, track_path: Path, text: str, workdir: Path) -> Path | None:
     mixed = master(mix_vocal(track, voice).astype(np.float32), target_lufs=target)
     out = workdir / f"{track_path.stem}-vocal.wav"
     write_wav(out, mixed)
+    logger.info("vocal line of %d characters mixed into %s", len(line), track_path.name)
     return out

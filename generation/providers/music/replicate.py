@@ -51,6 +51,7 @@ class ReplicateMusicProvider:
             prediction_id = str(created.get("id") or "")
             if not prediction_id:
                 raise ProviderError("replicate accepted the request but returned no prediction id", provider=self.name)
+            logger.info("replicate prediction %s created (%r)", prediction_id, req.title)
             wait = Step(provider=self.name, name="prediction", limit=settings.MUSIC_POLL_TIME_LIMIT_SECONDS)
 
             def check() -> dict | None:
@@ -83,6 +84,7 @@ class ReplicateMusicProvider:
             duration = to_wav(original, path)
         except ApplicationError as exc:
             raise ProviderError(f"replicate audio could not be decoded: {exc}", provider=self.name) from exc
+        logger.info("replicate prediction %s downloaded: %.1f s of audio", prediction_id, duration)
         return MusicResult(
             path=path,
             format="wav",

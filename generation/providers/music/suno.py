@@ -7,6 +7,7 @@ and convert it to the project's WAV.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -24,6 +25,8 @@ FAILED = {"CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED", "CALLBACK_EXCEPTION", "
 # Body codes that mean "later may work": call frequency too high, maintenance, server errors.
 TRANSIENT_CODES = {430, 455, 500, 502, 503}
 MAX_AUDIO_BYTES = 200 * 1024 * 1024
+
+logger = logging.getLogger(__name__)
 
 
 def describe(req: MusicRequest) -> str:
@@ -79,6 +82,7 @@ class SunoMusicProvider:
             task_id = str((data.get("data") or {}).get("taskId") or "")
             if not task_id:
                 raise ProviderError("suno accepted the request but returned no taskId", provider=self.name)
+            logger.info("suno task %s submitted (%r)", task_id, req.title)
             wait = Step(provider=self.name, name="generation", limit=settings.MUSIC_POLL_TIME_LIMIT_SECONDS)
 
             def check() -> dict | None:
@@ -109,6 +113,7 @@ class SunoMusicProvider:
             duration = to_wav(original, path)
         except ApplicationError as exc:
             raise ProviderError(f"suno audio could not be decoded: {exc}", provider=self.name) from exc
+        logger.info("suno task %s downloaded: %.1f s of audio", task_id, duration)
         return MusicResult(
             path=path,
             format="wav",

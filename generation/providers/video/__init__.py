@@ -60,10 +60,13 @@ def video_for_run(request: VideoRequest, *, workdir: Path) -> VideoResult:
     failures: list[ProviderError] = []
     for provider in chain:
         try:
-            return provider.fetch(request, workdir=workdir)
+            result = provider.fetch(request, workdir=workdir)
         except ProviderError as exc:
             logger.warning("video provider %s failed, trying the next: %s", provider.name, exc.message)
             failures.append(exc)
+            continue
+        logger.info("video from %s (%s) after %d failed provider(s)", result.source, result.source_id, len(failures))
+        return result
     raise ProviderError(
         "no video provider produced a clip: " + "; ".join(f"{f.provider}: {f.message}" for f in failures),
         provider="video-chain",
