@@ -129,3 +129,14 @@ def test_plain_text_follows_the_role():
     )  # fmt: skip
     text = LocalProvider().complete(request).text
     assert text.startswith("Neon Rain is a") and "synthwave single by Neon Vesper at 108 BPM in A minor" in text
+
+
+class Lengths(BaseModel):
+    essay: str = Field(min_length=400, max_length=450)
+    tagline: str = Field(max_length=12)
+
+
+def test_lengths_are_met_with_sentences_not_repetition():
+    parsed = Lengths.model_validate_json(ask(Lengths, "Genre: jazz").text)
+    assert 400 <= len(parsed.essay) <= 450 and parsed.essay.count(parsed.essay[:30]) == 1
+    assert len(parsed.tagline) <= 12

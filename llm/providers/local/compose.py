@@ -521,19 +521,21 @@ def _text(ctx: Context, name: str, limits: Constraints) -> str:
         if "A-Z]{2}" in limits.pattern:
             return ctx.countries[0]
     words = name.replace("_", " ")
-    text = f"{ctx.pick(ctx.mood.adjectives).capitalize()} {ctx.genre_name} {words}: {_slots(ctx)['theme']}"
-    if limits.min_length and len(text) < limits.min_length:
-        text = f"{text}, {write_summary(ctx)}"
-    return text
+    return f"{ctx.pick(ctx.mood.adjectives).capitalize()} {ctx.genre_name} {words}: {_slots(ctx)['theme']}"
 
 
-def _clip(value: Any, limits: Constraints) -> Any:
+def _clip(value: Any, limits: Constraints, ctx: Context) -> Any:
+    """Fit a value into the field's bounds: lengthen short text with more sentences, cut long text at a word."""
     if isinstance(value, str):
+        for _ in range(20):
+            if not limits.min_length or len(value) >= limits.min_length:
+                break
+            value = f"{value} {write_summary(ctx)}".strip()
         if limits.max_length is not None and len(value) > limits.max_length:
-            value = value[: limits.max_length].rsplit(" ", 1)[0] or value[: limits.max_length]
-        if limits.min_length and len(value) < limits.min_length:
-            value = (value + " ") * (limits.min_length // max(1, len(value)) + 1)
-            value = value[: max(limits.min_length, limits.max_length or 0) or None].strip().ljust(limits.min_length)
+            cut = value[: limits.max_length]
+            value = (
+                cut.rsplit(" ", 1)[0] if " " in cut and len(cut.rsplit(" ", 1)[0]) >= (limits.min_length or 0) else cut
+            )
     elif isinstance(value, list):
         if limits.max_length is not None:
             value = value[: limits.max_length]
@@ -555,7 +557,7 @@ def generate(annotation: Any, name: str, ctx: Context, limits: Constraints, pare
         writer = next((w for (p, n), w in CONTEXTUAL.items() if n == name and p in parent.lower()), None)
         writer = writer or NAMED.get(name)
         if writer is not None:
-            return _clip(writer(ctx), limits)
+            return _clip(writer(ctx), limits, ctx)
         if ctx.hints.get(name) not in (None, ""):
             try:
                 return validate_hint(annotation, ctx.hints[name])
@@ -596,7 +598,7 @@ def generate(annotation: Any, name: str, ctx: Context, limits: Constraints, pare
         low = limits.ge if limits.ge is not None else 0.0
         high = limits.le if limits.le is not None else low + 1.0
         return round(ctx.rng.uniform(low, high), 3)
-    return _clip(_text(ctx, name, limits), limits)
+    return _clip(_text(ctx, name, limits), limits, ctx)
 
 
 def fill_model(model: type[BaseModel], ctx: Context, max_rounds: int = 3) -> BaseModel:
