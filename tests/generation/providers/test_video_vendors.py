@@ -198,6 +198,29 @@ def test_pixabay_key_never_appears_in_error_messages(pixabay, request_for, tmp_p
     assert "pixabay-key" not in str(caught.value.message)
 
 
+def test_pixabay_rate_limit_then_success(pixabay, request_for, clip_bytes, tmp_path):
+    pixabay.route(
+        "GET",
+        "/api/videos/",
+        Reply(429, body=b"API rate limit exceeded", headers={"Retry-After": "0.05", "X-RateLimit-Remaining": "0"}),
+        Reply(json={"total": 1, "totalHits": 1, "hits": [_pixabay_hit(pixabay.url, 12)]}),
+    )
+    pixabay.route("GET", "/p/12-medium.mp4", Reply(body=clip_bytes))
+    assert video_for_run(request_for(), workdir=tmp_path).source_id == "12"
+    assert len(pixabay.calls("GET", "/api/videos/")) == 2
+
+
+def test_pixabay_slow_download_times_out(pixabay, settings, request_for, clip_bytes, tmp_path):
+    settings.VIDEO_DOWNLOAD_TIME_LIMIT_SECONDS = 0.8
+    pixabay.route(
+        "GET", "/api/videos/", Reply(json={"total": 1, "totalHits": 1, "hits": [_pixabay_hit(pixabay.url, 13)]})
+    )
+    pixabay.route("GET", "/p/13-medium.mp4", Reply(body=clip_bytes, delay=1.0))
+    with pytest.raises(ProviderError, match="did not finish within 0.8 s") as caught:
+        video_for_run(request_for(), workdir=tmp_path)
+    assert caught.value.transient
+
+
 # --- Luma -----------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import wave
 import numpy as np
 import pytest
 
-from generation.providers.errors import ProviderError
+from generation.providers.errors import ProviderError, ProviderTimeout
 from generation.providers.voice import add_vocal, vocal_line
 
 from .conftest import Reply
@@ -66,6 +66,12 @@ def test_rate_limited_then_served(elevenlabs, mp3_bytes, track_wav, tmp_path):
         Reply(body=mp3_bytes),
     )
     assert add_vocal(track_path=track_wav, text=LYRICS, workdir=tmp_path).exists()
+
+
+def test_hanging_text_to_speech_times_out(elevenlabs, track_wav, tmp_path):
+    elevenlabs.route("POST", "/v1/text-to-speech/voice-abc", Reply(body=b"", delay=1.0))
+    with pytest.raises(ProviderTimeout):
+        add_vocal(track_path=track_wav, text=LYRICS, workdir=tmp_path)
 
 
 def test_vocal_line_skips_section_tags_and_respects_the_length_cap():
