@@ -225,8 +225,20 @@ def artist_create_from_brief(
     report: CreationReport | None = None,
 ) -> Artist:
     """Draft, enrich, validate and save a new artist; `report` continues a queued creation."""
-    brief = clean_brief(brief)
-    countries = clean_countries(countries)
+    try:
+        brief = clean_brief(brief)
+        countries = clean_countries(countries)
+    except ApplicationError as exc:
+        if report is not None:  # a queued job must never stay "running"
+            _finish(
+                report,
+                _Recorder(report),
+                {},
+                time.perf_counter(),
+                outcome=CreationReport.Outcome.FAILED,
+                error=exc.message,
+            )
+        raise
     genre = (genre or "").strip()[:60] or None
     user = actor if actor is not None and actor.is_authenticated else None
     if report is None:

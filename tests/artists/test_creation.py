@@ -241,3 +241,12 @@ def test_whole_creation_through_three_real_sdks(use_vendor):  # noqa: F811
     ]
     assert artist.creation_report.warnings == []
     assert sum(Decimal(s["cost"]) for s in steps[:3]) > 0
+
+
+def test_a_queued_job_with_a_bad_brief_ends_failed_not_running():
+    from artists.tasks import create_artist_from_brief
+
+    report = CreationReport.objects.create(brief="   ", options={})
+    assert create_artist_from_brief(report.pk) is None
+    report.refresh_from_db()
+    assert report.outcome == "failed" and "brief is empty" in report.error
