@@ -243,7 +243,10 @@ def _drum_kit() -> dict[str, np.ndarray]:
     hat = signal.lfilter(hp_b, hp_a, rng.standard_normal(len(th))) * np.exp(-th * 75)
     to = t(0.3)
     open_hat = signal.lfilter(hp_b, hp_a, rng.standard_normal(len(to))) * np.exp(-to * 11)
-    kit = {"kick": kick, "snare": snare, "clap": clap, "hat": hat, "open_hat": open_hat}
+    tcr = t(1.8)
+    crash_b, crash_a = signal.butter(2, 3500 / (SR / 2), "highpass")
+    crash = signal.lfilter(crash_b, crash_a, rng.standard_normal(len(tcr))) * np.exp(-tcr * 2.6)
+    kit = {"kick": kick, "snare": snare, "clap": clap, "hat": hat, "open_hat": open_hat, "crash": crash}
     out = {}
     for name, sample in kit.items():
         sample = (sample / np.max(np.abs(sample))).astype(np.float32)
@@ -424,7 +427,14 @@ def _render(request: MusicRequest) -> np.ndarray:
         parts = SECTION_PARTS[section]
         degree = chords[bar]
         pcs = _chord_pcs(degree, tonic, mode, style.sevenths)
-        # Drums.
+        # Drums, with a crash where a full section starts and a snare fill where one ends.
+        starts = section in ("A", "B") and (bar == 0 or sections[bar - 1] != section)
+        ends = section in ("A", "B") and bar + 1 < n_bars and sections[bar + 1] != section
+        if starts and parts["snare"] > 0:
+            drums.add(at(bar, 0), kit["crash"], 0.3 * level * vel(), -0.3)
+        if ends and style.drums != "ambient":
+            for step, velocity in ((12, 0.45), (13, 0.55), (14, 0.7), (15, 0.85)):
+                drums.add(at(bar, step), kit["snare"], 0.85 * velocity * level * vel(), 0.1)
         for inst, hits in pattern.items():
             part = "hats" if "hat" in inst else ("kick" if inst == "kick" else "snare")
             amount = parts[part]
@@ -435,6 +445,8 @@ def _render(request: MusicRequest) -> np.ndarray:
             for step, velocity in hits.items():
                 if inst == "hat" and energy < 0.35 and step % 4:
                     continue  # calm: hats on the beat only
+                if ends and inst in ("snare", "clap") and step >= 12 and style.drums != "ambient":
+                    continue  # the fill takes the last beat
                 drums.add(
                     at(bar, step), kit[inst], gains[inst] * velocity * amount * level * vel(), pans.get(inst, 0.0)
                 )
