@@ -280,8 +280,7 @@ class _Bus:
 
     def echo(self, taps: list[tuple[int, float, float]]) -> None:
         """Add delayed copies (samples, left gain, right gain): a cheap ping-pong delay / room."""
-        left, right = self.left.copy(), self.right.copy()
-        mono = (left + right) * 0.5
+        mono = (self.left + self.right) * 0.5
         for delay, gl, gr in taps:
             if delay >= len(mono):
                 continue
@@ -545,9 +544,14 @@ def _render(request: MusicRequest) -> np.ndarray:
     # Energy opens the tone: a calm track is darker (lower cut-off over everything but the bass)
     # and sits a little lower in level; release packaging normalises loudness for the stores.
     tone = signal.butter(2, min(0.95, (4000 + 14000 * energy) / (SR / 2)), "lowpass", output="sos")
-    left = signal.sosfilt(tone, drums.left + keys.left + lead.left).astype(np.float32) + bass.left
-    right = signal.sosfilt(tone, drums.right + keys.right + lead.right).astype(np.float32) + bass.right
-    mix = np.stack([left, right], axis=1)[:n_total]
+    mix = np.empty((n_total, 2), dtype=np.float32)
+    for channel, side in enumerate(("left", "right")):
+        wet = getattr(drums, side)
+        wet += getattr(keys, side)
+        wet += getattr(lead, side)
+        mix[:, channel] = signal.sosfilt(tone, wet[:n_total])
+        mix[:, channel] += getattr(bass, side)[:n_total]
+    del drums, bass, keys, lead  # long tracks: free the part buses before mastering
     return master(mix, target_lufs=TARGET_LUFS - 4.0 * (1.0 - energy))
 
 
@@ -560,7 +564,7 @@ def master(mix: np.ndarray, *, target_lufs: float = TARGET_LUFS) -> np.ndarray:
     if fade_out > 0:
         mix[n - fade_out :] *= np.linspace(1, 0, fade_out, dtype=np.float32)[:, None] ** 1.5
     mix -= mix.mean(axis=0, keepdims=True)
-    loudness = pyloudnorm.Meter(SR).integrated_loudness(mix.astype(np.float64))
+    loudness = pyloudnorm.Meter(SR).integrated_loudness(mix)
     if np.isfinite(loudness):
         mix *= np.float32(10 ** ((target_lufs - loudness) / 20))
     peak = np.maximum(np.abs(mix[:, 0]), np.abs(mix[:, 1]))
@@ -569,7 +573,7 @@ def master(mix: np.ndarray, *, target_lufs: float = TARGET_LUFS) -> np.ndarray:
     gain = ndimage.minimum_filter1d(gain, size=2 * window + 1)
     gain = ndimage.uniform_filter1d(gain, size=window)
     mix *= gain[:, None].astype(np.float32)
-    return np.clip(mix, -PEAK_CEILING, PEAK_CEILING).astype(np.float32)
+    return np.clip(mix, -PEAK_CEILING, PEAK_CEILING, out=mix)
 
 
 class LocalMusicProvider:
