@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
@@ -79,17 +81,25 @@ LLM_COOLDOWN_FAILURES = int(_env("LLM_COOLDOWN_FAILURES", "3"))
 LLM_COOLDOWN_SECONDS = _env_float("LLM_COOLDOWN_SECONDS", 120.0)
 
 # Daily cost budget per provider in USD, e.g. "openai:5,anthropic:2.5" (unset = unlimited).
-LLM_DAILY_BUDGETS: dict[str, float] = {
-    name.strip(): float(amount)
-    for name, _, amount in (item.partition(":") for item in _env("LLM_DAILY_BUDGETS").split(",") if item.strip())
-}
+LLM_DAILY_BUDGETS: dict[str, float] = {}
+for _item in filter(None, (part.strip() for part in _env("LLM_DAILY_BUDGETS").split(","))):
+    _name, _, _amount = _item.partition(":")
+    try:
+        LLM_DAILY_BUDGETS[_name.strip()] = float(_amount)
+    except ValueError:
+        raise ImproperlyConfigured(f"LLM_DAILY_BUDGETS: {_item!r} is not provider:USD, e.g. openai:5") from None
 # Prices in USD per million tokens (input, output), "provider" or "provider:model" keys, e.g.
 # "openai:gpt-5-mini=0.25/2.0,deepseek=0.28/0.42". Built-in defaults live in llm/pricing.py.
-LLM_PRICES: dict[str, tuple[float, float]] = {
-    key.strip(): (float(price_in), float(price_out))
-    for key, _, prices in (item.rpartition("=") for item in _env("LLM_PRICES").split(",") if item.strip())
-    for price_in, _, price_out in [prices.partition("/")]
-}
+LLM_PRICES: dict[str, tuple[float, float]] = {}
+for _item in filter(None, (part.strip() for part in _env("LLM_PRICES").split(","))):
+    _key, _, _prices = _item.rpartition("=")
+    _in, _, _out = _prices.partition("/")
+    try:
+        LLM_PRICES[_key.strip()] = (float(_in), float(_out))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"LLM_PRICES: {_item!r} is not key=in/out, e.g. openai:gpt-5-mini=0.25/2.0"
+        ) from None
 # Window of recorded calls that the cost and latency policies read.
 LLM_STATS_WINDOW_HOURS = int(_env("LLM_STATS_WINDOW_HOURS", "24"))
 LLM_DEFAULT_TEMPERATURE = _env_float("LLM_DEFAULT_TEMPERATURE", 0.8)
