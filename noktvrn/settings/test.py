@@ -1,10 +1,24 @@
 """Test settings: fast hashing, synchronous django-q, throwaway media."""
 
+import os
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
-from .base import Q_CLUSTER
+# Tests never reach a real vendor: a developer's .env and any vendor key or chain in the
+# environment are ignored, so every provider falls back to its embedded default unless a
+# test points it at a local fake server.
+os.environ["NOKTVRN_IGNORE_DOTENV"] = "1"
+VENDOR_PREFIXES = (
+    "OPENAI_", "DEEPSEEK_", "XAI_", "GEMINI_", "MISTRAL_", "ANTHROPIC_", "LLM_",
+    "SUNO_", "REPLICATE_", "PEXELS_", "PIXABAY_", "LUMA_", "ELEVENLABS_", "TELEGRAM_",
+    "RELEASE_SFTP_", "RELEASE_HTTPS_", "RELEASE_IPFS_", "DISTRIBUTORS", "MUSIC_PROVIDER", "VIDEO_PROVIDERS",
+    "AWS_",
+)  # fmt: skip
+for _name in [name for name in os.environ if name.startswith(VENDOR_PREFIXES)]:
+    del os.environ[_name]
+
+from .base import *  # noqa: E402,F403
+from .base import Q_CLUSTER  # noqa: E402
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
 DEBUG = False
