@@ -1,8 +1,10 @@
 """The embedded video provider: an audio-reactive spectrum visualizer rendered to H.264/AAC MP4.
 
 Frames are drawn straight into YUV 4:2:0 planes with numpy slices: the background (palette
-gradient, glow, title and artist) is prepared once in a few glow levels, and each frame only
-copies one and paints its bars, so rendering runs many times faster than real time.
+gradient, glow, title and artist) is prepared once and stays still, so x264 spends its time
+only where the bars move; each frame copies it and paints its bars, whose height follows the
+spectrum and whose brightness follows the loudness. Rendering runs several times faster than
+real time.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from ..cover import _fit, _hex, _luminance, _text_layer
 from ..errors import ProviderError
 from .base import VideoRequest, VideoResult, frame_size
 
-GLOW_LEVELS = 8
+PULSE_LEVELS = 6
 FFT_SIZE = 4096
 
 
@@ -167,11 +169,12 @@ def render_visualizer(request: VideoRequest, path: Path) -> None:
         t = (i / max(1, n_bars - 1) + shift) % 1.0
         a, b = accents[int(t * len(accents)) % len(accents)], accents[(int(t * len(accents)) + 1) % len(accents)]
         rgb = _mix(a, b, (t * len(accents)) % 1.0)
-        bar_colours.append((_colour_yuv(rgb), _colour_yuv(_mix(rgb, (0, 0, 0), 0.65))))
+        # The bars brighten with the track's loudness (a few precomputed levels per bar).
+        levels = [_mix(rgb, (255, 255, 255), 0.45 * k / (PULSE_LEVELS - 1)) for k in range(PULSE_LEVELS)]
+        bar_colours.append([(_colour_yuv(c), _colour_yuv(_mix(c, (0, 0, 0), 0.65))) for c in levels])
 
-    backgrounds = [
-        _yuv(_background(width, height, colours, request, g / (GLOW_LEVELS - 1))) for g in range(GLOW_LEVELS)
-    ]
+    # A still background: a changing one would make x264 re-encode the whole frame every time.
+    by, bu, bv = _yuv(_background(width, height, colours, request, 0.5))
     heights, loud = _bands(audio, n_frames, fps, n_bars)
     progress_colour = _colour_yuv(accents[0])
     planar = audio.T.astype(np.float32)
@@ -205,14 +208,14 @@ def render_visualizer(request: VideoRequest, path: Path) -> None:
             audio_thread.start()
             try:
                 for i in range(n_frames):
-                    by, bu, bv = backgrounds[min(GLOW_LEVELS - 1, int(loud[i] * GLOW_LEVELS))]
+                    pulse = min(PULSE_LEVELS - 1, int(loud[i] ** 2 * PULSE_LEVELS))
                     y, u, v = by.copy(), bu.copy(), bv.copy()
                     for j in range(n_bars):
                         h = int(heights[i, j] * max_h) // 2 * 2
                         if h <= 0:
                             continue
                         left, right = x0 + j * (bar_w + gap), x0 + j * (bar_w + gap) + bar_w
-                        (cy, cu, cv), (dy, du, dv) = bar_colours[j]
+                        (cy, cu, cv), (dy, du, dv) = bar_colours[j][pulse]
                         y[baseline - h : baseline, left:right] = cy
                         u[(baseline - h) // 2 : baseline // 2, left // 2 : right // 2] = cu
                         v[(baseline - h) // 2 : baseline // 2, left // 2 : right // 2] = cv
