@@ -126,7 +126,7 @@ def vendor():
 @pytest.fixture(autouse=True)
 def fast_providers(settings, tmp_path):
     """Tiny limits so retry, poll and timeout paths run in milliseconds."""
-    settings.PROVIDER_HTTP_TIMEOUT_SECONDS = 0.5
+    settings.PROVIDER_HTTP_TIMEOUT_SECONDS = 0.8  # generous: the machine may be busy
     settings.PROVIDER_HTTP_MAX_ATTEMPTS = 3
     settings.PROVIDER_RETRY_BACKOFF_SECONDS = 0.01
     settings.PROVIDER_RETRY_MAX_WAIT_SECONDS = 0.2

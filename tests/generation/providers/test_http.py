@@ -49,13 +49,13 @@ def test_other_4xx_fail_at_once_with_the_vendor_message(vendor):
 
 
 def test_a_slow_vendor_times_out_after_retries(vendor):
-    vendor.route("GET", "/slow", Reply(json={}, delay=1.0))
+    vendor.route("GET", "/slow", Reply(json={}, delay=1.5))
     with vendor_client() as client, pytest.raises(ProviderTimeout):
         request(client, "GET", f"{vendor.url}/slow", step=_step(limit=1.2))
 
 
 def test_a_timeout_then_success_recovers(vendor):
-    vendor.route("GET", "/flaky", Reply(json={}, delay=1.0), Reply(json={"ok": True}))
+    vendor.route("GET", "/flaky", Reply(json={}, delay=1.5), Reply(json={"ok": True}))
     with vendor_client() as client:
         assert request(client, "GET", f"{vendor.url}/flaky", step=_step()).json() == {"ok": True}
 

@@ -149,7 +149,7 @@ def test_suno_submit_rate_limited_then_accepted(suno, mp3_bytes, tmp_path):
 
 
 def test_suno_submit_that_hangs_times_out(suno, tmp_path):
-    suno.route("POST", "/api/v1/generate", Reply(json={}, delay=1.0))
+    suno.route("POST", "/api/v1/generate", Reply(json={}, delay=1.5))
     with pytest.raises(ProviderTimeout):
         get_music_provider("suno").generate(REQUEST, workdir=tmp_path)
 

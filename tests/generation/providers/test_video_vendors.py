@@ -129,7 +129,7 @@ def test_pexels_rate_limit_then_success(pexels, request_for, clip_bytes, tmp_pat
 
 
 def test_pexels_hanging_search_times_out_and_the_chain_reports_it(pexels, request_for, tmp_path):
-    pexels.route("GET", "/videos/search", Reply(json={}, delay=1.0))
+    pexels.route("GET", "/videos/search", Reply(json={}, delay=1.5))
     with pytest.raises(ProviderError, match="pexels") as caught:
         video_for_run(request_for(), workdir=tmp_path)
     assert caught.value.transient
@@ -215,7 +215,7 @@ def test_pixabay_slow_download_times_out(pixabay, settings, request_for, clip_by
     pixabay.route(
         "GET", "/api/videos/", Reply(json={"total": 1, "totalHits": 1, "hits": [_pixabay_hit(pixabay.url, 13)]})
     )
-    pixabay.route("GET", "/p/13-medium.mp4", Reply(body=clip_bytes, delay=1.0))
+    pixabay.route("GET", "/p/13-medium.mp4", Reply(body=clip_bytes, delay=1.5))
     with pytest.raises(ProviderError, match="did not finish within 0.8 s") as caught:
         video_for_run(request_for(), workdir=tmp_path)
     assert caught.value.transient

@@ -69,7 +69,7 @@ def test_rate_limited_then_served(elevenlabs, mp3_bytes, track_wav, tmp_path):
 
 
 def test_hanging_text_to_speech_times_out(elevenlabs, track_wav, tmp_path):
-    elevenlabs.route("POST", "/v1/text-to-speech/voice-abc", Reply(body=b"", delay=1.0))
+    elevenlabs.route("POST", "/v1/text-to-speech/voice-abc", Reply(body=b"", delay=1.5))
     with pytest.raises(ProviderTimeout):
         add_vocal(track_path=track_wav, text=LYRICS, workdir=tmp_path)
 
