@@ -67,6 +67,8 @@ def mix_vocal(track: np.ndarray, voice: np.ndarray) -> np.ndarray:
         return track
     start = int(min(max(2.0 * SR, n * 0.25), max(0, n - len(voice) - SR)))
     voice = voice / max(float(np.abs(voice).max()), 1e-6) * 0.8
+    fade = min(len(voice), int(0.05 * SR))  # a line cut to fit the track must not click
+    voice[len(voice) - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
     bed = np.zeros_like(track)
     bed[start : start + len(voice)] += voice
     delay = int(0.18 * SR)
