@@ -7,6 +7,7 @@ asking again with the same request cannot help.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import random
 import time
@@ -68,6 +69,8 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # HTTP dates are GMT; a sloppy vendor may leave the zone out
+        when = when.replace(tzinfo=datetime.UTC)
     return max(0.0, (when - timezone.now()).total_seconds())
 
 
