@@ -47,10 +47,10 @@ PATTERNS: dict[str, dict[str, dict[int, float]]] = {
         "hat": {s: (0.45 if s % 4 == 0 else 0.3) for s in range(0, 16, 2)},
     },
     "trap": {
-        "kick": {0: 1.0, 7: 0.7, 11: 0.8},
+        "kick": {0: 1.0, 7: 0.6, 8: 0.7, 11: 0.6},
         "snare": {4: 0.9, 12: 1.0},
         "clap": {12: 0.5},
-        "hat": {s: (0.55 if s % 4 == 0 else 0.2) for s in range(16)},
+        "hat": {s: (0.6 if s % 4 == 0 else 0.3 if s % 2 == 0 else 0.12) for s in range(16)},
     },
     "driving": {
         "kick": {0: 1.0, 6: 0.7, 8: 1.0},
@@ -73,9 +73,9 @@ PATTERNS: dict[str, dict[str, dict[int, float]]] = {
         "hat": {s: 0.35 for s in range(0, 16, 2)},
     },
     "ambient": {
-        "kick": {0: 0.7, 4: 0.35, 8: 0.55, 12: 0.35},
-        "snare": {4: 0.3, 12: 0.3},
-        "hat": {s: (0.3 if s % 4 == 0 else 0.15) for s in range(0, 16, 2)},
+        "kick": {0: 0.7, 4: 0.45, 8: 0.6, 12: 0.45},
+        "snare": {4: 0.7, 12: 0.7},
+        "hat": {s: (0.35 if s % 4 == 0 else 0.12) for s in range(0, 16, 2)},
     },
 }
 
@@ -104,7 +104,7 @@ STYLES: dict[str, Style] = {
     "pop": Style("pop", "roots", "pad", "saw", arp=2),
     "latin": Style("dembow", "roots", "stab", "bell"),
     "dnb": Style("breakbeat", "sub", "pad", "saw"),
-    "ambient": Style("ambient", "sub", "pad", "soft", arp=2),
+    "ambient": Style("ambient", "sub", "pad", "soft", arp=4),
 }
 
 # Words in a genre name that choose a style; checked in order, first match wins.
@@ -443,13 +443,14 @@ def _render(request: MusicRequest) -> np.ndarray:
             pans = {"hat": 0.3, "open_hat": -0.25, "clap": 0.1}
             for step, velocity in hits.items():
                 if inst == "hat" and energy < 0.35 and step % 4:
-                    continue  # calm: hats on the beat only
+                    velocity *= 0.4  # calm: off-beat hats recede (kept: they tell the beat from the 8th)
                 if ends and inst in ("snare", "clap") and step >= 12 and style.drums != "ambient":
                     continue  # the fill takes the last beat
                 drums.add(
                     at(bar, step), kit[inst], gains[inst] * velocity * amount * level * vel(), pans.get(inst, 0.0)
                 )
-            if inst == "hat" and energy > 0.65 and section in ("A", "B", "outro") and len(hits) <= 8:
+            driven = energy > 0.65 and style.drums != "ambient"
+            if inst == "hat" and driven and section in ("A", "B", "outro") and len(hits) <= 8:
                 for step in range(1, 16, 2):  # driven: 16th-note hats in the full sections
                     drums.add(at(bar, step), kit["hat"], 0.3 * amount * level * vel(), 0.3)
         # Bass: the chord root, two octaves down.
