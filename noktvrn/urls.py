@@ -9,12 +9,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from noktvrn import health
 from noktvrn.api.router import router
+from noktvrn.views import HomeView
 
 admin.site.site_header = "noktvrn back office"
 admin.site.site_title = "noktvrn"
 admin.site.index_title = "Artists, runs, releases"
 
 urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

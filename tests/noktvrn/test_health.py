@@ -39,3 +39,19 @@ def test_readyz_answers_503_when_a_check_fails(client, monkeypatch):
         "detail": "ConnectionError: broker down",
         "ms": body["checks"]["probe"]["ms"],
     }
+
+
+@pytest.mark.django_db
+def test_home_page_links_every_part(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    for link in (b"/review/", b"/batches/", b"/releases/", b"/admin/", b"/api/docs/"):
+        assert link in response.content
+    assert b"Sign in" in response.content
+
+
+@pytest.mark.django_db
+def test_home_page_counts_for_signed_in_users(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("u", password="p"))
+    response = client.get("/")
+    assert b"awaiting review" in response.content
