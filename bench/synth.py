@@ -1,6 +1,11 @@
 """Speed of the embedded generation providers: local synthesizer, visualizer MP4 and cover.
 
     python bench/synth.py --seconds 30 --repeat 3
+    python bench/synth.py --recovery --seed 1
+
+`--recovery` instead renders one track per genre family x 12 keys x 2 modes (264 requests,
+tempo drawn from the genre's usual range, random energy and seed) and counts how often
+`analytics.audio.extract_features` recovers the tempo within 2 % and the exact key and mode.
 
 Times are wall-clock, best of --repeat runs in one warm process (a worker renders many runs),
 with the CPU seconds of that run (all threads; x264 and AAC use more than one core, so CPU
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import sys
 import tempfile
@@ -36,6 +42,19 @@ from generation.providers.music import MusicRequest, get_music_provider  # noqa:
 from generation.providers.video import VideoRequest  # noqa: E402
 from generation.providers.video.local import LocalVideoProvider  # noqa: E402
 
+RECOVERY_GENRES = [
+    ("techno", 122, 140),
+    ("house", 118, 128),
+    ("lo-fi", 70, 95),
+    ("hip hop", 80, 100),
+    ("trap", 130, 150),
+    ("synthwave", 95, 120),
+    ("rock", 100, 160),
+    ("pop", 90, 130),
+    ("reggaeton", 88, 100),
+    ("drum and bass", 160, 178),
+    ("ambient", 60, 90),
+]
 GENRES = [
     ("techno", 128, "A", "minor"),
     ("lo-fi hip hop", 84, "D#", "major"),
@@ -62,12 +81,52 @@ def best_of(repeat: int, fn) -> tuple[float, float]:
     return min(runs)
 
 
+def recovery(*, seed: int, seconds: float) -> None:
+    """How often analysis hears what the synthesizer was asked for."""
+    from analytics.audio import extract_features
+    from generation.providers.music.base import PITCH_CLASSES
+
+    rng = random.Random(seed)
+    provider = get_music_provider("local")
+    total = tempo_ok = key_ok = 0
+    misses = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for genre, low, high in RECOVERY_GENRES:
+            for key in PITCH_CLASSES:
+                for mode in ("major", "minor"):
+                    request = MusicRequest(
+                        genre=genre,
+                        tempo=rng.randint(low, high),
+                        key=key,
+                        mode=mode,
+                        energy=round(rng.random(), 2),
+                        duration_seconds=seconds,
+                        seed=rng.randint(0, 10**6),
+                    )
+                    analysis = extract_features(provider.generate(request, workdir=Path(tmp)).path, scope="core")
+                    good_tempo = analysis.tempo is not None and abs(analysis.tempo / request.tempo - 1) <= 0.02
+                    good_key = (analysis.key, analysis.mode) == (key, mode)
+                    total, tempo_ok, key_ok = total + 1, tempo_ok + good_tempo, key_ok + good_key
+                    if not (good_tempo and good_key):
+                        misses.append(
+                            f"  {genre} {request.tempo} bpm {key} {mode} energy {request.energy} seed {request.seed}"
+                            f" -> {analysis.tempo} bpm {analysis.key} {analysis.mode}"
+                        )
+    print(f"{total} requests ({seconds:g} s): tempo within 2 %: {tempo_ok}, key and mode exact: {key_ok}")
+    print("\n".join(misses))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30.0, help="track length")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--recovery", action="store_true", help="measure tempo/key recovery by audio analysis")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the --recovery request draw")
     args = parser.parse_args()
+    if args.recovery:
+        recovery(seed=args.seed, seconds=args.seconds)
+        return
 
     results: dict[str, object] = {"seconds": args.seconds, "repeat": args.repeat, "synth": {}, "video": {}}
     provider = get_music_provider("local")
