@@ -124,9 +124,9 @@ def generate_track(run: GenerationRun) -> None:
         result = provider.generate(request, workdir=workdir)
         audio_path = result.path
         lyrics = run.prompts.get("lyrics", "")
-        first_line = next((line.strip() for line in lyrics.splitlines() if line.strip()), "")
-        if first_line:
-            audio_path = add_vocal(track_path=audio_path, text=first_line, workdir=workdir) or audio_path
+        if lyrics.strip():
+            # add_vocal picks the line to speak itself (it skips section tags like "[Verse]").
+            audio_path = add_vocal(track_path=audio_path, text=lyrics, workdir=workdir) or audio_path
         track = Track(
             run=run,
             duration=result.duration,

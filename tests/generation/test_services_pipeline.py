@@ -206,3 +206,21 @@ def test_run_batch_reports_when_no_artist_can_run():
 def test_run_batch_for_an_unknown_artist():
     with pytest.raises(CommandError, match="No artist with slug"):
         call_command("run_batch", artist="ghost", sync=True, stdout=StringIO())
+
+
+def test_with_an_elevenlabs_key_a_spoken_lyric_line_is_mixed_in(settings, mp3):
+    server = FakeVendor()
+    try:
+        settings.ELEVENLABS_API_KEY = "xi-key"
+        settings.ELEVENLABS_BASE_URL = server.url
+        settings.ELEVENLABS_VOICE_ID = "voice-1"
+        server.route("POST", "/v1/text-to-speech/voice-1", Reply(body=mp3, headers={"Content-Type": "audio/mpeg"}))
+        run = run_execute_sync(run_id=RunFactory(artist=short_artist()).pk)
+    finally:
+        server.close()
+    assert run.status == RunStatus.AWAITING_REVIEW, run.error
+    call = server.calls("POST", "/v1/text-to-speech/voice-1")[0]
+    assert call.headers["xi-api-key"] == "xi-key"
+    spoken = call.json["text"]
+    assert spoken and not spoken.startswith("[")
+    assert spoken in run.track.lyrics
