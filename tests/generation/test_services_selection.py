@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from artists.models import Artist
+from artists.models import Artist, CreationReport
 from generation.services.pipeline import batch_start
 from generation.services.selection import artists_select
 from noktvrn.errors import ConflictError, NotFoundError
@@ -79,3 +79,17 @@ def test_batch_with_no_eligible_artist_finishes_empty():
     batch = batch_start(size=2)
     assert batch.status == "finished"
     assert "No artist could take a run" in batch.notes
+
+
+def test_pool_below_minimum_creates_artists_within_the_daily_limit(settings):
+    settings.MIN_ACTIVE_ARTISTS = 3
+    settings.MAX_NEW_ARTISTS_PER_DAY = 2
+    ArtistFactory()
+    chosen = artists_select(size=3)
+    assert Artist.objects.count() == 3  # one existing + two created, the daily limit
+    reports = CreationReport.objects.all()
+    assert [report.outcome for report in reports] == ["succeeded", "succeeded"]
+    assert all(report.artist_id for report in reports)
+    assert len({artist.pk for artist in chosen}) == 3
+    artists_select(size=1)  # the limit is spent for today: nothing more is created
+    assert Artist.objects.count() == 3
