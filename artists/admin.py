@@ -5,35 +5,23 @@ from django.utils.html import format_html_join
 from artists.creation_admin import CreationLLMCallInline, create_from_brief_view
 from artists.models import Artist, ArtistStatusChange, ArtistVersion, CreationReport
 from artists.services import artist_set_status
-from noktvrn.admin_widgets import status_badge
+from noktvrn.admin_widgets import ReadOnlyTabularInline, status_badge
 
 
-class ArtistVersionInline(admin.TabularInline):
+class ArtistVersionInline(ReadOnlyTabularInline):
     model = ArtistVersion
-    extra = 0
-    can_delete = False
     fields = ["number", "reason", "diff", "created_by", "created_at"]
-    readonly_fields = fields
     ordering = ["-number"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-
-class ArtistStatusChangeInline(admin.TabularInline):
+class ArtistStatusChangeInline(ReadOnlyTabularInline):
     """The lifecycle history: every status move with its reason and the figures behind it."""
 
     model = ArtistStatusChange
     fk_name = "artist"
-    extra = 0
-    can_delete = False
     fields = ["created_at", "from_status", "to_status", "reason", "metrics", "actor"]
-    readonly_fields = fields
     ordering = ["-created_at"]
     verbose_name_plural = "lifecycle history"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Artist)

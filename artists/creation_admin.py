@@ -12,6 +12,7 @@ from django.urls import reverse
 from artists.creation import BRIEF_MAX_CHARS, artist_create_from_brief, artist_creation_enqueue
 from artists.models import CreationReport
 from llm.models import LLMCall
+from noktvrn.admin_widgets import ReadOnlyTabularInline
 from noktvrn.errors import ApplicationError
 
 
@@ -66,17 +67,11 @@ def create_from_brief_view(model_admin: admin.ModelAdmin, request: HttpRequest) 
     return TemplateResponse(request, "admin/artists/artist/create_from_brief.html", context)
 
 
-class CreationLLMCallInline(admin.TabularInline):
+class CreationLLMCallInline(ReadOnlyTabularInline):
     """Every LLM call the creation made, in order, with its place in the chain."""
 
     model = LLMCall
     fk_name = "creation_report"
-    extra = 0
-    can_delete = False
     fields = ["created_at", "role", "provider", "model", "outcome", "chain_position", "attempt", "latency_ms", "cost"]
-    readonly_fields = fields
     ordering = ["created_at", "id"]
     verbose_name_plural = "LLM calls"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False

@@ -13,42 +13,24 @@ from generation.models import (
     VideoClip,
 )
 from generation.services.review import run_decide
-from noktvrn.admin_widgets import audio_player, status_badge, thumbnail, video_player
+from noktvrn.admin_widgets import ReadOnlyTabularInline, audio_player, status_badge, thumbnail, video_player
 from noktvrn.errors import ApplicationError
 
 
-class RunStageInline(admin.TabularInline):
+class RunStageInline(ReadOnlyTabularInline):
     model = RunStage
-    extra = 0
-    can_delete = False
     fields = ["name", "attempt", "outcome", "started_at", "finished_at", "duration_ms", "error"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class RunTransitionInline(admin.TabularInline):
+class RunTransitionInline(ReadOnlyTabularInline):
     model = RunTransition
-    extra = 0
-    can_delete = False
     fields = ["from_status", "to_status", "actor", "actor_label", "channel", "reason", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class RunInline(admin.TabularInline):
+class RunInline(ReadOnlyTabularInline):
     model = GenerationRun
-    extra = 0
-    can_delete = False
     show_change_link = True
     fields = ["artist", "title", "status", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Batch)

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from generation.review_models import EventAttempt, EventDelivery, TelegramMessage, TelegramUpdate, WebhookEndpoint
 from generation.services.events import event_redeliver
-from noktvrn.admin_widgets import status_badge
+from noktvrn.admin_widgets import ReadOnlyTabularInline, status_badge
 
 
 @admin.register(WebhookEndpoint)
@@ -20,15 +20,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     fields = ["name", "url", "events", "is_active", "secret", "created_at"]
 
 
-class EventAttemptInline(admin.TabularInline):
+class EventAttemptInline(ReadOnlyTabularInline):
     model = EventAttempt
-    extra = 0
-    can_delete = False
     fields = ["number", "started_at", "duration_ms", "status_code", "succeeded", "error", "response_excerpt"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(EventDelivery)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import admin
 from django.db.models.fields.files import FieldFile
 from django.utils.html import format_html
 
@@ -55,3 +56,16 @@ def status_badge(status: str, label: str | None = None) -> str:
         colour,
         label or status,
     )
+
+
+class ReadOnlyTabularInline(admin.TabularInline):
+    """A history shown beside its parent: nothing is added, edited or deleted from here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*(self.fields or []), *self.readonly_fields]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from noktvrn.admin_widgets import audio_player, status_badge, thumbnail, video_player
+from noktvrn.admin_widgets import ReadOnlyTabularInline, audio_player, status_badge, thumbnail, video_player
 from noktvrn.errors import ApplicationError
 from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
 from releases.selectors import release_asset
@@ -41,15 +41,9 @@ class ReleaseAdminForm(forms.ModelForm):
         return self._identifier("upc", upc_validate)
 
 
-class ReleaseAssetInline(admin.TabularInline):
+class ReleaseAssetInline(ReadOnlyTabularInline):
     model = ReleaseAsset
-    extra = 0
     fields = ["kind", "download", "sha256", "size", "created_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="file")
     def download(self, obj: ReleaseAsset) -> str:
@@ -58,27 +52,15 @@ class ReleaseAssetInline(admin.TabularInline):
         return format_html('<a href="{}" download>{}</a>', obj.file.url, Path(obj.file.name).name)
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(ReadOnlyTabularInline):
     model = Delivery
-    extra = 0
     fields = ["distributor", "attempt", "status", "error", "started_at", "finished_at"]
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class DeliveredFileInline(admin.TabularInline):
+class DeliveredFileInline(ReadOnlyTabularInline):
     model = DeliveredFile
-    extra = 0
     fields = ["distributor", "name", "is_marker", "remote_ref", "size", "confirmed_at"]
-    readonly_fields = fields
-    can_delete = False
     verbose_name_plural = "confirmed files (never sent again)"
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Release)
