@@ -7,6 +7,7 @@ from django.urls import reverse
 from rest_framework import serializers, viewsets
 
 from artists.models import CreationReport
+from llm.api import LLMCallSerializer
 from llm.models import LLMCall
 
 
@@ -30,33 +31,10 @@ class GenerateArtistAccepted(serializers.Serializer):
     job = CreationJobSerializer()
 
 
-class CreationLLMCallSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = LLMCall
-        fields = [
-            "id",
-            "role",
-            "provider",
-            "model",
-            "outcome",
-            "chain_position",
-            "attempt",
-            "template_name",
-            "template_version",
-            "tokens_in",
-            "tokens_out",
-            "cost",
-            "latency_ms",
-            "error_class",
-            "error_message",
-            "created_at",
-        ]
-
-
 class CreationReportSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="outcome", read_only=True)
     artist = serializers.SerializerMethodField()
-    llm_calls = CreationLLMCallSerializer(many=True, read_only=True)
+    llm_calls = LLMCallSerializer(many=True, read_only=True)
 
     class Meta:
         model = CreationReport
