@@ -8,13 +8,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from noktvrn.errors import ApplicationError
-
-from ..audio import to_wav
 from ..errors import ProviderError, ProviderTimeout
-from ..http import Step, download, json_body, poll, request, vendor_client
+from ..http import Step, json_body, poll, request, vendor_client
 from .base import MusicRequest, MusicResult
-from .suno import MAX_AUDIO_BYTES, describe
+from .fetch import fetch_vendor_audio
+from .suno import describe
 
 logger = logging.getLogger(__name__)
 
@@ -76,23 +74,8 @@ class ReplicateMusicProvider:
             raise ProviderError(
                 f"replicate prediction {prediction_id} succeeded without an output URL", provider=self.name
             )
-        original = workdir / f"replicate-{prediction_id}{Path(url.split('?')[0]).suffix or '.wav'}"
-        step = Step(provider=self.name, name="download", limit=settings.MUSIC_DOWNLOAD_TIME_LIMIT_SECONDS)
-        download(url, original, step=step, max_bytes=MAX_AUDIO_BYTES)
-        path = workdir / f"track-replicate-{prediction_id}.wav"
-        try:
-            duration = to_wav(original, path)
-        except ApplicationError as exc:
-            raise ProviderError(f"replicate audio could not be decoded: {exc}", provider=self.name) from exc
-        logger.info("replicate prediction %s downloaded: %.1f s of audio", prediction_id, duration)
-        return MusicResult(
-            path=path,
-            format="wav",
-            provider=self.name,
-            job_id=prediction_id,
-            duration=duration,
-            source_url=url,
-            original_path=original,
+        return fetch_vendor_audio(
+            provider=self.name, job_id=prediction_id, url=url, workdir=workdir, default_suffix=".wav"
         )
 
     def _cancel(self, client, prediction_id: str) -> None:

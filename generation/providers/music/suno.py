@@ -13,18 +13,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from noktvrn.errors import ApplicationError
-
-from ..audio import to_wav
 from ..errors import ProviderError
-from ..http import Step, download, json_body, poll, request, vendor_client
+from ..http import Step, json_body, poll, request, vendor_client
 from .base import MusicRequest, MusicResult
+from .fetch import fetch_vendor_audio
 
 PENDING = {"PENDING", "TEXT_SUCCESS", "FIRST_SUCCESS", "QUEUED", "RUNNING", "STREAMING"}
 FAILED = {"CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED", "CALLBACK_EXCEPTION", "SENSITIVE_WORD_ERROR", "FAILED"}
 # Body codes that mean "later may work": call frequency too high, maintenance, server errors.
 TRANSIENT_CODES = {430, 455, 500, 502, 503}
-MAX_AUDIO_BYTES = 200 * 1024 * 1024
 
 logger = logging.getLogger(__name__)
 
@@ -105,21 +102,6 @@ class SunoMusicProvider:
             raise ProviderError(f"suno task {task_id} succeeded without an audioUrl", provider=self.name)
         # Suno makes two takes; keep the one closest to the requested length.
         track = min(tracks, key=lambda t: abs(float(t.get("duration") or 0) - req.duration_seconds))
-        original = workdir / f"suno-{task_id}{Path(track['audioUrl'].split('?')[0]).suffix or '.mp3'}"
-        step = Step(provider=self.name, name="download", limit=settings.MUSIC_DOWNLOAD_TIME_LIMIT_SECONDS)
-        download(track["audioUrl"], original, step=step, max_bytes=MAX_AUDIO_BYTES)
-        path = workdir / f"track-suno-{task_id}.wav"
-        try:
-            duration = to_wav(original, path)
-        except ApplicationError as exc:
-            raise ProviderError(f"suno audio could not be decoded: {exc}", provider=self.name) from exc
-        logger.info("suno task %s downloaded: %.1f s of audio", task_id, duration)
-        return MusicResult(
-            path=path,
-            format="wav",
-            provider=self.name,
-            job_id=task_id,
-            duration=duration,
-            source_url=track["audioUrl"],
-            original_path=original,
+        return fetch_vendor_audio(
+            provider=self.name, job_id=task_id, url=track["audioUrl"], workdir=workdir, default_suffix=".mp3"
         )
