@@ -3,7 +3,7 @@ from django.db import transaction
 from django_q.tasks import async_task
 
 from analytics.models import AudioFeatures, MetricEvent
-from noktvrn.admin_widgets import thumbnail
+from kernel.admin_widgets import thumbnail
 
 
 @admin.register(AudioFeatures)

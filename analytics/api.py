@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from analytics.services import audio_analyse
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".oga", ".aif", ".aiff"}
 

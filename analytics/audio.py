@@ -31,7 +31,7 @@ from scipy import fft as sp_fft
 from scipy import signal, sparse
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 ANALYZER_VERSION = "1.0"
 PITCHES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]

@@ -5,7 +5,7 @@ from django.utils.html import format_html_join
 from artists.creation_admin import CreationLLMCallInline, create_from_brief_view
 from artists.models import Artist, ArtistStatusChange, ArtistVersion, CreationReport
 from artists.services import artist_set_status
-from noktvrn.admin_widgets import ReadOnlyTabularInline, status_badge
+from kernel.admin_widgets import ReadOnlyTabularInline, status_badge
 
 
 class ArtistVersionInline(ReadOnlyTabularInline):

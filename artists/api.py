@@ -22,7 +22,7 @@ from artists.creation_api import (
 )
 from artists.models import Artist, ArtistVersion
 from artists.selectors import artist_list
-from noktvrn.errors import NotFoundError
+from kernel.errors import NotFoundError
 
 
 class ArtistSerializer(serializers.ModelSerializer):

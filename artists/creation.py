@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from artists.models import Artist, CreationReport
 from artists.schemas import ArtistProfile, MusicalDefaults, TargetAudience, VisualIdentity, profile_errors
 from artists.services import artist_create
+from kernel.errors import ApplicationError, ConflictError
 from llm.providers.local.vocabulary import GENRES
 from llm.router import complete, role_chain, role_policy
 from llm.types import Completion, LLMUnavailableError
-from noktvrn.errors import ApplicationError, ConflictError
 
 BRIEF_MAX_CHARS = 1000
 CREATION_ROLES = ("author", "helper", "validator")

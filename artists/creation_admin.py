@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from artists.creation import BRIEF_MAX_CHARS, artist_create_from_brief, artist_creation_enqueue
 from artists.models import CreationReport
+from kernel.admin_widgets import ReadOnlyTabularInline
+from kernel.errors import ApplicationError
 from llm.models import LLMCall
-from noktvrn.admin_widgets import ReadOnlyTabularInline
-from noktvrn.errors import ApplicationError
 
 
 class CreateFromBriefForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils.text import slugify
 
 from artists.models import Artist, ArtistStatusChange, ArtistVersion
 from artists.schemas import ArtistProfile, profile_errors
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 
 def profile_diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:

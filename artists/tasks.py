@@ -6,7 +6,7 @@ import logging
 
 from artists.creation import artist_create_from_brief
 from artists.models import CreationReport
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from generation.models import (
     VideoClip,
 )
 from generation.services.review import run_decide
-from noktvrn.admin_widgets import ReadOnlyTabularInline, audio_player, status_badge, thumbnail, video_player
-from noktvrn.errors import ApplicationError
+from kernel.admin_widgets import ReadOnlyTabularInline, audio_player, status_badge, thumbnail, video_player
+from kernel.errors import ApplicationError
 
 
 class RunStageInline(ReadOnlyTabularInline):

@@ -6,16 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-
-class Channel(models.TextChoices):
-    """Where an action came from."""
-
-    WEB = "web", "Web"
-    API = "api", "API"
-    TELEGRAM = "telegram", "Telegram"
-    SYSTEM = "system", "System"
-    ADMIN = "admin", "Admin"
-    CLI = "cli", "Command line"
+from kernel.actors import Channel
 
 
 class Batch(models.Model):

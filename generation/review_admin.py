@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from generation.review_models import EventAttempt, EventDelivery, TelegramMessage, TelegramUpdate, WebhookEndpoint
 from generation.services.events import event_redeliver
-from noktvrn.admin_widgets import ReadOnlyTabularInline, status_badge
+from kernel.admin_widgets import ReadOnlyTabularInline, status_badge
 
 
 @admin.register(WebhookEndpoint)

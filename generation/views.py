@@ -35,7 +35,7 @@ from generation.selectors import (
 )
 from generation.services.review import run_decide
 from generation.telegram.updates import telegram_update_handle
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 LOGIN_URL = reverse_lazy("review:login")

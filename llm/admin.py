@@ -6,12 +6,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 
+from kernel.admin_widgets import status_badge
+from kernel.errors import ApplicationError
 from llm.models import LLMCall, PromptTemplate
 from llm.selectors import llm_call_summary
 from llm.services import prompt_template_revise, provider_cooldown_reset
 from llm.status import chain_problems, provider_statuses
-from noktvrn.admin_widgets import status_badge
-from noktvrn.errors import ApplicationError
 
 SUMMARY_PERIODS = {"1": "24 hours", "7": "7 days", "30": "30 days"}
 

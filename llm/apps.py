@@ -9,9 +9,9 @@ class LlmConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
+        from kernel.health import register_readiness_check
         from llm.checks import check_llm_chains
         from llm.status import llm_readiness
-        from noktvrn.health import register_readiness_check
 
         checks.register(check_llm_chains)
         register_readiness_check("llm", llm_readiness)

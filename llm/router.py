@@ -25,13 +25,13 @@ from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
+from kernel.errors import ApplicationError
 from llm import breaker
 from llm.models import LLMCall, PromptTemplate
 from llm.pricing import call_cost
 from llm.providers import PROVIDER_NAMES, default_model, get_provider, provider_unavailable_reason
 from llm.selectors import prompt_template_active, provider_routing_stats, provider_spend_since, start_of_today
 from llm.types import Completion, InvalidOutputError, LLMUnavailableError, Message, ProviderError, ProviderRequest
-from noktvrn.errors import ApplicationError
 
 POLICIES = ("ordered", "cost", "latency")
 MESSAGE_ROLES = ("system", "user", "assistant")

@@ -13,8 +13,8 @@ from django.core.cache import cache
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from kernel.errors import NotFoundError
 from llm.models import LLMCall, PromptTemplate
-from noktvrn.errors import NotFoundError
 
 STATS_CACHE_KEY = "llm:stats:v1"
 STATS_CACHE_SECONDS = 60

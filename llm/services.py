@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from kernel.errors import ApplicationError
 from llm import breaker
 from llm.models import PromptTemplate
 from llm.providers import PROVIDER_NAMES
-from noktvrn.errors import ApplicationError
 
 
 @transaction.atomic

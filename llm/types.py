@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 Message = dict[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
 

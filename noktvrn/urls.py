@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from noktvrn import health
+from kernel import health
 from noktvrn.api.router import router
 from noktvrn.views import HomeView
 

@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from noktvrn.admin_widgets import ReadOnlyTabularInline, audio_player, status_badge, thumbnail, video_player
-from noktvrn.errors import ApplicationError
+from kernel.admin_widgets import ReadOnlyTabularInline, audio_player, status_badge, thumbnail, video_player
+from kernel.errors import ApplicationError
 from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
 from releases.selectors import release_asset
 from releases.services import isrc_validate, release_redeliver, upc_validate

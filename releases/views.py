@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 from releases.models import Release
 from releases.selectors import release_asset, release_detail_queryset, release_distributor_summary, release_list
 from releases.services import release_redeliver

@@ -8,7 +8,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 SR = 44100
 

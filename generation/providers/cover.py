@@ -17,7 +17,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 # Typography word -> font files to try (DejaVu ships with most Linux systems); Pillow's own
 # bundled font is the last resort, squeezed horizontally for "condensed".

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 
 class ProviderError(ApplicationError):

@@ -15,7 +15,7 @@ import pyloudnorm
 from django.conf import settings
 from scipy import ndimage
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 from .audio import SR, read_audio, write_wav
 from .errors import ProviderError

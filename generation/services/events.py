@@ -27,7 +27,7 @@ from django_q.tasks import async_task
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from generation.review_models import EVENT_NAMES, EventAttempt, EventDelivery, WebhookEndpoint
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from generation.models import Batch, Channel, GenerationRun, RunStage, RunStatus
 from generation.services.selection import artists_select
 from generation.services.stages import STAGE_FUNCTIONS
 from generation.services.state import InvalidTransition, run_transition
-from noktvrn.errors import ApplicationError, NotFoundError
+from kernel.errors import ApplicationError, NotFoundError
 
 logger = logging.getLogger(__name__)
 

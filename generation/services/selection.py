@@ -11,7 +11,7 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from artists.models import Artist, CreationReport
-from noktvrn.errors import ConflictError, NotFoundError
+from kernel.errors import ConflictError, NotFoundError
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from generation.models import Channel, GenerationRun, RunStatus, RunTransition
-from noktvrn.errors import ConflictError, NotFoundError
+from kernel.errors import ConflictError, NotFoundError
 
 S = RunStatus
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {

@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 import av
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 MP3_RATES = (32000, 44100, 48000)
 

@@ -12,7 +12,7 @@ import re
 from django.utils.crypto import salted_hmac
 
 from generation.models import ReviewDecision
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 MAX_BYTES = 64
 ACTIONS = {"a": ReviewDecision.Decision.APPROVED, "r": ReviewDecision.Decision.REJECTED}

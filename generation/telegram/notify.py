@@ -24,7 +24,7 @@ from generation.review_models import TelegramMessage
 from generation.telegram.audio import audio_preview
 from generation.telegram.callbacks import callback_encode
 from generation.telegram.client import bot_call, telegram_configured
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024

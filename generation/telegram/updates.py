@@ -23,7 +23,7 @@ from generation.services.state import AlreadyDecided
 from generation.telegram.callbacks import InvalidCallback, callback_decode
 from generation.telegram.client import bot_call
 from generation.telegram.notify import telegram_messages_close
-from noktvrn.errors import ApplicationError, NotFoundError
+from kernel.errors import ApplicationError, NotFoundError
 
 logger = logging.getLogger(__name__)
 NOT_AUTHORISED = "not authorised"

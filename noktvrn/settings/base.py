@@ -5,40 +5,23 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
-from dotenv import load_dotenv
+
+from kernel.env import env_bool, env_int, env_list, env_str, load_dotenv_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-if os.environ.get("NOKTVRN_IGNORE_DOTENV") != "1":
-    load_dotenv(BASE_DIR / ".env", override=False)
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+load_dotenv_file(BASE_DIR / ".env")
 
 
 # The development key only exists so that `make run` works with no configuration;
 # production.py refuses to start without DJANGO_SECRET_KEY.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "dev-insecure-noktvrn-key-change-me"
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or "dev-insecure-noktvrn-key-change-me"
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -54,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "kernel",
     "noktvrn",
     "artists",
     "llm",
@@ -93,7 +77,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-DATABASE_URL = os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+DATABASE_URL = env_str("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 
 
 def database_config(url: str) -> dict:
@@ -129,16 +113,16 @@ LOGIN_URL = "/admin/login/"
 LOGIN_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
 # --- Static and media -----------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 # Largest upload accepted by the API (audio analysis uploads, for instance).
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -148,14 +132,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+if env_str("AWS_STORAGE_BUCKET_NAME"):
     # S3-compatible media storage for multi-host deployments (django-storages).
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
         },
     }
 
@@ -190,15 +174,15 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Background work (django-q2) ------------------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+REDIS_URL = env_str("REDIS_URL", "")
 Q_TIMEOUT_SECONDS = env_int("Q_TIMEOUT_SECONDS", 600)
 Q_CLUSTER: dict = {
-    "name": os.environ.get("Q_CLUSTER_NAME", "noktvrn"),
+    "name": env_str("Q_CLUSTER_NAME", "noktvrn"),
     "workers": env_int("Q_WORKERS", 2),
     # A task is killed at `timeout`; the broker redelivers it after `retry`, so retry
     # must be longer than timeout or a slow task runs twice at once.
     "timeout": Q_TIMEOUT_SECONDS,
-    "retry": Q_TIMEOUT_SECONDS + 60,
+    "retry": env_int("Q_RETRY_SECONDS", Q_TIMEOUT_SECONDS + 60),
     "max_attempts": env_int("Q_MAX_ATTEMPTS", 3),
     "ack_failures": True,
     "catch_up": False,
@@ -220,7 +204,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 

@@ -1,15 +1,14 @@
 """Production settings: secrets are required, transport is secure."""
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import env_bool, env_int
+from kernel.env import env_bool, env_int, env_str
 
-if not os.environ.get("DJANGO_SECRET_KEY"):
+from .base import *  # noqa: F403
+
+if not env_str("DJANGO_SECRET_KEY"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set for production settings.")
-SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 DEBUG = False
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)

@@ -19,7 +19,7 @@ import soundfile
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import firwin, resample_poly, upfirdn
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 MASTER_SAMPLE_RATE = 44100
 MASTER_CHANNELS = 2

@@ -26,7 +26,7 @@ from tenacity import RetryCallState, Retrying, retry_if_not_exception_type, stop
 
 from generation.models import RunStatus
 from generation.services.state import InvalidTransition, run_transition
-from noktvrn.errors import ConflictError
+from kernel.errors import ConflictError
 from releases.distributors import Distributor, Package, PackageFile, get_distributor
 from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
 from releases.services.common import logger, release_event, release_lock

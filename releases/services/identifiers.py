@@ -17,7 +17,7 @@ from django.utils import timezone
 from stdnum import ean, isrc
 from stdnum.exceptions import ValidationError as StdnumError
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 from releases.models import Release
 
 _PREFIX_RE = re.compile(r"^([A-Z]{2})([A-Z0-9]{3})$")

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from generation.models import GenerationRun, RunStatus
 from generation.providers.cover import render_cover, save_cover_jpeg
 from generation.services.state import InvalidTransition, run_transition
-from noktvrn.errors import ConflictError, NotFoundError
+from kernel.errors import ConflictError, NotFoundError
 from releases.models import Release, ReleaseAsset
 from releases.schemas import PromptsUsed, ReleaseMetadata
 from releases.services import audio, ddex, qc

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from generation.models import GenerationRun
+from kernel.errors import ApplicationError
 from llm.router import complete
-from noktvrn.errors import ApplicationError
 from releases.services.common import logger
 
 _SYSTEM = (

@@ -11,9 +11,9 @@ from django.core.cache import cache
 from artists.creation import BRIEF_MAX_CHARS, artist_create_from_brief
 from artists.models import Artist, ArtistVersion, CreationReport
 from artists.schemas import profile_errors
+from kernel.errors import ApplicationError
 from llm.models import LLMCall
 from llm.types import LLMUnavailableError
-from noktvrn.errors import ApplicationError
 from tests.factories import ArtistFactory
 from tests.llm import vendors as v
 from tests.llm.fixtures import fast_llm, use_vendor, vendor  # noqa: F401  (shared fixtures)

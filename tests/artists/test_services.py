@@ -6,7 +6,7 @@ import pytest
 
 from artists.models import Artist, ArtistVersion
 from artists.services import artist_create, artist_update_profile
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 from tests.factories import valid_profile
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.utils import timezone
 from artists.models import Artist, CreationReport
 from generation.services.pipeline import batch_start
 from generation.services.selection import artists_select
-from noktvrn.errors import ConflictError, NotFoundError
+from kernel.errors import ConflictError, NotFoundError
 from tests.factories import ArtistFactory, RunFactory
 
 pytestmark = pytest.mark.django_db

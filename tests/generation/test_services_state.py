@@ -8,7 +8,7 @@ import pytest
 
 from generation.models import RunStatus, RunTransition
 from generation.services.state import ALLOWED_TRANSITIONS, InvalidTransition, run_transition
-from noktvrn.errors import NotFoundError
+from kernel.errors import NotFoundError
 from tests.factories import RunFactory, UserFactory
 
 ALL_PAIRS = list(itertools.product(RunStatus.values, RunStatus.values))

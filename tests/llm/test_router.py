@@ -9,12 +9,12 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel
 
+from kernel.errors import ApplicationError, NotFoundError
 from llm import breaker
 from llm.models import LLMCall, PromptTemplate
 from llm.providers import get_provider
 from llm.router import complete, order_chain, parse_chain, role_chain
 from llm.types import LLMUnavailableError
-from noktvrn.errors import ApplicationError, NotFoundError
 from tests.llm import vendors as v
 from tests.llm.vendors import Reply, VendorServer
 

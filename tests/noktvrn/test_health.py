@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from noktvrn import health
+from kernel import health
 
 
 def test_healthz(client):

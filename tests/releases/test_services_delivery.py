@@ -238,7 +238,7 @@ def test_a_release_without_files_is_not_delivered():
 
 
 def test_redeliver_refuses_a_delivered_release(queued_release):
-    from noktvrn.errors import ConflictError
+    from kernel.errors import ConflictError
 
     release = release_deliver(release=queued_release())
     with pytest.raises(ConflictError, match="only a failed or queued delivery"):

@@ -7,7 +7,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from artists.creation import artist_create_from_brief
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 
 class Command(BaseCommand):

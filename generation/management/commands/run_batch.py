@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from generation.models import Channel, GenerationRun, RunStatus
 from generation.services.pipeline import STAGE_ORDER, batch_start, run_execute_sync
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 
 class ProgressBar:

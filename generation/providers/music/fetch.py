@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 from ..audio import to_wav
 from ..errors import ProviderError

@@ -1,10 +1,11 @@
 """Create the `admin` superuser once; its password comes from the environment or is printed once."""
 
-import os
 import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from kernel.env import env_str
 
 
 class Command(BaseCommand):
@@ -12,13 +13,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         User = get_user_model()
-        username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "admin")
+        username = env_str("DJANGO_SUPERUSER_USERNAME", "admin")
         if User.objects.filter(username=username).exists():
             self.stdout.write(f"Superuser {username!r} already exists.")
             return
-        password = os.environ.get("DJANGO_SUPERUSER_PASSWORD") or secrets.token_urlsafe(12)
+        from_env = env_str("DJANGO_SUPERUSER_PASSWORD")
+        password = from_env or secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email=f"{username}@localhost", password=password)
-        if os.environ.get("DJANGO_SUPERUSER_PASSWORD"):
+        if from_env:
             self.stdout.write(
                 self.style.SUCCESS(f"Created superuser {username!r} (password from DJANGO_SUPERUSER_PASSWORD).")
             )

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
-
-def _float(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    return float(value) if value else default
-
+from kernel.env import env_float
 
 # Wall-clock limit for analysing one file; checked between stages, so a worker is never held
 # by one file (the django-q task timeout is the outer bound).
-AUDIO_ANALYSIS_TIME_LIMIT_SECONDS = _float("AUDIO_ANALYSIS_TIME_LIMIT_SECONDS", 120.0)
+AUDIO_ANALYSIS_TIME_LIMIT_SECONDS = env_float("AUDIO_ANALYSIS_TIME_LIMIT_SECONDS", 120.0)
 # Longest audio accepted, in seconds (longer files are refused before decoding).
-AUDIO_ANALYSIS_MAX_SECONDS = _float("AUDIO_ANALYSIS_MAX_SECONDS", 45 * 60.0)
+AUDIO_ANALYSIS_MAX_SECONDS = env_float("AUDIO_ANALYSIS_MAX_SECONDS", 45 * 60.0)
 # Largest upload accepted by POST /api/v1/tracks/analyze/, in bytes.
-AUDIO_ANALYSIS_MAX_UPLOAD_BYTES = int(_float("AUDIO_ANALYSIS_MAX_UPLOAD_BYTES", 100 * 1024 * 1024))
+AUDIO_ANALYSIS_MAX_UPLOAD_BYTES = int(env_float("AUDIO_ANALYSIS_MAX_UPLOAD_BYTES", 100 * 1024 * 1024))

@@ -6,82 +6,67 @@ time limits and poll intervals with the ``settings`` fixture.
 
 from __future__ import annotations
 
-import os
-
-
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name, "")
-    return float(value) if value.strip() else default
-
-
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
-
-
-def _env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, "").strip() or default
-
+from kernel.env import env_float, env_int, env_str
 
 # --- Music providers -------------------------------------------------------------------------
 # "local" (numpy synthesizer, no network), "suno" (Suno-compatible API) or "replicate" (MusicGen).
-MUSIC_PROVIDER = _env_str("MUSIC_PROVIDER", "local").lower()
-SUNO_API_KEY = _env_str("SUNO_API_KEY")
-SUNO_BASE_URL = _env_str("SUNO_BASE_URL", "https://api.sunoapi.org").rstrip("/")
-SUNO_MODEL = _env_str("SUNO_MODEL", "V4_5")
+MUSIC_PROVIDER = env_str("MUSIC_PROVIDER", "local").lower()
+SUNO_API_KEY = env_str("SUNO_API_KEY")
+SUNO_BASE_URL = env_str("SUNO_BASE_URL", "https://api.sunoapi.org").rstrip("/")
+SUNO_MODEL = env_str("SUNO_MODEL", "V4_5")
 # Third-party Suno APIs require a callback URL even when the client polls; nothing needs to answer it.
-SUNO_CALLBACK_URL = _env_str("SUNO_CALLBACK_URL", "https://example.invalid/noktvrn/suno-callback")
-REPLICATE_API_TOKEN = _env_str("REPLICATE_API_TOKEN")
-REPLICATE_BASE_URL = _env_str("REPLICATE_BASE_URL", "https://api.replicate.com").rstrip("/")
+SUNO_CALLBACK_URL = env_str("SUNO_CALLBACK_URL", "https://example.invalid/noktvrn/suno-callback")
+REPLICATE_API_TOKEN = env_str("REPLICATE_API_TOKEN")
+REPLICATE_BASE_URL = env_str("REPLICATE_BASE_URL", "https://api.replicate.com").rstrip("/")
 # meta/musicgen on Replicate; pin another version hash to change model.
-REPLICATE_MUSICGEN_VERSION = _env_str(
+REPLICATE_MUSICGEN_VERSION = env_str(
     "REPLICATE_MUSICGEN_VERSION", "671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb"
 )
-REPLICATE_MUSICGEN_MODEL_VERSION = _env_str("REPLICATE_MUSICGEN_MODEL_VERSION", "stereo-large")
-MUSIC_SUBMIT_TIME_LIMIT_SECONDS = _env_float("MUSIC_SUBMIT_TIME_LIMIT_SECONDS", 60.0)
-MUSIC_POLL_TIME_LIMIT_SECONDS = _env_float("MUSIC_POLL_TIME_LIMIT_SECONDS", 600.0)
-MUSIC_POLL_INTERVAL_SECONDS = _env_float("MUSIC_POLL_INTERVAL_SECONDS", 5.0)
-MUSIC_DOWNLOAD_TIME_LIMIT_SECONDS = _env_float("MUSIC_DOWNLOAD_TIME_LIMIT_SECONDS", 120.0)
+REPLICATE_MUSICGEN_MODEL_VERSION = env_str("REPLICATE_MUSICGEN_MODEL_VERSION", "stereo-large")
+MUSIC_SUBMIT_TIME_LIMIT_SECONDS = env_float("MUSIC_SUBMIT_TIME_LIMIT_SECONDS", 60.0)
+MUSIC_POLL_TIME_LIMIT_SECONDS = env_float("MUSIC_POLL_TIME_LIMIT_SECONDS", 600.0)
+MUSIC_POLL_INTERVAL_SECONDS = env_float("MUSIC_POLL_INTERVAL_SECONDS", 5.0)
+MUSIC_DOWNLOAD_TIME_LIMIT_SECONDS = env_float("MUSIC_DOWNLOAD_TIME_LIMIT_SECONDS", 120.0)
 
 # --- Video providers -------------------------------------------------------------------------
 # Tried in order until one yields a clip; "local" (audio-reactive visualizer) never needs a key.
-VIDEO_PROVIDERS = [name.strip().lower() for name in _env_str("VIDEO_PROVIDERS", "local").split(",") if name.strip()]
-PEXELS_API_KEY = _env_str("PEXELS_API_KEY")
-PEXELS_BASE_URL = _env_str("PEXELS_BASE_URL", "https://api.pexels.com").rstrip("/")
-PIXABAY_API_KEY = _env_str("PIXABAY_API_KEY")
-PIXABAY_BASE_URL = _env_str("PIXABAY_BASE_URL", "https://pixabay.com").rstrip("/")
-LUMA_API_KEY = _env_str("LUMA_API_KEY")
-LUMA_BASE_URL = _env_str("LUMA_BASE_URL", "https://api.lumalabs.ai").rstrip("/")
-LUMA_MODEL = _env_str("LUMA_MODEL", "ray-2")
-VIDEO_SEARCH_TIME_LIMIT_SECONDS = _env_float("VIDEO_SEARCH_TIME_LIMIT_SECONDS", 30.0)
-VIDEO_POLL_TIME_LIMIT_SECONDS = _env_float("VIDEO_POLL_TIME_LIMIT_SECONDS", 600.0)
-VIDEO_POLL_INTERVAL_SECONDS = _env_float("VIDEO_POLL_INTERVAL_SECONDS", 5.0)
-VIDEO_DOWNLOAD_TIME_LIMIT_SECONDS = _env_float("VIDEO_DOWNLOAD_TIME_LIMIT_SECONDS", 180.0)
-VIDEO_MAX_DOWNLOAD_BYTES = _env_int("VIDEO_MAX_DOWNLOAD_BYTES", 300 * 1024 * 1024)
+VIDEO_PROVIDERS = [name.strip().lower() for name in env_str("VIDEO_PROVIDERS", "local").split(",") if name.strip()]
+PEXELS_API_KEY = env_str("PEXELS_API_KEY")
+PEXELS_BASE_URL = env_str("PEXELS_BASE_URL", "https://api.pexels.com").rstrip("/")
+PIXABAY_API_KEY = env_str("PIXABAY_API_KEY")
+PIXABAY_BASE_URL = env_str("PIXABAY_BASE_URL", "https://pixabay.com").rstrip("/")
+LUMA_API_KEY = env_str("LUMA_API_KEY")
+LUMA_BASE_URL = env_str("LUMA_BASE_URL", "https://api.lumalabs.ai").rstrip("/")
+LUMA_MODEL = env_str("LUMA_MODEL", "ray-2")
+VIDEO_SEARCH_TIME_LIMIT_SECONDS = env_float("VIDEO_SEARCH_TIME_LIMIT_SECONDS", 30.0)
+VIDEO_POLL_TIME_LIMIT_SECONDS = env_float("VIDEO_POLL_TIME_LIMIT_SECONDS", 600.0)
+VIDEO_POLL_INTERVAL_SECONDS = env_float("VIDEO_POLL_INTERVAL_SECONDS", 5.0)
+VIDEO_DOWNLOAD_TIME_LIMIT_SECONDS = env_float("VIDEO_DOWNLOAD_TIME_LIMIT_SECONDS", 180.0)
+VIDEO_MAX_DOWNLOAD_BYTES = env_int("VIDEO_MAX_DOWNLOAD_BYTES", 300 * 1024 * 1024)
 # The local visualizer: frame rate and the long side of the frame (short side is 9/16 of it).
-LOCAL_VIDEO_FPS = _env_int("LOCAL_VIDEO_FPS", 24)
+LOCAL_VIDEO_FPS = env_int("LOCAL_VIDEO_FPS", 24)
 # 960 (960×540) keeps the whole pipeline above 20 runs a minute on 2 cores (docs/benchmarks.md).
-LOCAL_VIDEO_LONG_SIDE = _env_int("LOCAL_VIDEO_LONG_SIDE", 960)
+LOCAL_VIDEO_LONG_SIDE = env_int("LOCAL_VIDEO_LONG_SIDE", 960)
 # x264 speed/size trade-off: "ultrafast" renders a 30 s clip in a few seconds on 2 cores.
-LOCAL_VIDEO_PRESET = _env_str("LOCAL_VIDEO_PRESET", "ultrafast")
-LOCAL_VIDEO_CRF = _env_int("LOCAL_VIDEO_CRF", 23)
+LOCAL_VIDEO_PRESET = env_str("LOCAL_VIDEO_PRESET", "ultrafast")
+LOCAL_VIDEO_CRF = env_int("LOCAL_VIDEO_CRF", 23)
 
 # --- Voice (ElevenLabs) ----------------------------------------------------------------------
-ELEVENLABS_API_KEY = _env_str("ELEVENLABS_API_KEY")
-ELEVENLABS_BASE_URL = _env_str("ELEVENLABS_BASE_URL", "https://api.elevenlabs.io").rstrip("/")
-ELEVENLABS_VOICE_ID = _env_str("ELEVENLABS_VOICE_ID", "21m00Tcm4TlvDq8ikWAM")
-ELEVENLABS_MODEL_ID = _env_str("ELEVENLABS_MODEL_ID", "eleven_multilingual_v2")
-ELEVENLABS_MAX_CHARS = _env_int("ELEVENLABS_MAX_CHARS", 200)
-VOICE_TIME_LIMIT_SECONDS = _env_float("VOICE_TIME_LIMIT_SECONDS", 60.0)
+ELEVENLABS_API_KEY = env_str("ELEVENLABS_API_KEY")
+ELEVENLABS_BASE_URL = env_str("ELEVENLABS_BASE_URL", "https://api.elevenlabs.io").rstrip("/")
+ELEVENLABS_VOICE_ID = env_str("ELEVENLABS_VOICE_ID", "21m00Tcm4TlvDq8ikWAM")
+ELEVENLABS_MODEL_ID = env_str("ELEVENLABS_MODEL_ID", "eleven_multilingual_v2")
+ELEVENLABS_MAX_CHARS = env_int("ELEVENLABS_MAX_CHARS", 200)
+VOICE_TIME_LIMIT_SECONDS = env_float("VOICE_TIME_LIMIT_SECONDS", 60.0)
 
 # --- HTTP behaviour shared by all provider clients -------------------------------------------
-PROVIDER_HTTP_TIMEOUT_SECONDS = _env_float("PROVIDER_HTTP_TIMEOUT_SECONDS", 30.0)
-PROVIDER_HTTP_MAX_ATTEMPTS = _env_int("PROVIDER_HTTP_MAX_ATTEMPTS", 4)
-PROVIDER_RETRY_BACKOFF_SECONDS = _env_float("PROVIDER_RETRY_BACKOFF_SECONDS", 1.0)
+PROVIDER_HTTP_TIMEOUT_SECONDS = env_float("PROVIDER_HTTP_TIMEOUT_SECONDS", 30.0)
+PROVIDER_HTTP_MAX_ATTEMPTS = env_int("PROVIDER_HTTP_MAX_ATTEMPTS", 4)
+PROVIDER_RETRY_BACKOFF_SECONDS = env_float("PROVIDER_RETRY_BACKOFF_SECONDS", 1.0)
 # A Retry-After longer than this is capped (the step's time limit still applies).
-PROVIDER_RETRY_MAX_WAIT_SECONDS = _env_float("PROVIDER_RETRY_MAX_WAIT_SECONDS", 60.0)
+PROVIDER_RETRY_MAX_WAIT_SECONDS = env_float("PROVIDER_RETRY_MAX_WAIT_SECONDS", 60.0)
 
 # --- Cover art -------------------------------------------------------------------------------
 # Optional folder searched first for cover fonts (DejaVu file names); system fonts, then
 # Pillow's bundled font are the fallbacks.
-COVER_FONTS_DIR = _env_str("COVER_FONTS_DIR")
+COVER_FONTS_DIR = env_str("COVER_FONTS_DIR")

@@ -2,52 +2,42 @@
 
 from __future__ import annotations
 
-import os
-
 from django.core.exceptions import ImproperlyConfigured
 
-
-def _env(name: str, default: str = "") -> str:
-    return os.environ.get(name, "").strip() or default
-
-
-def _env_float(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    return float(value) if value else default
-
+from kernel.env import env_float, env_str
 
 # One entry per vendor: key, base URL and default model. A provider without a key is
 # unavailable (skipped by the router, reported by /readyz and the admin summary page).
 LLM_PROVIDERS: dict[str, dict[str, str]] = {
     "openai": {
-        "api_key": _env("OPENAI_API_KEY"),
-        "base_url": _env("OPENAI_BASE_URL", "https://api.openai.com/v1"),
-        "model": _env("OPENAI_MODEL", "gpt-5-mini"),
+        "api_key": env_str("OPENAI_API_KEY"),
+        "base_url": env_str("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+        "model": env_str("OPENAI_MODEL", "gpt-5-mini"),
     },
     "deepseek": {
-        "api_key": _env("DEEPSEEK_API_KEY"),
-        "base_url": _env("DEEPSEEK_BASE_URL", "https://api.deepseek.com"),
-        "model": _env("DEEPSEEK_MODEL", "deepseek-v4-flash"),
+        "api_key": env_str("DEEPSEEK_API_KEY"),
+        "base_url": env_str("DEEPSEEK_BASE_URL", "https://api.deepseek.com"),
+        "model": env_str("DEEPSEEK_MODEL", "deepseek-v4-flash"),
     },
     "xai": {
-        "api_key": _env("XAI_API_KEY"),
-        "base_url": _env("XAI_BASE_URL", "https://api.x.ai/v1"),
-        "model": _env("XAI_MODEL", "grok-4-fast"),
+        "api_key": env_str("XAI_API_KEY"),
+        "base_url": env_str("XAI_BASE_URL", "https://api.x.ai/v1"),
+        "model": env_str("XAI_MODEL", "grok-4-fast"),
     },
     "gemini": {
-        "api_key": _env("GEMINI_API_KEY"),
-        "base_url": _env("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com"),
-        "model": _env("GEMINI_MODEL", "gemini-2.5-flash"),
+        "api_key": env_str("GEMINI_API_KEY"),
+        "base_url": env_str("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com"),
+        "model": env_str("GEMINI_MODEL", "gemini-2.5-flash"),
     },
     "mistral": {
-        "api_key": _env("MISTRAL_API_KEY"),
-        "base_url": _env("MISTRAL_BASE_URL", "https://api.mistral.ai"),
-        "model": _env("MISTRAL_MODEL", "mistral-small-latest"),
+        "api_key": env_str("MISTRAL_API_KEY"),
+        "base_url": env_str("MISTRAL_BASE_URL", "https://api.mistral.ai"),
+        "model": env_str("MISTRAL_MODEL", "mistral-small-latest"),
     },
     "anthropic": {
-        "api_key": _env("ANTHROPIC_API_KEY"),
-        "base_url": _env("ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
-        "model": _env("ANTHROPIC_MODEL", "claude-haiku-4-5"),
+        "api_key": env_str("ANTHROPIC_API_KEY"),
+        "base_url": env_str("ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
+        "model": env_str("ANTHROPIC_MODEL", "claude-haiku-4-5"),
     },
     "local": {"api_key": "", "base_url": "", "model": "default"},
 }
@@ -64,25 +54,27 @@ _DEFAULT_CHAINS = {
     "analyst": "gemini,openai,deepseek,anthropic,local",
 }
 LLM_ROLES = tuple(_DEFAULT_CHAINS)
-LLM_CHAINS: dict[str, str] = {role: _env(f"LLM_CHAIN_{role.upper()}", chain) for role, chain in _DEFAULT_CHAINS.items()}
+LLM_CHAINS: dict[str, str] = {
+    role: env_str(f"LLM_CHAIN_{role.upper()}", chain) for role, chain in _DEFAULT_CHAINS.items()
+}
 # ordered | cost | latency, per role.
-LLM_POLICIES: dict[str, str] = {role: _env(f"LLM_POLICY_{role.upper()}", "ordered").lower() for role in LLM_ROLES}
+LLM_POLICIES: dict[str, str] = {role: env_str(f"LLM_POLICY_{role.upper()}", "ordered").lower() for role in LLM_ROLES}
 
 # Retries: exponential backoff with jitter for retryable errors only; Retry-After is honoured
 # up to LLM_RETRY_AFTER_MAX_SECONDS.
-LLM_TIMEOUT_SECONDS = _env_float("LLM_TIMEOUT_SECONDS", 60.0)
-LLM_MAX_ATTEMPTS = int(_env("LLM_MAX_ATTEMPTS", "3"))
-LLM_BACKOFF_INITIAL_SECONDS = _env_float("LLM_BACKOFF_INITIAL_SECONDS", 1.0)
-LLM_BACKOFF_MAX_SECONDS = _env_float("LLM_BACKOFF_MAX_SECONDS", 20.0)
-LLM_RETRY_AFTER_MAX_SECONDS = _env_float("LLM_RETRY_AFTER_MAX_SECONDS", 60.0)
+LLM_TIMEOUT_SECONDS = env_float("LLM_TIMEOUT_SECONDS", 60.0)
+LLM_MAX_ATTEMPTS = int(env_str("LLM_MAX_ATTEMPTS", "3"))
+LLM_BACKOFF_INITIAL_SECONDS = env_float("LLM_BACKOFF_INITIAL_SECONDS", 1.0)
+LLM_BACKOFF_MAX_SECONDS = env_float("LLM_BACKOFF_MAX_SECONDS", 20.0)
+LLM_RETRY_AFTER_MAX_SECONDS = env_float("LLM_RETRY_AFTER_MAX_SECONDS", 60.0)
 
 # Circuit breaker: after this many consecutive failed attempts a provider rests for the cooldown.
-LLM_COOLDOWN_FAILURES = int(_env("LLM_COOLDOWN_FAILURES", "3"))
-LLM_COOLDOWN_SECONDS = _env_float("LLM_COOLDOWN_SECONDS", 120.0)
+LLM_COOLDOWN_FAILURES = int(env_str("LLM_COOLDOWN_FAILURES", "3"))
+LLM_COOLDOWN_SECONDS = env_float("LLM_COOLDOWN_SECONDS", 120.0)
 
 # Daily cost budget per provider in USD, e.g. "openai:5,anthropic:2.5" (unset = unlimited).
 LLM_DAILY_BUDGETS: dict[str, float] = {}
-for _item in filter(None, (part.strip() for part in _env("LLM_DAILY_BUDGETS").split(","))):
+for _item in filter(None, (part.strip() for part in env_str("LLM_DAILY_BUDGETS").split(","))):
     _name, _, _amount = _item.partition(":")
     try:
         LLM_DAILY_BUDGETS[_name.strip()] = float(_amount)
@@ -91,7 +83,7 @@ for _item in filter(None, (part.strip() for part in _env("LLM_DAILY_BUDGETS").sp
 # Prices in USD per million tokens (input, output), "provider" or "provider:model" keys, e.g.
 # "openai:gpt-5-mini=0.25/2.0,deepseek=0.28/0.42". Built-in defaults live in llm/pricing.py.
 LLM_PRICES: dict[str, tuple[float, float]] = {}
-for _item in filter(None, (part.strip() for part in _env("LLM_PRICES").split(","))):
+for _item in filter(None, (part.strip() for part in env_str("LLM_PRICES").split(","))):
     _key, _, _prices = _item.rpartition("=")
     _in, _, _out = _prices.partition("/")
     try:
@@ -101,9 +93,9 @@ for _item in filter(None, (part.strip() for part in _env("LLM_PRICES").split(","
             f"LLM_PRICES: {_item!r} is not key=in/out, e.g. openai:gpt-5-mini=0.25/2.0"
         ) from None
 # Window of recorded calls that the cost and latency policies read.
-LLM_STATS_WINDOW_HOURS = int(_env("LLM_STATS_WINDOW_HOURS", "24"))
-LLM_DEFAULT_TEMPERATURE = _env_float("LLM_DEFAULT_TEMPERATURE", 0.8)
-LLM_DEFAULT_MAX_TOKENS = int(_env("LLM_DEFAULT_MAX_TOKENS", "2000"))
+LLM_STATS_WINDOW_HOURS = int(env_str("LLM_STATS_WINDOW_HOURS", "24"))
+LLM_DEFAULT_TEMPERATURE = env_float("LLM_DEFAULT_TEMPERATURE", 0.8)
+LLM_DEFAULT_MAX_TOKENS = int(env_str("LLM_DEFAULT_MAX_TOKENS", "2000"))
 # Wall-clock budget of one complete() call: once spent, remaining remote providers are skipped
 # (recorded) and only `local` is tried, so a task never outlives its worker timeout on retries.
-LLM_CALL_BUDGET_SECONDS = _env_float("LLM_CALL_BUDGET_SECONDS", 150.0)
+LLM_CALL_BUDGET_SECONDS = env_float("LLM_CALL_BUDGET_SECONDS", 150.0)

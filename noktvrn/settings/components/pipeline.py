@@ -2,44 +2,33 @@
 
 from __future__ import annotations
 
-import os
-
-
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
-def _float(name: str, default: float) -> float:
-    value = os.environ.get(name, "").strip()
-    return float(value) if value else default
-
+from kernel.env import env_float, env_int, env_str
 
 # Batches
-BATCH_SIZE = _int("BATCH_SIZE", 3)
-BATCH_CRON = os.environ.get("BATCH_CRON", "*/30 * * * *")
-MAX_RUNS_PER_ARTIST_PER_DAY = _int("MAX_RUNS_PER_ARTIST_PER_DAY", 4)
-MIN_ACTIVE_ARTISTS = _int("MIN_ACTIVE_ARTISTS", 3)
-MAX_NEW_ARTISTS_PER_DAY = _int("MAX_NEW_ARTISTS_PER_DAY", 2)
+BATCH_SIZE = env_int("BATCH_SIZE", 3)
+BATCH_CRON = env_str("BATCH_CRON", "*/30 * * * *")
+MAX_RUNS_PER_ARTIST_PER_DAY = env_int("MAX_RUNS_PER_ARTIST_PER_DAY", 4)
+MIN_ACTIVE_ARTISTS = env_int("MIN_ACTIVE_ARTISTS", 3)
+MAX_NEW_ARTISTS_PER_DAY = env_int("MAX_NEW_ARTISTS_PER_DAY", 2)
 # A/B testing of the music prompt: fraction of runs given variant "B" (0 disables it).
-AB_TEST_SHARE = _float("AB_TEST_SHARE", 0.5)
+AB_TEST_SHARE = env_float("AB_TEST_SHARE", 0.5)
 
 # Stages: attempts per stage (transient errors are retried with exponential backoff), the
 # backoff base in seconds, and how long a stage may run before the sweep deems it lost.
-STAGE_MAX_ATTEMPTS = _int("STAGE_MAX_ATTEMPTS", 3)
-STAGE_RETRY_BACKOFF_SECONDS = _float("STAGE_RETRY_BACKOFF_SECONDS", 2.0)
-STAGE_TIME_LIMIT_SECONDS = _int("STAGE_TIME_LIMIT_SECONDS", 900)
-STUCK_SWEEP_MINUTES = _int("STUCK_SWEEP_MINUTES", 5)
+STAGE_MAX_ATTEMPTS = env_int("STAGE_MAX_ATTEMPTS", 3)
+STAGE_RETRY_BACKOFF_SECONDS = env_float("STAGE_RETRY_BACKOFF_SECONDS", 2.0)
+STAGE_TIME_LIMIT_SECONDS = env_int("STAGE_TIME_LIMIT_SECONDS", 540)
+STUCK_SWEEP_MINUTES = env_int("STUCK_SWEEP_MINUTES", 5)
 
 # Artist lifecycle (evaluated by the lifecycle sweep over a rolling window)
-LIFECYCLE_WINDOW_DAYS = _int("LIFECYCLE_WINDOW_DAYS", 30)
-LIFECYCLE_MIN_RUNS = _int("LIFECYCLE_MIN_RUNS", 5)
-LIFECYCLE_PROMOTE_APPROVAL_RATE = _float("LIFECYCLE_PROMOTE_APPROVAL_RATE", 0.5)
-LIFECYCLE_PAUSE_APPROVAL_RATE = _float("LIFECYCLE_PAUSE_APPROVAL_RATE", 0.15)
-LIFECYCLE_PAUSE_ERROR_RATE = _float("LIFECYCLE_PAUSE_ERROR_RATE", 0.5)
-LIFECYCLE_RETIRE_REJECTION_STREAK = _int("LIFECYCLE_RETIRE_REJECTION_STREAK", 8)
-LIFECYCLE_INACTIVE_DAYS = _int("LIFECYCLE_INACTIVE_DAYS", 21)
-LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS = _int("LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS", 60)
-LIFECYCLE_SWEEP_CRON = os.environ.get("LIFECYCLE_SWEEP_CRON", "15 * * * *")
+LIFECYCLE_WINDOW_DAYS = env_int("LIFECYCLE_WINDOW_DAYS", 30)
+LIFECYCLE_MIN_RUNS = env_int("LIFECYCLE_MIN_RUNS", 5)
+LIFECYCLE_PROMOTE_APPROVAL_RATE = env_float("LIFECYCLE_PROMOTE_APPROVAL_RATE", 0.5)
+LIFECYCLE_PAUSE_APPROVAL_RATE = env_float("LIFECYCLE_PAUSE_APPROVAL_RATE", 0.15)
+LIFECYCLE_PAUSE_ERROR_RATE = env_float("LIFECYCLE_PAUSE_ERROR_RATE", 0.5)
+LIFECYCLE_RETIRE_REJECTION_STREAK = env_int("LIFECYCLE_RETIRE_REJECTION_STREAK", 8)
+LIFECYCLE_INACTIVE_DAYS = env_int("LIFECYCLE_INACTIVE_DAYS", 21)
+LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS = env_int("LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS", 60)
+LIFECYCLE_SWEEP_CRON = env_str("LIFECYCLE_SWEEP_CRON", "15 * * * *")
 # Orientation asked of video providers for each run's clip: landscape, portrait or square.
-VIDEO_ORIENTATION = os.environ.get("VIDEO_ORIENTATION", "landscape")
+VIDEO_ORIENTATION = env_str("VIDEO_ORIENTATION", "landscape")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from generation.providers.audio import read_audio, to_wav
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 
 def _write_wav(path, samples: np.ndarray, rate: int) -> None:

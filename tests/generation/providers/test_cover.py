@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from generation.providers.cover import render_cover, save_cover_jpeg, typography_family
-from noktvrn.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 PALETTE = ["#1a1a2e", "#e94560", "#0f3460"]
 
