@@ -131,7 +131,7 @@ class _Recorder:
                 messages=[{"role": "user", "content": prompt}],
                 schema=schema,
                 template=template,
-                creation_report=self.report,
+                subject=self.report,
             )
         except ApplicationError as exc:
             entry.update(outcome="failed", error=exc.message, duration_ms=round((time.perf_counter() - started) * 1000))

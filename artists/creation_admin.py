@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from artists.creation import BRIEF_MAX_CHARS, artist_create_from_brief, artist_creation_enqueue
 from artists.models import CreationReport
-from kernel.admin_widgets import ReadOnlyTabularInline
+from kernel.admin_widgets import ReadOnlyGenericTabularInline
 from kernel.errors import ApplicationError
 from llm.models import LLMCall
 
@@ -67,11 +67,12 @@ def create_from_brief_view(model_admin: admin.ModelAdmin, request: HttpRequest) 
     return TemplateResponse(request, "admin/artists/artist/create_from_brief.html", context)
 
 
-class CreationLLMCallInline(ReadOnlyTabularInline):
+class CreationLLMCallInline(ReadOnlyGenericTabularInline):
     """Every LLM call the creation made, in order, with its place in the chain."""
 
     model = LLMCall
-    fk_name = "creation_report"
+    ct_field = "subject_type"
+    ct_fk_field = "subject_id"
     fields = ["created_at", "role", "provider", "model", "outcome", "chain_position", "attempt", "latency_ms", "cost"]
     ordering = ["created_at", "id"]
     verbose_name_plural = "LLM calls"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -101,6 +102,13 @@ class CreationReport(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Every LLM call made for this object (the LLM layer stores a generic subject).
+    llm_calls = GenericRelation(
+        "llm.LLMCall",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="creation_report",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.urls import reverse
 
@@ -61,6 +62,13 @@ class GenerationRun(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Every LLM call made for this object (the LLM layer stores a generic subject).
+    llm_calls = GenericRelation(
+        "llm.LLMCall",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="run",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db.models.fields.files import FieldFile
 from django.utils.html import format_html
 
@@ -58,14 +59,29 @@ def status_badge(status: str, label: str | None = None) -> str:
     )
 
 
-class ReadOnlyTabularInline(admin.TabularInline):
+class ReadOnlyInlineMixin:
     """A history shown beside its parent: nothing is added, edited or deleted from here."""
 
     extra = 0
     can_delete = False
+    max_num = 0
 
     def get_readonly_fields(self, request, obj=None):
         return [*(self.fields or []), *self.readonly_fields]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyTabularInline(ReadOnlyInlineMixin, admin.TabularInline):
+    pass
+
+
+class ReadOnlyGenericTabularInline(ReadOnlyInlineMixin, GenericTabularInline):
+    """For objects linked by a generic relation (e.g. LLM calls)."""

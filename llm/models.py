@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 
@@ -55,18 +57,20 @@ class LLMCall(models.Model):
     backoff_ms = models.PositiveIntegerField(
         null=True, blank=True, help_text="Wait before the next attempt (Retry-After or backoff)."
     )
-    creation_report = models.ForeignKey(
-        "artists.CreationReport", null=True, blank=True, on_delete=models.SET_NULL, related_name="llm_calls"
-    )
-    run = models.ForeignKey(
-        "generation.GenerationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="llm_calls"
-    )
+    # What the call was for, named by the caller (a run, a creation report, a plan...): the LLM
+    # layer is a leaf and knows no domain model; apps reach their calls through a GenericRelation.
+    subject_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "LLM call"
-        indexes = [models.Index(fields=["provider", "created_at"], name="llmcall_provider_created")]
+        indexes = [
+            models.Index(fields=["provider", "created_at"], name="llmcall_provider_created"),
+            models.Index(fields=["subject_type", "subject_id"], name="llmcall_subject"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.role} via {self.provider}:{self.model} ({self.outcome})"

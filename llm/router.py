@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model
 from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
@@ -171,8 +172,7 @@ class _Call:
     template: PromptTemplate | None
     temperature: float
     max_tokens: int
-    run: Any
-    creation_report: Any
+    subject: Any
     seed: int
     call_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
@@ -187,8 +187,7 @@ class _Call:
             outcome=outcome,
             chain_position=position,
             call_id=self.call_id,
-            run=self.run,
-            creation_report=self.creation_report,
+            subject=self.subject,
             **fields,
         )
 
@@ -332,14 +331,14 @@ def complete(
     template: str | None = None,
     temperature: float | None = None,
     max_tokens: int | None = None,
-    run=None,
-    creation_report=None,
+    subject: Model | None = None,
     chain: str | None = None,
 ) -> Completion:
     """Answer `messages` for `role` through its chain; `parsed` is a `schema` instance when one is given.
 
     `template` names a PromptTemplate whose newest active version becomes the system prompt.
     `chain` overrides the role's chain (e.g. from an artist's llm_settings).
+    `subject` is the caller's object the call is for (saved; recorded on every attempt).
     Raises LLMUnavailableError (HTTP 503) when no provider answers.
     """
     entries = order_chain(role_chain(role, chain), role_policy(role))
@@ -357,8 +356,7 @@ def complete(
         template=prompt,
         temperature=settings.LLM_DEFAULT_TEMPERATURE if temperature is None else temperature,
         max_tokens=max_tokens or settings.LLM_DEFAULT_MAX_TOKENS,
-        run=run,
-        creation_report=creation_report,
+        subject=subject,
         seed=request_seed(role, messages, schema),
     )
     failures: list[str] = []

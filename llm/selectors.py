@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import QuerySet, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from kernel.errors import NotFoundError
@@ -100,7 +100,3 @@ def provider_routing_stats() -> dict[str, CallStats]:
         stats = {row.provider: row for row in llm_call_summary(since=since, by_role=False)}
         cache.set(STATS_CACHE_KEY, stats, STATS_CACHE_SECONDS)
     return stats
-
-
-def llm_calls_for_report(report_id: int) -> QuerySet[LLMCall]:
-    return LLMCall.objects.filter(creation_report_id=report_id).order_by("created_at", "id")

@@ -22,6 +22,7 @@ from django.db.models.fields.files import FieldFile
 
 from artists.schemas import ArtistProfile
 from generation.models import GenerationRun, RunStage, Track, VideoClip
+from generation.services.writing import write_track_text
 
 Stage = RunStage.Name
 
@@ -81,8 +82,6 @@ def write_prompts(run: GenerationRun) -> None:
     """Title, lyrics and the music prompt, written by the LLM roles lyricist and prompt_writer."""
     if run.prompts.get("music_prompt") and run.title:
         return
-    from llm.writing import write_track_text
-
     text = write_track_text(artist=run.artist, parameters=run.parameters, run=run)
     run.title = text.title[:200]
     run.prompts = {

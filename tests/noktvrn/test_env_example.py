@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = tuple(sorted(path.parent.name for path in ROOT.glob("*/__init__.py") if path.parent.name not in {"tests", "bench"}))
+APPS = tuple(
+    sorted(path.parent.name for path in ROOT.glob("*/__init__.py") if path.parent.name not in {"tests", "bench"})
+)
 READ = re.compile(
     r"(?:_env(?:_[a-z]+)?|_int|_float|_bool|_list|env_[a-z]+|os\.environ\.get|os\.getenv|os\.environ\[)"
     r"\(?\s*[\"']([A-Z][A-Z0-9_]+)[\"']"

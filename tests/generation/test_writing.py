@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from generation.services.writing import TrackText, write_track_text
 from llm.models import LLMCall
-from llm.writing import TrackText, write_track_text
 from tests.factories import ArtistFactory, RunFactory
 from tests.llm import vendors as v
+from tests.llm.fixtures import fast_llm, use_vendor, vendor  # noqa: F401, F811  (the LLM vendor fixtures)
 from tests.llm.vendors import Reply
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def test_runs_get_different_songs_and_instrumental_voices_no_lyrics():
     assert one.instrumental and one.lyrics == ""
 
 
-def test_artist_chain_override_is_used(vendor, use_vendor):
+def test_artist_chain_override_is_used(vendor, use_vendor):  # noqa: F811
     use_vendor("anthropic", vendor, roles=())
     vendor.script(Reply(200, v.anthropic_ok('{"title": "Glass Harbour", "lyrics": "[Verse]\\nla la"}')))
     artist = ArtistFactory(llm_settings={"chains": {"lyricist": "anthropic,local"}})

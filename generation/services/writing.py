@@ -73,7 +73,7 @@ def write_track_text(*, artist, parameters: dict[str, Any], run=None) -> TrackTe
         schema=TrackLyrics,
         template="track_lyricist",
         temperature=temperature,
-        run=run,
+        subject=run,
         chain=chains.get("lyricist"),
     ).parsed
     prompt = complete(
@@ -82,7 +82,7 @@ def write_track_text(*, artist, parameters: dict[str, Any], run=None) -> TrackTe
         schema=MusicPrompt,
         template="track_prompt_writer",
         temperature=temperature,
-        run=run,
+        subject=run,
         chain=chains.get("prompt_writer"),
     ).parsed
     return TrackText(
