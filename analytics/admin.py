@@ -1,6 +1,4 @@
-from django.contrib import admin, messages
-from django.db import transaction
-from django_q.tasks import async_task
+from django.contrib import admin
 
 from analytics.models import AudioFeatures, MetricEvent
 from kernel.admin_widgets import thumbnail
@@ -24,14 +22,6 @@ class AudioFeaturesAdmin(admin.ModelAdmin):
     date_hierarchy = "analyzed_at"
     list_select_related = ["track", "track__run"]
     readonly_fields = ["waveform_preview", "spectrogram_preview", "structure", "analyzed_at"]
-    actions = ["reanalyse"]
-
-    @admin.action(description="Analyse the audio again (e.g. after an analyser upgrade)")
-    def reanalyse(self, request, queryset) -> None:
-        track_ids = list(queryset.values_list("track_id", flat=True))
-        for track_id in track_ids:
-            transaction.on_commit(lambda track_id=track_id: async_task("analytics.tasks.analyse_track", track_id))
-        self.message_user(request, f"{len(track_ids)} track(s) queued for analysis.", messages.SUCCESS)
 
     @admin.display(description="waveform")
     def waveform_thumb(self, obj: AudioFeatures) -> str:

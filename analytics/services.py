@@ -1,4 +1,4 @@
-"""Audio analysis services: analyse a stored track or an uploaded file."""
+"""Audio analysis services: analyse a file, or a stored track's audio, and keep its features."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from analytics.audio import AudioAnalysis, AudioAnalysisError, extract_features
 from analytics.models import AudioFeatures
-from generation.models import Track
 
 logger = logging.getLogger(__name__)
 
@@ -48,24 +48,25 @@ def audio_analyse(*, path: str | Path, images_dir: Path | None = None) -> AudioA
     )
 
 
-def track_analyse(*, track: Track) -> AudioFeatures:
-    """Analyse a track's audio and store its AudioFeatures (update-or-create: safe to repeat).
+def features_store(*, track_id: int, audio: FieldFile) -> tuple[AudioFeatures, AudioAnalysis]:
+    """Analyse a stored audio file and keep its AudioFeatures for `track_id` (update-or-create: safe to repeat).
 
     The audio is copied to a local temporary file first, so this works with any storage
     backend (local disk or S3). Raises AudioAnalysisError when the audio is unusable.
+    The caller owns the track: analytics knows tracks only by id.
     """
-    if not track.audio:
-        raise AudioAnalysisError(f"Track {track.pk} has no audio file.", extra={"reason": "missing"})
+    if not audio:
+        raise AudioAnalysisError(f"Track {track_id} has no audio file.", extra={"reason": "missing"})
     with tempfile.TemporaryDirectory(prefix="noktvrn-analysis-") as workdir:
         work = Path(workdir)
-        suffix = Path(track.audio.name).suffix or ".wav"
-        local = work / f"track-{track.pk}{suffix}"
+        suffix = Path(audio.name).suffix or ".wav"
+        local = work / f"track-{track_id}{suffix}"
         try:
-            with track.audio.open("rb") as source, local.open("wb") as target:
+            with audio.open("rb") as source, local.open("wb") as target:
                 shutil.copyfileobj(source, target, length=1024 * 1024)
         except FileNotFoundError as exc:
             raise AudioAnalysisError(
-                f"The audio file of track {track.pk} is missing from storage.", extra={"reason": "missing"}
+                f"The audio file of track {track_id} is missing from storage.", extra={"reason": "missing"}
             ) from exc
         analysis = audio_analyse(path=local, images_dir=work / "images")
         values = {name: getattr(analysis, name) for name in _COLUMNS}
@@ -74,7 +75,7 @@ def track_analyse(*, track: Track) -> AudioFeatures:
         values["data"] = analysis.model_dump(mode="json", exclude={"path", "waveform_png", "spectrogram_png"})
         values["analyzer_version"] = analysis.analyzer_version
         with transaction.atomic():
-            features, _ = AudioFeatures.objects.select_for_update().update_or_create(track=track, defaults=values)
+            features, _ = AudioFeatures.objects.select_for_update().update_or_create(track_id=track_id, defaults=values)
             for field_name, png in (("waveform", analysis.waveform_png), ("spectrogram", analysis.spectrogram_png)):
                 old = getattr(features, field_name)
                 if old:
@@ -82,14 +83,12 @@ def track_analyse(*, track: Track) -> AudioFeatures:
                 if png:
                     with open(png, "rb") as handle:
                         getattr(features, field_name).save(
-                            f"track-{track.pk}-{field_name}.png", File(handle), save=False
+                            f"track-{track_id}-{field_name}.png", File(handle), save=False
                         )
             features.save()
-    if track.duration is None or abs(track.duration - analysis.duration) > 0.5:
-        Track.objects.filter(pk=track.pk).update(duration=analysis.duration)
     logger.info(
         "analysed track %s: %.1f s, %s BPM, %s %s, %s LUFS in %.2f s",
-        track.pk,
+        track_id,
         analysis.duration,
         analysis.tempo,
         analysis.key,
@@ -97,4 +96,4 @@ def track_analyse(*, track: Track) -> AudioFeatures:
         analysis.loudness_lufs,
         analysis.seconds_taken,
     )
-    return features
+    return features, analysis

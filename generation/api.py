@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from generation.models import Channel, GenerationRun, ReviewDecision, RunStatus
-from generation.selectors import run_list
+from generation.selectors.review import run_list
 from generation.services.review import run_decide
 
 

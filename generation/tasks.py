@@ -1,9 +1,14 @@
-"""django-q entry points for the pipeline: thin wrappers that take ids and call services."""
+"""django-q entry points of generation (pipeline and review): thin wrappers that take ids and call services."""
 
 from __future__ import annotations
 
+from generation.models import Track
+from generation.services.analysis import track_analyse
+from generation.services.events import event_deliver
+from generation.services.expiry import runs_sweep
 from generation.services.lifecycle import artists_evaluate_lifecycle
 from generation.services.pipeline import batch_start, runs_recover_stuck, stage_execute
+from generation.telegram.notify import telegram_messages_close
 
 
 def run_stage(run_id: int, stage: str) -> str:
@@ -21,3 +26,21 @@ def recover_stuck_runs() -> dict[str, int]:
 
 def evaluate_lifecycle() -> dict[str, int]:
     return artists_evaluate_lifecycle()
+
+
+def deliver_event(delivery_id: int) -> str:
+    return event_deliver(delivery_id=delivery_id).status
+
+
+def sweep_reviews() -> dict[str, int]:
+    """Scheduled every REVIEW_SWEEP_MINUTES: autopilot approvals, then expiry."""
+    return runs_sweep()
+
+
+def close_telegram_messages(run_id: int) -> int:
+    return telegram_messages_close(run_id=run_id)
+
+
+def analyse_track(track_id: int) -> int:
+    """Analyse one track and store its features; returns the AudioFeatures id."""
+    return track_analyse(track=Track.objects.get(pk=track_id)).pk

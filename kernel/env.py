@@ -61,7 +61,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     """A comma-separated list; blanks are dropped."""
-    return [item.strip() for item in (os.environ.get(name) or default).split(",") if item.strip()]
+    return [item.strip() for item in (env_str(name) or default).split(",") if item.strip()]
 
 
 def env_int_list(name: str) -> list[int]:

@@ -24,8 +24,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("", include("generation.urls")),  # /review/... and /telegram/webhook/
-    path("batches/", include("generation.batch_urls")),
+    path("", include("generation.urls.review")),  # /review/... and /telegram/webhook/
+    path("batches/", include("generation.urls.batches")),
     path("releases/", include("releases.urls")),
     # Media (audio, covers, videos) is for signed-in staff only; in production a proxy or
     # S3 serves it, but the embedded default must work with nothing in front of it.

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from generation.review_models import EVENT_NAMES, EventAttempt, EventDelivery, WebhookEndpoint
+from generation.models import EVENT_NAMES, EventAttempt, EventDelivery, WebhookEndpoint
 from kernel.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ SIGNATURE_HEADER = "X-Noktvrn-Signature"
 TIMESTAMP_HEADER = "X-Noktvrn-Timestamp"
 EVENT_HEADER = "X-Noktvrn-Event"
 DELIVERY_HEADER = "X-Noktvrn-Delivery"
-DELIVER_TASK = "generation.review_tasks.deliver_event"
+DELIVER_TASK = "generation.tasks.deliver_event"
 
 
 class UnknownEvent(ApplicationError):

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 # Referenced by name: the releases app builds the job, review only enqueues it.
 RELEASE_TASK = "releases.tasks.package_release"
-CLOSE_TELEGRAM_TASK = "generation.review_tasks.close_telegram_messages"
+CLOSE_TELEGRAM_TASK = "generation.tasks.close_telegram_messages"
 AUTOPILOT_LABEL = "autopilot"
 
 

@@ -22,6 +22,7 @@ from django.db.models.fields.files import FieldFile
 
 from artists.schemas import ArtistProfile
 from generation.models import GenerationRun, RunStage, Track, VideoClip
+from generation.services.analysis import track_analyse
 from generation.services.writing import write_track_text
 
 Stage = RunStage.Name
@@ -144,8 +145,6 @@ def generate_track(run: GenerationRun) -> None:
 
 
 def analyse_audio(run: GenerationRun) -> None:
-    from analytics.services import track_analyse
-
     track_analyse(track=Track.objects.get(run=run))
 
 

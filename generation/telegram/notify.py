@@ -19,8 +19,7 @@ from django.utils import timezone
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, TelegramError
 
-from generation.models import GenerationRun, ReviewDecision, RunStatus
-from generation.review_models import TelegramMessage
+from generation.models import GenerationRun, ReviewDecision, RunStatus, TelegramMessage
 from generation.telegram.audio import audio_preview
 from generation.telegram.callbacks import callback_encode
 from generation.telegram.client import bot_call, telegram_configured

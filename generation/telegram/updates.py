@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from telegram import Bot
 from telegram.error import TelegramError
 
-from generation.models import Channel
-from generation.review_models import TelegramUpdate
+from generation.models import Channel, TelegramUpdate
 from generation.services.review import run_decide
 from generation.services.state import AlreadyDecided
 from generation.telegram.callbacks import InvalidCallback, callback_decode

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from artists.models import Artist
-from generation.selectors import artist_approval_summary
+from generation.selectors.review import artist_approval_summary
 
 register = template.Library()
 

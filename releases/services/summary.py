@@ -39,7 +39,7 @@ def release_summary(*, run: GenerationRun, facts: dict) -> tuple[str, str]:
             ],
             temperature=0.4,
             max_tokens=200,
-            run=run,
+            subject=run,
         )
     except ApplicationError:  # no provider answered: a summary is not worth failing a release over
         logger.warning("release summary: the analyst LLM failed for run %s; using the template", run.pk, exc_info=True)

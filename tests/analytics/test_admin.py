@@ -39,7 +39,7 @@ def test_reanalyse_action_queues_the_task(client, music_wav, django_capture_on_c
     features = AudioFeatures.objects.create(track=track, duration=1.0)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/admin/analytics/audiofeatures/", {"action": "reanalyse", "_selected_action": [features.pk]}, follow=True
+            "/admin/generation/track/", {"action": "reanalyse", "_selected_action": [track.pk]}, follow=True
         )
     assert response.status_code == 200
     features.refresh_from_db()  # the task ran inline (sync in test settings)

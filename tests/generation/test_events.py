@@ -13,10 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from generation.review_models import EventAttempt, EventDelivery, WebhookEndpoint
-from generation.review_tasks import deliver_event
+from generation.models import EventAttempt, EventDelivery, WebhookEndpoint
 from generation.services.events import UnknownEvent, event_emit
 from generation.services.review import run_approve, run_reject
+from generation.tasks import deliver_event
 from tests.factories import UserFactory
 from tests.generation.review_support import awaiting_run, queued_tasks  # noqa: F401
 
@@ -182,7 +182,7 @@ def test_decisions_emit_run_events_after_commit(receiver_factory, queued_tasks, 
     deliveries = {d.name: d for d in EventDelivery.objects.all()}
     assert set(deliveries) == {"run.approved", "run.rejected"}
     for delivery in deliveries.values():
-        assert ("generation.review_tasks.deliver_event", (delivery.pk,)) in queued_tasks
+        assert ("generation.tasks.deliver_event", (delivery.pk,)) in queued_tasks
         deliver_event(delivery.pk)
     bodies = {json.loads(body)["event"]: json.loads(body) for _, body in receiver.requests}
     data = bodies["run.approved"]["data"]

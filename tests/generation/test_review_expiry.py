@@ -10,11 +10,10 @@ import pytest
 from django.utils import timezone
 from django_q.models import Schedule
 
-from generation.models import ReviewDecision, RunStatus, RunTransition
-from generation.review_models import EventDelivery, WebhookEndpoint
-from generation.review_tasks import sweep_reviews
+from generation.models import EventDelivery, ReviewDecision, RunStatus, RunTransition, WebhookEndpoint
 from generation.services.expiry import run_expire, runs_expire
 from generation.services.review import run_approve
+from generation.tasks import sweep_reviews
 from tests.factories import ArtistFactory, RunFactory, UserFactory
 from tests.generation.review_support import queued_tasks  # noqa: F401
 
@@ -88,6 +87,6 @@ def test_expired_runs_are_counted_on_the_queue_page(reviewer):
 
 
 def test_the_sweep_is_scheduled(settings):
-    schedule = Schedule.objects.get(func="generation.review_tasks.sweep_reviews")
+    schedule = Schedule.objects.get(func="generation.tasks.sweep_reviews")
     assert schedule.schedule_type == Schedule.MINUTES and schedule.repeats == -1
     assert schedule.minutes == settings.REVIEW_SWEEP_MINUTES

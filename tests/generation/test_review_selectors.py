@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from generation.models import GenerationRun, RunStatus
-from generation.selectors import approval_rates, artist_approval_rate, artist_approval_summary
+from generation.selectors.review import approval_rates, artist_approval_rate, artist_approval_summary
 from generation.services.review import run_approve, run_reject
 from tests.factories import ArtistFactory, BatchFactory, RunFactory
 

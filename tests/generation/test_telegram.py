@@ -13,10 +13,9 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from generation.models import GenerationRun, ReviewDecision, RunStatus
-from generation.review_models import TelegramMessage, TelegramUpdate
-from generation.review_tasks import close_telegram_messages
+from generation.models import GenerationRun, ReviewDecision, RunStatus, TelegramMessage, TelegramUpdate
 from generation.services.review import run_approve, run_notify_reviewers
+from generation.tasks import close_telegram_messages
 from generation.telegram.callbacks import MAX_BYTES, InvalidCallback, callback_decode, callback_encode
 from tests.factories import UserFactory
 from tests.generation.review_support import (  # noqa: F401
@@ -291,7 +290,7 @@ def test_a_browser_decision_closes_the_telegram_messages(bot_api, queued_tasks, 
     run_notify_reviewers(run=run)
     with django_capture_on_commit_callbacks(execute=True):
         run_approve(run=run, actor=UserFactory(username="carol"), channel="web", comment="nice")
-    assert ("generation.review_tasks.close_telegram_messages", (run.pk,)) in queued_tasks
+    assert ("generation.tasks.close_telegram_messages", (run.pk,)) in queued_tasks
     assert ("releases.tasks.package_release", (run.pk,)) in queued_tasks
 
     assert close_telegram_messages(run.pk) == 2
@@ -341,15 +340,3 @@ def test_telegram_without_a_token_is_a_configuration_error(settings):
     settings.TELEGRAM_BOT_TOKEN = ""
     with pytest.raises(ImproperlyConfigured, match="TELEGRAM_BOT_TOKEN"):
         call_command("telegram_webhook", "--info")
-
-
-def test_chat_ids_must_be_integers(monkeypatch):
-    from django.core.exceptions import ImproperlyConfigured
-
-    from noktvrn.settings.components import review
-
-    monkeypatch.setenv("TELEGRAM_CHAT_IDS", "-100200, 42")
-    assert review._env_ids("TELEGRAM_CHAT_IDS") == [-100200, 42]
-    monkeypatch.setenv("TELEGRAM_CHAT_IDS", "@reviewers")
-    with pytest.raises(ImproperlyConfigured, match="TELEGRAM_CHAT_IDS"):
-        review._env_ids("TELEGRAM_CHAT_IDS")

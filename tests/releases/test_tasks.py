@@ -6,12 +6,12 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 
-from analytics.services import track_analyse
 from generation.models import GenerationRun, RunStatus, VideoClip
 from generation.providers.music import get_music_provider
 from generation.providers.music.base import MusicRequest
 from generation.providers.video import video_for_run
 from generation.providers.video.base import VideoRequest
+from generation.services.analysis import track_analyse
 from generation.services.review import run_approve
 from releases.models import Delivery, Release, ReleaseAsset
 from releases.tasks import package_release

@@ -6,7 +6,14 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from generation.review_models import EventAttempt, EventDelivery, TelegramMessage, TelegramUpdate, WebhookEndpoint
+from generation.models import (
+    EventAttempt,
+    EventDelivery,
+    ReviewDecision,
+    TelegramMessage,
+    TelegramUpdate,
+    WebhookEndpoint,
+)
 from generation.services.events import event_redeliver
 from kernel.admin_widgets import ReadOnlyTabularInline, status_badge
 
@@ -81,4 +88,18 @@ class TelegramUpdateAdmin(admin.ModelAdmin):
     readonly_fields = ["update_id", "kind", "outcome", "received_at"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(admin.ModelAdmin):
+    list_display = ["run", "decision", "decided_by", "channel", "comment", "decided_at"]
+    list_filter = ["decision", "channel", "decided_at"]
+    search_fields = ["run__title", "comment", "actor_label", "actor__username"]
+    date_hierarchy = "decided_at"
+    list_select_related = ["run", "actor"]
+    readonly_fields = ["run", "decision", "actor", "actor_label", "channel", "comment", "decided_at"]
+
+    def has_add_permission(self, request) -> bool:
+        # Decisions are made through the review service only, never typed in.
         return False

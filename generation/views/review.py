@@ -26,7 +26,7 @@ from django.views.generic import TemplateView
 
 from artists.models import Artist
 from generation.models import Batch, Channel, GenerationRun, ReviewDecision, RunStatus
-from generation.selectors import (
+from generation.selectors.review import (
     review_counts,
     review_queue,
     review_queue_neighbours,

@@ -8,7 +8,40 @@ from __future__ import annotations
 import secrets
 import uuid
 
+from django.conf import settings
 from django.db import models
+
+from generation.models.runs import GenerationRun
+from kernel.actors import Channel
+
+
+class ReviewDecision(models.Model):
+    """The one human (or autopilot) decision on a run; one per run, enforced by the database."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    run = models.OneToOneField(GenerationRun, on_delete=models.CASCADE, related_name="decision")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=150, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    comment = models.TextField(blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.run} by {self.decided_by}"
+
+    @property
+    def decided_by(self) -> str:
+        if self.actor_label:
+            return self.actor_label
+        return self.actor.get_username() if self.actor else "system"
+
 
 EVENT_NAMES = (
     "run.awaiting_review",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from generation import views
+from generation.views import review as views
 
 app_name = "review"
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from generation import batch_views
+from generation.views import batches as batch_views
 
 app_name = "batches"
 urlpatterns = [

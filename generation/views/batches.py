@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from generation.batch_selectors import batch_list, batch_progress
 from generation.models import Batch
+from generation.selectors.batches import batch_list, batch_progress
 
 
 class BatchAccessMixin(LoginRequiredMixin, PermissionRequiredMixin):

@@ -9,8 +9,8 @@ from django.core.files.base import ContentFile
 
 from analytics.audio import AudioAnalysisError
 from analytics.models import AudioFeatures
-from analytics.services import track_analyse
-from analytics.tasks import analyse_track
+from generation.services.analysis import track_analyse
+from generation.tasks import analyse_track
 from tests.factories import TrackFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +68,7 @@ def test_task_and_django_q_path(track):
     from django_q.tasks import async_task, result
 
     assert analyse_track(track.pk) == AudioFeatures.objects.get(track=track).pk
-    task_id = async_task("analytics.tasks.analyse_track", track.pk)  # sync=True in test settings
+    task_id = async_task("generation.tasks.analyse_track", track.pk)  # sync=True in test settings
     assert result(task_id) == AudioFeatures.objects.get(track=track).pk
 
 

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_q.tasks import async_task
 
 from generation.models import (
     Batch,
@@ -130,10 +132,18 @@ class TrackAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["run"]
     readonly_fields = ["player", "created_at"]
+    actions = ["reanalyse"]
 
     @admin.display(description="audio")
     def player(self, obj: Track) -> str:
         return audio_player(obj.audio)
+
+    @admin.action(description="Analyse the audio again (e.g. after an analyser upgrade or a new upload)")
+    def reanalyse(self, request: HttpRequest, queryset: QuerySet[Track]) -> None:
+        track_ids = list(queryset.values_list("pk", flat=True))
+        for track_id in track_ids:
+            transaction.on_commit(lambda track_id=track_id: async_task("generation.tasks.analyse_track", track_id))
+        self.message_user(request, f"{len(track_ids)} track(s) queued for analysis.", messages.SUCCESS)
 
 
 @admin.register(VideoClip)
@@ -148,21 +158,3 @@ class VideoClipAdmin(admin.ModelAdmin):
     @admin.display(description="preview")
     def preview(self, obj: VideoClip) -> str:
         return video_player(obj.file)
-
-
-@admin.register(ReviewDecision)
-class ReviewDecisionAdmin(admin.ModelAdmin):
-    list_display = ["run", "decision", "decided_by", "channel", "comment", "decided_at"]
-    list_filter = ["decision", "channel", "decided_at"]
-    search_fields = ["run__title", "comment", "actor_label", "actor__username"]
-    date_hierarchy = "decided_at"
-    list_select_related = ["run", "actor"]
-    readonly_fields = ["run", "decision", "actor", "actor_label", "channel", "comment", "decided_at"]
-
-    def has_add_permission(self, request) -> bool:
-        # Decisions are made through the review service only, never typed in.
-        return False
-
-
-# The review area's models (webhook endpoints, event deliveries, Telegram records).
-import generation.review_admin  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Batches of generation runs, their stages, artifacts and review decisions."""
+"""Batches of generation runs, their stages and artifacts."""
 
 from __future__ import annotations
 
@@ -177,35 +177,3 @@ class VideoClip(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} video for {self.run}"
-
-
-class ReviewDecision(models.Model):
-    """The one human (or autopilot) decision on a run; one per run, enforced by the database."""
-
-    class Decision(models.TextChoices):
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-
-    run = models.OneToOneField(GenerationRun, on_delete=models.CASCADE, related_name="decision")
-    decision = models.CharField(max_length=16, choices=Decision.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_label = models.CharField(max_length=150, blank=True)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    comment = models.TextField(blank=True)
-    decided_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        ordering = ["-decided_at"]
-
-    def __str__(self) -> str:
-        return f"{self.decision} {self.run} by {self.decided_by}"
-
-    @property
-    def decided_by(self) -> str:
-        if self.actor_label:
-            return self.actor_label
-        return self.actor.get_username() if self.actor else "system"
-
-
-# The review area's models (events, Telegram bookkeeping) live in their own module.
-import generation.review_models  # noqa: E402,F401

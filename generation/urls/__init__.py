@@ -1,0 +1,1 @@
+"""URL configurations, included by noktvrn/urls.py: review (at the site root) and batches."""
