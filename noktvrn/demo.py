@@ -9,6 +9,8 @@ from django.db import transaction
 from artists.models import Artist
 from artists.services import artist_create
 from generation.models import Channel, GenerationRun, RunStatus
+from generation.services.pipeline import batch_start, run_execute_sync
+from generation.services.review import run_approve
 
 DEMO_ARTISTS: list[dict] = [
     {
@@ -139,9 +141,6 @@ def seed_demo_runs(*, size: int = 3, on_stage: Callable[[int, str, str], None] |
     The first run is approved (by the system, as autopilot would), which queues its release
     job: the worker cluster started by `make run` packages and delivers it to the outbox.
     """
-    from generation.services.pipeline import batch_start, run_execute_sync
-    from generation.services.review import run_approve
-
     if GenerationRun.objects.exists():
         return []
     batch = batch_start(size=size, channel=Channel.CLI, enqueue=False)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db.models import Case, Count, F, Q, Value, When
 from django.utils import timezone
 
+from artists.creation import artist_create_from_brief
 from artists.models import Artist, CreationReport
 from kernel.errors import ConflictError, NotFoundError
 
@@ -86,8 +87,6 @@ def _top_up_pool() -> None:
     if allowance <= 0:
         logger.info("Artist pool below minimum but today's creation limit is reached.")
         return
-    from artists.creation import artist_create_from_brief
-
     rng = random.Random()  # noqa: S311 - variety, not security
     for _ in range(allowance):
         brief = rng.choice(POOL_BRIEFS)
