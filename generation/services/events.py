@@ -28,6 +28,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 
 from generation.models import EVENT_NAMES, EventAttempt, EventDelivery, WebhookEndpoint
 from kernel.errors import ApplicationError
+from kernel.events import registered_event_names
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,9 @@ def event_emit(*, name: str, payload: dict[str, Any], key: str = "") -> list[Eve
     `key` makes emitting idempotent: a second emit with the same key creates nothing for an
     endpoint that already has it (a retried task must not announce a run twice).
     """
-    if name not in EVENT_NAMES:
-        raise UnknownEvent(f"Unknown event {name!r}; known events: {', '.join(EVENT_NAMES)}.")
+    known = (*EVENT_NAMES, *registered_event_names())
+    if name not in known:
+        raise UnknownEvent(f"Unknown event {name!r}; known events: {', '.join(known)}.")
     event_id = uuid.uuid4()
     body = json.loads(
         json.dumps(

@@ -8,6 +8,8 @@ from __future__ import annotations
 from django.conf import settings
 from django_q.models import Schedule
 
+from kernel.schedules import registered_schedule_specs
+
 
 def schedule_specs() -> list[dict]:
     specs = [
@@ -24,6 +26,8 @@ def schedule_specs() -> list[dict]:
             "minutes": settings.STUCK_SWEEP_MINUTES,
         },
     ]
+    # Jobs of apps this one must not import (markets' chart pulls), registered in their AppConfig.ready.
+    specs.extend(registered_schedule_specs())
     return specs
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "generation",
     "releases",
     "analytics",
+    "markets",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +213,7 @@ LOGGING = {
 from .components.analytics import *  # noqa: E402,F403
 from .components.generation import *  # noqa: E402,F403
 from .components.llm import *  # noqa: E402,F403
+from .components.markets import *  # noqa: E402,F403
 from .components.pipeline import *  # noqa: E402,F403
 from .components.releases import *  # noqa: E402,F403
 from .components.review import *  # noqa: E402,F403

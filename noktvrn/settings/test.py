@@ -12,7 +12,7 @@ VENDOR_PREFIXES = (
     "OPENAI_", "DEEPSEEK_", "XAI_", "GEMINI_", "MISTRAL_", "ANTHROPIC_", "LLM_",
     "SUNO_", "REPLICATE_", "PEXELS_", "PIXABAY_", "LUMA_", "ELEVENLABS_", "TELEGRAM_",
     "RELEASE_SFTP_", "RELEASE_HTTPS_", "RELEASE_IPFS_", "DISTRIBUTORS", "MUSIC_PROVIDER", "VIDEO_PROVIDERS",
-    "AWS_",
+    "AWS_", "APPLE_MUSIC_", "DEEZER_", "LASTFM_", "ITUNES_",
 )  # fmt: skip
 for _name in [name for name in os.environ if name.startswith(VENDOR_PREFIXES)]:
     del os.environ[_name]
