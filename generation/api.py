@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from generation.models import Channel, GenerationRun, ReviewDecision, RunStatus
+from generation.models import Batch, Channel, GenerationRun, ReviewDecision, RunStatus
+from generation.selectors.batches import batch_list, batch_progress
 from generation.selectors.review import run_list
+from generation.services.pipeline import batch_start
 from generation.services.review import run_decide
 
 
@@ -139,5 +141,99 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         return self._decide(request, ReviewDecision.Decision.REJECTED)
 
 
+class BatchSerializer(serializers.ModelSerializer):
+    """A batch in a list: its runs counted by status and the share of runs that are done."""
+
+    requested_by = serializers.CharField(source="requested_by.get_username", default=None, read_only=True)
+    runs = serializers.IntegerField(source="run_count", read_only=True)
+    counts = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Batch
+        fields = [
+            "id",
+            "status",
+            "size",
+            "channel",
+            "requested_by",
+            "notes",
+            "runs",
+            "counts",
+            "progress",
+            "url",
+            "created_at",
+            "finished_at",
+        ]
+
+    def get_counts(self, batch: Batch) -> dict[str, int]:
+        return {
+            "pending": batch.pending,
+            "generating": batch.generating,
+            "awaiting_review": batch.awaiting,
+            "failed": batch.failed,
+            "done": batch.done,
+        }
+
+    def get_progress(self, batch: Batch) -> float:
+        if batch.status == Batch.Status.FINISHED or not batch.run_count:
+            return 1.0
+        return round(batch.done / batch.run_count, 3)
+
+    def get_url(self, batch: Batch) -> str:
+        return f"/batches/{batch.pk}/"
+
+
+class BatchStartSerializer(serializers.Serializer):
+    """What `POST /api/v1/batches/` accepts: a size and, optionally, one artist (else automatic selection)."""
+
+    size = serializers.IntegerField(required=False, min_value=1, max_value=100, help_text="Runs; default BATCH_SIZE.")
+    artist = serializers.SlugField(
+        required=False, allow_blank=True, help_text="Slug of the one artist to run; empty: automatic selection."
+    )
+
+
+class BatchViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Generation batches: list, one batch with the progress of every run and stage, start one."""
+
+    serializer_class = BatchSerializer
+    filterset_fields = ["status", "channel"]
+    ordering_fields = ["created_at"]
+    queryset = Batch.objects.none()
+
+    def get_queryset(self):
+        return batch_list()
+
+    def get_serializer_class(self):
+        return BatchStartSerializer if self.action == "create" else BatchSerializer
+
+    @extend_schema(responses={200: OpenApiResponse(description="The batch with `progress`, counts, estimate, runs.")})
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        return Response(batch_progress(batch=self.get_object()))
+
+    @extend_schema(
+        request=BatchStartSerializer,
+        responses={
+            201: OpenApiResponse(description="The new batch, as `GET /api/v1/batches/{id}/` returns it."),
+            400: OpenApiResponse(description="Bad size."),
+            404: OpenApiResponse(description="Unknown artist."),
+            409: OpenApiResponse(description="The artist is paused or retired."),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        """Start a batch through the same service as the scheduler, the command line and the batches page."""
+        data = BatchStartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        batch = batch_start(
+            size=data.validated_data.get("size"),
+            artist_slug=data.validated_data.get("artist") or None,
+            channel=Channel.API,
+            actor=request.user,
+        )
+        return Response(batch_progress(batch=batch), status=status.HTTP_201_CREATED)
+
+
 def register(router: BaseRouter) -> None:
     router.register("runs", RunViewSet, basename="run")
+    router.register("batches", BatchViewSet, basename="batch")

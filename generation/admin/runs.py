@@ -44,6 +44,11 @@ class BatchAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "finished_at"]
     inlines = [RunInline]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A batch row alone never runs: batches start through `batch_start` (the batches page,
+        # `POST /api/v1/batches/`, `run_batch`, the scheduler), which also creates and queues the runs.
+        return False
+
 
 def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, decision: str) -> None:
     done, refused = 0, []
