@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pyloudnorm
 from django.conf import settings
 from scipy import ndimage
 
+from kernel import audio as toolkit
 from kernel.errors import ApplicationError
 
 from .audio import SR, read_audio, write_wav
@@ -93,8 +93,8 @@ def add_vocal(*, track_path: Path, text: str, workdir: Path) -> Path | None:
         track = read_audio(track_path)
     except ApplicationError as exc:
         raise ProviderError(f"vocal could not be mixed: {exc.message}", provider="elevenlabs") from exc
-    before = pyloudnorm.Meter(SR).integrated_loudness(track.astype(np.float64))
-    target = float(before) if np.isfinite(before) else -14.0  # keep the track's own level
+    before = toolkit.integrated_loudness(track.T, SR)
+    target = before if before is not None else -14.0  # keep the track's own level
     mixed = master(mix_vocal(track, voice).astype(np.float32), target_lufs=target)
     out = workdir / f"{track_path.stem}-vocal.wav"
     write_wav(out, mixed)

@@ -1,31 +1,27 @@
 """Audio measurements and the distributor master (WAV 16-bit/44.1 kHz stereo + FLAC).
 
-Loudness is ITU-R BS.1770 integrated loudness (pyloudnorm); true peak is the sample peak
-of the signal oversampled 4x, as BS.1770-4 Annex 2 describes. Normalisation applies
-the gain that reaches the target, then a look-ahead peak limiter that keeps the true peak
-under the ceiling.
+Decoding, resampling, loudness (ITU-R BS.1770) and true peak (BS.1770-4 Annex 2) are the
+project's one audio toolkit, `kernel.audio`, so the master, QC and the analyser give the
+same numbers. This module holds what only releases need: frames x channels float64 views
+for the master, a look-ahead true-peak limiter, silence and clipping checks, and the
+energy curve for the teaser.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from math import gcd
 from pathlib import Path
 
 import numpy as np
-import pyloudnorm
-import soundfile
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
-from scipy.signal import firwin, resample_poly, upfirdn
 
+from kernel import audio as toolkit
 from kernel.errors import ApplicationError
 
 MASTER_SAMPLE_RATE = 44100
 MASTER_CHANNELS = 2
 MASTER_SUBTYPE = "PCM_16"
 SILENCE_DBFS = -60.0
-_OVERSAMPLE = 4
 _LIMITER_MARGIN_DB = 0.3
 
 
@@ -59,62 +55,30 @@ class MasterStats:
 
 
 def audio_read(path: Path) -> SourceAudio:
-    """Decode any format libsndfile knows (WAV, FLAC, MP3, OGG...) or say clearly why not."""
+    """Decode any format the toolkit reads (WAV, FLAC, MP3, OGG, M4A...) or say clearly why not."""
     try:
-        info = soundfile.info(str(path))
-        data, sample_rate = soundfile.read(str(path), dtype="float64", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, OSError) as exc:
+        decoded = toolkit.decode(path)
+    except toolkit.AudioDecodeError as exc:
         raise AudioReadError(
-            f"The audio file {Path(path).name} could not be decoded: {exc}", {"path": str(path)}
+            f"The audio file {Path(path).name} could not be decoded: {exc.message}", {"path": str(path), **exc.extra}
         ) from exc
-    if data.size == 0 or not np.isfinite(data).all():
-        raise AudioReadError(f"The audio file {Path(path).name} holds no usable samples.", {"path": str(path)})
     return SourceAudio(
-        data=data, sample_rate=int(sample_rate), channels=int(info.channels), format=info.format, subtype=info.subtype
+        data=decoded.data.T.astype(np.float64),
+        sample_rate=decoded.sample_rate,
+        channels=decoded.channels,
+        format=decoded.format,
+        subtype=decoded.subtype,
     )
 
 
 def loudness_lufs(data: np.ndarray, sample_rate: int) -> float | None:
-    """Integrated loudness in LUFS; None when the audio is too short or silent to gate."""
-    if data.shape[0] < int(0.4 * sample_rate):
-        return None
-    value = pyloudnorm.Meter(sample_rate).integrated_loudness(data)
-    return float(value) if math.isfinite(value) else None
-
-
-# BS.1770-4 Annex 2 oversamples 4x with a 48-tap (12 per phase) interpolation filter; this is
-# a Kaiser-windowed design of the same length, cut just below the original Nyquist frequency.
-_INTERPOLATOR = firwin(48, 0.24, window=("kaiser", 6.0)) * _OVERSAMPLE
-_DELAY = (len(_INTERPOLATOR) - 1) // 2
-_SEGMENT = 1 << 18
-
-
-def _segment_peaks(data: np.ndarray) -> np.ndarray:
-    up = np.abs(upfirdn(_INTERPOLATOR, data, up=_OVERSAMPLE, axis=0)[_DELAY : _DELAY + data.shape[0] * _OVERSAMPLE])
-    # Element-wise maxima over strided views: far faster than .max() along a short axis.
-    per_sample = np.maximum.reduce([up[:, c] for c in range(up.shape[1])])
-    phases = per_sample.reshape(data.shape[0], _OVERSAMPLE)
-    return np.maximum.reduce([phases[:, p] for p in range(_OVERSAMPLE)])
-
-
-def _oversampled_peaks(data: np.ndarray) -> np.ndarray:
-    """Per input sample, the largest absolute value of the 4x oversampled signal (any channel).
-
-    Computed in overlapping segments so a long track never needs its 4x copy in memory at once.
-    """
-    frames = data.shape[0]
-    peaks = np.empty(frames)
-    pad = len(_INTERPOLATOR) // _OVERSAMPLE + 4
-    for start in range(0, frames, _SEGMENT):
-        stop = min(frames, start + _SEGMENT)
-        low, high = max(0, start - pad), min(frames, stop + pad)
-        peaks[start:stop] = _segment_peaks(data[low:high])[start - low : stop - low]
-    return peaks
+    """Integrated loudness (frames x channels) in LUFS; None when too short or silent to gate."""
+    return toolkit.integrated_loudness(data.T, sample_rate)
 
 
 def true_peak_dbtp(data: np.ndarray) -> float | None:
-    peak = float(_oversampled_peaks(data).max()) if data.size else 0.0
-    return 20 * math.log10(peak) if peak > 0 else None
+    """True peak (frames x channels) in dBTP; None for silence."""
+    return toolkit.true_peak(data.T) if data.size else None
 
 
 def silence_edges(data: np.ndarray, sample_rate: int, threshold_dbfs: float = SILENCE_DBFS) -> tuple[float, float]:
@@ -146,15 +110,8 @@ def clipped_ratio(data: np.ndarray, threshold: float = 0.999) -> float:
 
 
 def _to_master_layout(source: SourceAudio) -> np.ndarray:
-    data = source.data
-    if data.shape[1] == 1:
-        data = np.repeat(data, 2, axis=1)
-    elif data.shape[1] > 2:
-        data = data[:, :2]
-    if source.sample_rate != MASTER_SAMPLE_RATE:
-        divisor = gcd(MASTER_SAMPLE_RATE, source.sample_rate)
-        data = resample_poly(data, MASTER_SAMPLE_RATE // divisor, source.sample_rate // divisor, axis=0)
-    return data
+    data = toolkit.to_channels(source.data.T, MASTER_CHANNELS)
+    return toolkit.resample(data, source.sample_rate, MASTER_SAMPLE_RATE, quality="VHQ").T
 
 
 def _limit(data: np.ndarray, sample_rate: int, ceiling_db: float) -> tuple[np.ndarray, bool]:
@@ -163,7 +120,7 @@ def _limit(data: np.ndarray, sample_rate: int, ceiling_db: float) -> tuple[np.nd
     look = max(1, int(0.005 * sample_rate))
     limited = False
     for _ in range(4):
-        peaks = _oversampled_peaks(data)
+        peaks = toolkit.oversampled_peaks(data.T)
         if peaks.max() <= 10 ** (ceiling_db / 20):
             break
         limited = True
@@ -209,12 +166,8 @@ def audio_master(
 
 def audio_write_master(data: np.ndarray, *, wav_path: Path, flac_path: Path, seed: int = 0) -> None:
     """Write 16-bit WAV and FLAC with TPDF dither, so quantisation noise is not correlated distortion."""
-    rng = np.random.default_rng(seed)
-    lsb = 1 / 32768
-    dithered = data + (rng.random(data.shape) - rng.random(data.shape)) * lsb
-    dithered = np.clip(dithered, -1.0, 1.0 - lsb)
-    soundfile.write(str(wav_path), dithered, MASTER_SAMPLE_RATE, subtype=MASTER_SUBTYPE, format="WAV")
-    soundfile.write(str(flac_path), dithered, MASTER_SAMPLE_RATE, subtype=MASTER_SUBTYPE, format="FLAC")
+    for path, fmt in ((wav_path, "WAV"), (flac_path, "FLAC")):
+        toolkit.write_pcm16(path, data.T, MASTER_SAMPLE_RATE, format=fmt, dither_seed=seed)
 
 
 def frame_energy(data: np.ndarray, sample_rate: int, hop_seconds: float = 0.5) -> np.ndarray:

@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import soundfile
 from django.conf import settings
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
@@ -123,7 +122,6 @@ def qc_audio_unreadable(error: str) -> list[QCCheck]:
 
 def qc_master(wav_path: Path) -> list[QCCheck]:
     """Checks on the WAV master as written: format, rate, depth, channels, loudness, true peak."""
-    info = soundfile.info(str(wav_path))
     master = audio.audio_read(wav_path)
     lufs = audio.loudness_lufs(master.data, master.sample_rate)
     peak = audio.true_peak_dbtp(master.data)
@@ -132,26 +130,26 @@ def qc_master(wav_path: Path) -> list[QCCheck]:
     return [
         _check(
             "master_format",
-            info.format == "WAV" and info.subtype == audio.MASTER_SUBTYPE,
+            master.format == "WAV" and master.subtype == audio.MASTER_SUBTYPE,
             "Master is 16-bit PCM WAV.",
-            f"Master is {info.format}/{info.subtype}, not 16-bit PCM WAV.",
-            value=f"{info.format}/{info.subtype}",
+            f"Master is {master.format}/{master.subtype}, not 16-bit PCM WAV.",
+            value=f"{master.format}/{master.subtype}",
             limit="WAV/PCM_16",
         ),
         _check(
             "master_sample_rate",
-            info.samplerate == audio.MASTER_SAMPLE_RATE,
+            master.sample_rate == audio.MASTER_SAMPLE_RATE,
             "Master is 44.1 kHz.",
-            f"Master sample rate is {info.samplerate} Hz, not 44100 Hz.",
-            value=info.samplerate,
+            f"Master sample rate is {master.sample_rate} Hz, not 44100 Hz.",
+            value=master.sample_rate,
             limit=audio.MASTER_SAMPLE_RATE,
         ),
         _check(
             "master_channels",
-            info.channels == audio.MASTER_CHANNELS,
+            master.channels == audio.MASTER_CHANNELS,
             "Master is stereo.",
-            f"Master has {info.channels} channels, not 2.",
-            value=info.channels,
+            f"Master has {master.channels} channels, not 2.",
+            value=master.channels,
             limit=audio.MASTER_CHANNELS,
         ),
         _check(

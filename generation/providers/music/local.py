@@ -15,8 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pyloudnorm
 from scipy import ndimage, signal
+
+from kernel import audio as toolkit
 
 from ..audio import write_wav
 from .base import PITCH_CLASSES, MusicRequest, MusicResult
@@ -565,8 +566,8 @@ def master(mix: np.ndarray, *, target_lufs: float = TARGET_LUFS) -> np.ndarray:
     if fade_out > 0:
         mix[n - fade_out :] *= np.linspace(1, 0, fade_out, dtype=np.float32)[:, None] ** 1.5
     mix -= mix.mean(axis=0, keepdims=True)
-    loudness = pyloudnorm.Meter(SR).integrated_loudness(mix)
-    if np.isfinite(loudness):
+    loudness = toolkit.integrated_loudness(mix.T, SR)
+    if loudness is not None:
         mix *= np.float32(10 ** ((target_lufs - loudness) / 20))
     peak = np.maximum(np.abs(mix[:, 0]), np.abs(mix[:, 1]))
     gain = np.minimum(1.0, PEAK_CEILING / np.maximum(peak, 1e-9))
