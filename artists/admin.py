@@ -1,10 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.urls import path
 from django.utils.html import format_html_join
 
 from artists.creation_admin import CreationLLMCallInline, create_from_brief_view
 from artists.models import Artist, ArtistStatusChange, ArtistVersion, CreationReport
-from artists.services import artist_set_status
+from artists.schemas import profile_errors
+from artists.services import artist_create, artist_set_status, artist_update_profile
 from kernel.admin_widgets import ReadOnlyTabularInline, status_badge
 
 
@@ -24,8 +26,31 @@ class ArtistStatusChangeInline(ReadOnlyTabularInline):
     verbose_name_plural = "lifecycle history"
 
 
+class ArtistAdminForm(forms.ModelForm):
+    """The profile is checked against the profile schema before anything is saved."""
+
+    class Meta:
+        model = Artist
+        fields = ["name", "slug", "status", "status_reason", "autopilot", "profile", "llm_settings", "last_run_at"]
+
+    def clean_name(self) -> str:
+        name = (self.cleaned_data.get("name") or "").strip()
+        others = Artist.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(f"An artist named {name!r} already exists.")
+        return name
+
+    def clean_profile(self) -> dict:
+        profile = self.cleaned_data.get("profile")
+        errors = profile_errors(profile)
+        if errors:
+            raise forms.ValidationError(errors)
+        return profile
+
+
 @admin.register(Artist)
 class ArtistAdmin(admin.ModelAdmin):
+    form = ArtistAdminForm
     list_display = [
         "name",
         "slug",
@@ -55,12 +80,36 @@ class ArtistAdmin(admin.ModelAdmin):
         return [path("create-from-brief/", view, name="artists_artist_create_from_brief"), *super().get_urls()]
 
     def save_model(self, request, obj: Artist, form, change: bool) -> None:
-        """A status edited here goes through the lifecycle service, so it is recorded like any other."""
-        new_status = obj.status
-        if change and "status" in form.changed_data:
+        """Status and profile edits go through the artist services, so they are recorded like any other.
+
+        A new artist is made by artist_create (version 1); an edited profile becomes a new
+        ArtistVersion with its diff; a status change is a recorded lifecycle move.
+        """
+        if not change:
+            created = artist_create(
+                name=obj.name,
+                slug=obj.slug,
+                profile=obj.profile,
+                status=obj.status,
+                autopilot=obj.autopilot,
+                llm_settings=obj.llm_settings,
+                reason="Created in the back office.",
+                actor=request.user,
+            )
+            obj.pk, obj._state.adding = created.pk, False
+            obj.refresh_from_db()
+            return
+        new_status, new_profile = obj.status, obj.profile
+        if "status" in form.changed_data:
             obj.status = form.initial["status"]
+        if "profile" in form.changed_data:
+            obj.profile = form.initial["profile"]
         super().save_model(request, obj, form, change)
-        if change and new_status != obj.status:
+        if "profile" in form.changed_data:
+            artist_update_profile(
+                artist=obj, profile=new_profile, reason="Edited in the back office.", actor=request.user
+            )
+        if new_status != obj.status:
             reason = obj.status_reason if "status_reason" in form.changed_data else "Changed in the admin."
             artist_set_status(
                 artist=obj, to_status=new_status, reason=reason or "Changed in the admin.", actor=request.user
@@ -80,7 +129,7 @@ class ArtistAdmin(admin.ModelAdmin):
 
     @admin.display(description="palette")
     def palette(self, obj: Artist) -> str:
-        colours = ((obj.profile or {}).get("visual_identity") or {}).get("palette", [])
+        colours = obj.identity.visual_identity.palette if obj.profile else []
         return format_html_join(
             "",
             '<span title="{0}" style="display:inline-block;width:28px;height:28px;background:{0};'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -22,6 +22,7 @@ from artists.creation_api import (
 )
 from artists.models import Artist, ArtistVersion
 from artists.selectors import artist_list
+from artists.services import artist_update_profile
 from kernel.errors import NotFoundError
 
 
@@ -59,8 +60,15 @@ class ArtistFilter(django_filters.FilterSet):
         fields = ["status", "autopilot", "slug"]
 
 
-class ArtistViewSet(viewsets.ReadOnlyModelViewSet):
-    """Virtual artists with their full profile."""
+class ArtistProfileUpdateInput(serializers.Serializer):
+    profile = serializers.JSONField(help_text="The whole new profile, validated by the profile schema.")
+    reason = serializers.CharField(max_length=300, required=False, default="Edited through the API.")
+
+
+class ArtistViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Virtual artists with their full profile; PATCH edits the profile through the artist service."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     serializer_class = ArtistSerializer
     filterset_class = ArtistFilter
@@ -70,6 +78,28 @@ class ArtistViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return artist_list()
+
+    @extend_schema(request=ArtistProfileUpdateInput, responses=ArtistSerializer)
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        """Replace the profile; a change writes a new ArtistVersion with its diff (no change: no version)."""
+        artist = self.get_object()
+        data = ArtistProfileUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        artist_update_profile(
+            artist=artist,
+            profile=data.validated_data["profile"],
+            reason=data.validated_data["reason"],
+            actor=request.user,
+        )
+        artist.refresh_from_db()
+        return Response(ArtistSerializer(artist).data)
+
+    @extend_schema(responses=ArtistVersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request: Request, pk: str | None = None) -> Response:
+        """Every profile version of this artist, newest first, with its diff."""
+        artist = self.get_object()
+        return Response(ArtistVersionSerializer(artist.versions.order_by("-number"), many=True).data)
 
     @extend_schema(request=GenerateArtistInput, responses={202: GenerateArtistAccepted})
     @action(detail=False, methods=["post"])

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from artists.schemas import profile_errors
+from artists.schemas import ArtistProfile, LLMSettings, profile_errors
 
 
 class Artist(models.Model):
@@ -54,12 +54,31 @@ class Artist(models.Model):
             raise ValidationError({"profile": errors})
 
     @property
+    def identity(self) -> ArtistProfile:
+        """The profile as its typed schema: the one way code reads an artist's profile.
+
+        Profiles are validated on every write (artist services), so this only fails on a
+        profile written around them, and then with the schema's own message. The parsed
+        model is cached for as long as `profile` is the same object.
+        """
+        cached = self.__dict__.get("_identity")
+        if cached is None or cached[0] is not self.profile:
+            cached = (self.profile, ArtistProfile.model_validate(self.profile))
+            self.__dict__["_identity"] = cached
+        return cached[1]
+
+    @property
+    def llm_overrides(self) -> LLMSettings:
+        """Per-artist LLM router overrides (chains per role, temperature), typed."""
+        return LLMSettings.model_validate(self.llm_settings or {})
+
+    @property
     def primary_genre(self) -> str:
-        return (self.profile or {}).get("primary_genre", "")
+        return self.identity.primary_genre
 
     @property
     def countries(self) -> list[str]:
-        return ((self.profile or {}).get("target_audience") or {}).get("countries", [])
+        return list(self.identity.target_audience.countries)
 
 
 class ArtistVersion(models.Model):

@@ -20,7 +20,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 
-from artists.schemas import ArtistProfile
 from generation.models import GenerationRun, RunStage, Track, VideoClip
 from generation.services.analysis import track_analyse
 from generation.services.writing import write_track_text
@@ -50,7 +49,7 @@ def local_copy(file: FieldFile, workdir: Path) -> Path:
 
 def adapt_parameters(run: GenerationRun) -> None:
     """Musical parameters from the artist's profile, deterministic per run seed."""
-    profile = ArtistProfile.model_validate(run.artist.profile)
+    profile = run.artist.identity
     defaults = profile.musical_defaults
     rng = random.Random(run.seed)  # noqa: S311 - reproducible music, not secrets
     tempo = rng.randint(defaults.tempo_min, defaults.tempo_max)
@@ -156,19 +155,18 @@ def select_video(run: GenerationRun) -> None:
 
     track = Track.objects.select_related("features").get(run=run)
     features = getattr(track, "features", None)
-    profile = run.artist.profile
-    visual = profile.get("visual_identity", {})
+    visual = run.artist.identity.visual_identity
     with _workdir(run) as workdir:
         request = VideoRequest(
             query_terms=query_terms_for(
-                style_keywords=visual.get("style_keywords", []),
+                style_keywords=visual.style_keywords,
                 energy=features.energy if features else None,
                 valence=features.valence if features else None,
                 tempo=features.tempo if features else None,
             ),
             orientation=settings.VIDEO_ORIENTATION,
             duration_seconds=track.duration or run.parameters.get("duration_seconds", 30),
-            palette=visual.get("palette", ["#111111", "#eeeeee"]),
+            palette=visual.palette,
             title=run.title,
             artist_name=run.artist.name,
             audio_path=local_copy(track.audio, workdir),
@@ -197,12 +195,12 @@ def make_cover(run: GenerationRun) -> None:
         return
     from generation.providers.cover import render_cover, save_cover_jpeg
 
-    visual = run.artist.profile.get("visual_identity", {})
+    visual = run.artist.identity.visual_identity
     image = render_cover(
         artist_name=run.artist.name,
         title=run.title or f"Run {run.pk}",
-        palette=visual.get("palette", ["#111111", "#eeeeee"]),
-        typography=visual.get("typography", "sans"),
+        palette=visual.palette,
+        typography=visual.typography,
         seed=run.seed,
     )
     buffer = io.BytesIO()

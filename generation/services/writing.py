@@ -38,15 +38,15 @@ class TrackText(_Answer):
 
 
 def _brief(artist, parameters: dict[str, Any], run) -> tuple[str, bool]:
-    profile = artist.profile or {}
-    voice = str(profile.get("voice", ""))
+    profile = artist.identity
+    voice = profile.voice
     instrumental = bool(parameters.get("instrumental")) or voice.lower().startswith("instrumental")
     lines = [
         f"Artist: {artist.name}",
-        f"Genre: {parameters.get('genre') or profile.get('primary_genre', '')}",
-        f"Persona: {profile.get('persona', '')}",
+        f"Genre: {parameters.get('genre') or profile.primary_genre}",
+        f"Persona: {profile.persona}",
         f"Voice: {voice}",
-        f"Themes: {', '.join(profile.get('themes', []))}",
+        f"Themes: {', '.join(profile.themes)}",
         f"Instrumental: {'yes' if instrumental else 'no'}",
     ]
     for key in ("tempo", "key", "mode", "energy", "duration_seconds"):
@@ -64,9 +64,9 @@ def _brief(artist, parameters: dict[str, Any], run) -> tuple[str, bool]:
 def write_track_text(*, artist, parameters: dict[str, Any], run=None) -> TrackText:
     """Title, lyrics, music prompt and style tags for one track, honouring the artist's LLM settings."""
     brief, instrumental = _brief(artist, parameters, run)
-    llm_settings = artist.llm_settings or {}
-    chains = llm_settings.get("chains") or {}
-    temperature = llm_settings.get("temperature")
+    overrides = artist.llm_overrides
+    chains = overrides.chains
+    temperature = overrides.temperature if "temperature" in (artist.llm_settings or {}) else None
     lyrics = complete(
         role="lyricist",
         messages=[{"role": "user", "content": brief}],

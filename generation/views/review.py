@@ -102,20 +102,19 @@ class QueueView(ReviewerMixin, TemplateView):
 
 
 def _profile_summary(artist: Artist) -> dict:
-    profile = artist.profile or {}
-    audience = profile.get("target_audience") or {}
-    defaults = profile.get("musical_defaults") or {}
+    profile = artist.identity
+    defaults = profile.musical_defaults
     return {
-        "persona": profile.get("persona", ""),
-        "genres": [profile.get("primary_genre", ""), *profile.get("secondary_genres", [])],
-        "themes": profile.get("themes", []),
-        "voice": profile.get("voice", ""),
-        "countries": audience.get("countries", []),
-        "audience": audience.get("description", ""),
-        "palette": (profile.get("visual_identity") or {}).get("palette", []),
-        "tempo": f"{defaults.get('tempo_min')}–{defaults.get('tempo_max')} BPM" if defaults else "",
-        "keys": defaults.get("preferred_keys", []),
-        "modes": defaults.get("preferred_modes", []),
+        "persona": profile.persona,
+        "genres": [profile.primary_genre, *profile.secondary_genres],
+        "themes": profile.themes,
+        "voice": profile.voice,
+        "countries": profile.target_audience.countries,
+        "audience": profile.target_audience.description,
+        "palette": profile.visual_identity.palette,
+        "tempo": f"{defaults.tempo_min}–{defaults.tempo_max} BPM",
+        "keys": defaults.preferred_keys,
+        "modes": defaults.preferred_modes,
     }
 
 

@@ -148,12 +148,12 @@ def _cover(run: GenerationRun, release: Release, path: Path) -> str:
         if image.width == image.height and image.width > side:
             image = image.resize((side, side), Image.Resampling.LANCZOS)
     else:
-        identity = (run.artist.profile or {}).get("visual_identity") or {}
+        identity = run.artist.identity.visual_identity
         image = render_cover(
             artist_name=run.artist.name,
             title=release.title,
-            palette=identity.get("palette") or ["#111111", "#eeeeee"],
-            typography=identity.get("typography") or "sans",
+            palette=identity.palette,
+            typography=identity.typography,
             seed=run.seed,
             size=side,
         )
@@ -338,7 +338,7 @@ def _build(release: Release, run: GenerationRun, build: _Build) -> dict:
         "duration_seconds": round(duration, 1),
         "structure": _structure_summary(sections),
         "peak_at": window.start,
-        "persona": (run.artist.profile or {}).get("persona", ""),
+        "persona": run.artist.identity.persona,
     }
     summary, summary_source = release_summary(run=run, facts=facts)
     metadata = {
