@@ -24,6 +24,7 @@ from artists.models import Artist, ArtistVersion
 from artists.selectors import artist_list
 from artists.services import artist_update_profile
 from kernel.errors import NotFoundError
+from kernel.filters import IsoDateTimeFilter
 
 
 class ArtistSerializer(serializers.ModelSerializer):
@@ -52,8 +53,8 @@ class ArtistVersionSerializer(serializers.ModelSerializer):
 
 class ArtistFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Artist.Status.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Artist

@@ -15,7 +15,8 @@ from generation.models import Batch, Channel, GenerationRun, ReviewDecision, Run
 from generation.selectors.batches import batch_list, batch_progress
 from generation.selectors.review import run_list
 from generation.services.pipeline import batch_start
-from generation.services.review import run_decide
+from generation.services.review import COMMENT_MAX_CHARS, run_decide
+from kernel.filters import IsoDateTimeFilter
 
 
 class ReviewDecisionSerializer(serializers.ModelSerializer):
@@ -63,7 +64,7 @@ class RunSerializer(serializers.ModelSerializer):
 
 
 class DecisionInputSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_MAX_CHARS, default="")
 
 
 class DecisionResultSerializer(serializers.Serializer):
@@ -94,8 +95,8 @@ _DECISION_RESPONSES = {
 class RunFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices)
     artist = django_filters.CharFilter(field_name="artist__slug")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = GenerationRun

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from kernel.filters import IsoDateTimeFilter
 from llm.models import LLMCall
 from llm.status import chain_problems, provider_statuses
 
@@ -81,8 +82,8 @@ class LLMCallFilter(django_filters.FilterSet):
     run = django_filters.NumberFilter(method=_subject_filter(SUBJECT_ALIASES["run"]))
     creation_report = django_filters.NumberFilter(method=_subject_filter(SUBJECT_ALIASES["creation_report"]))
     outcome = django_filters.MultipleChoiceFilter(choices=LLMCall.Outcome.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = LLMCall

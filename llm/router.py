@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
 from kernel.errors import ApplicationError
+from kernel.redaction import redact
 from llm import breaker
 from llm.models import LLMCall, PromptTemplate
 from llm.pricing import call_cost
@@ -177,6 +178,9 @@ class _Call:
     call_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def record(self, entry: ChainEntry, position: int, outcome: str, **fields: Any) -> LLMCall:
+        if fields.get("error_message"):
+            # Vendor errors can quote the request URL or headers, credentials included.
+            fields["error_message"] = redact(fields["error_message"])
         return LLMCall.objects.create(
             provider=entry.provider,
             model=entry.model,

@@ -1,4 +1,7 @@
+from pathlib import Path
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class NoktvrnConfig(AppConfig):
@@ -14,3 +17,6 @@ class NoktvrnConfig(AppConfig):
         from kernel.events import event_sender_register
 
         event_sender_register(event_emit)
+        # Large uploads stream to files in this folder of our own (swept of leftovers by
+        # analytics' temporary-file sweep); Django needs it to exist.
+        Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)

@@ -79,3 +79,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
         if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
             pytest.skip("needs PostgreSQL (run with DATABASE_URL=postgres://...)")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the throwaway folder of the test settings (media, static, SQLite test database)."""
+    import shutil
+
+    from django.conf import settings
+
+    root = getattr(settings, "TEST_ROOT", None)
+    if root is not None:
+        shutil.rmtree(root, ignore_errors=True)

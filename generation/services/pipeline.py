@@ -28,6 +28,7 @@ from generation.services.selection import artists_select
 from generation.services.stages import STAGE_FUNCTIONS
 from generation.services.state import InvalidTransition, run_transition
 from kernel.errors import ApplicationError, NotFoundError
+from kernel.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +123,9 @@ def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) ->
     record.finished_at = timezone.now()
     record.duration_ms = int((record.finished_at - record.started_at).total_seconds() * 1000)
     if exc is not None:
-        record.error = f"{type(exc).__name__}: {exc}"[:5000]
-        record.traceback = "".join(traceback.format_exception(exc))[-20000:]
+        # Vendor errors quote request URLs (Pixabay's key=, the Telegram bot token): masked.
+        record.error = redact(f"{type(exc).__name__}: {exc}")[:5000]
+        record.traceback = redact("".join(traceback.format_exception(exc)))[-20000:]
     record.save(update_fields=["outcome", "finished_at", "duration_ms", "error", "traceback"])
 
 

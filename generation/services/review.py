@@ -17,6 +17,7 @@ from django_q.tasks import async_task
 from generation.models import Channel, GenerationRun, ReviewDecision, RunStatus
 from generation.services.events import event_emit
 from generation.services.state import AlreadyDecided, InvalidTransition, run_transition
+from kernel.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,27 @@ def _already_decided_error(run_id: int) -> AlreadyDecided | None:
     )
 
 
+# One rule for every channel (API, browser form, Telegram): the decision's comment is short text.
+COMMENT_MAX_CHARS = 2000
+
+
+class InvalidComment(ApplicationError):
+    code = "invalid_comment"
+
+
+def review_comment_clean(comment: str) -> str:
+    """The comment as stored: stripped, at most COMMENT_MAX_CHARS, no NUL characters."""
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX_CHARS:
+        raise InvalidComment(
+            f"The comment is {len(comment)} characters long; the limit is {COMMENT_MAX_CHARS}.",
+            extra={"max_length": COMMENT_MAX_CHARS},
+        )
+    if "\x00" in comment:
+        raise InvalidComment("The comment contains a NUL character.")
+    return comment
+
+
 def run_decide(
     *,
     run: GenerationRun | int,
@@ -91,6 +113,7 @@ def run_decide(
     awaiting_review first owns the decision; everyone else gets AlreadyDecided.
     """
     run_id = run if isinstance(run, int) else run.pk
+    comment = review_comment_clean(comment)
     if decision not in ReviewDecision.Decision.values:
         raise InvalidTransition(f"Unknown decision {decision!r}; use approved or rejected.")
     try:

@@ -9,6 +9,7 @@ review service as the browser and the API.
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -28,23 +29,27 @@ logger = logging.getLogger(__name__)
 NOT_AUTHORISED = "not authorised"
 
 
+# Telegram ids are 64-bit; a larger number is refused here, not by the database ("bigint out of range").
+Int64 = Annotated[int, Field(ge=-(2**63), lt=2**63)]
+
+
 class _Loose(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
 class TgUser(_Loose):
-    id: int
+    id: Int64
     is_bot: bool = False
     first_name: str = ""
     username: str | None = None
 
 
 class TgChat(_Loose):
-    id: int
+    id: Int64
 
 
 class TgMessage(_Loose):
-    message_id: int
+    message_id: Int64
     chat: TgChat
     caption: str | None = None
     text: str | None = None
@@ -59,7 +64,7 @@ class TgCallbackQuery(_Loose):
 
 
 class TgUpdate(_Loose):
-    update_id: int
+    update_id: Int64
     callback_query: TgCallbackQuery | None = None
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
@@ -33,7 +34,7 @@ from generation.selectors.review import (
     review_recent_decisions,
     review_run_detail,
 )
-from generation.services.review import run_decide
+from generation.services.review import COMMENT_MAX_CHARS, review_comment_clean, run_decide
 from generation.telegram.updates import telegram_update_handle
 from kernel.errors import ApplicationError
 
@@ -98,6 +99,7 @@ class QueueView(ReviewerMixin, TemplateView):
             "shortcuts": SHORTCUTS,
             "can_decide": self.request.user.has_perm("generation.decide_run"),
             "ttl_hours": settings.REVIEW_TTL_HOURS,
+            "comment_max": COMMENT_MAX_CHARS,
         }
 
 
@@ -188,6 +190,7 @@ class RunDetailView(ReviewerMixin, TemplateView):
             "shortcuts": SHORTCUTS,
             "can_decide": self.request.user.has_perm("generation.decide_run"),
             "awaiting": run.status == RunStatus.AWAITING_REVIEW,
+            "comment_max": COMMENT_MAX_CHARS,
         }
 
 
@@ -234,7 +237,11 @@ class BulkDecideView(ReviewerMixin, View):
         if decision not in DECISIONS or not ids:
             messages.error(request, "Select runs and choose approve or reject.")
             return HttpResponseRedirect(_safe_next(request, reverse("review:queue")))
-        comment = request.POST.get("comment", "").strip()
+        try:
+            comment = review_comment_clean(request.POST.get("comment", ""))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(_safe_next(request, reverse("review:queue")))
         done = 0
         for pk in ids:
             try:
@@ -262,8 +269,12 @@ class TelegramWebhookView(View):
             )
             return JsonResponse({"detail": "Forbidden."}, status=403)
         try:
-            data = json.loads(request.body)
-        except ValueError:
+            body = request.body
+        except RequestDataTooBig:
+            return JsonResponse({"detail": "Body too large.", "code": "too_large"}, status=413)
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
             return JsonResponse({"detail": "Body is not JSON."}, status=400)
         if not isinstance(data, dict):
             return JsonResponse({"detail": "Body is not a Telegram update."}, status=400)

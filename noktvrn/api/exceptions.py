@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -15,6 +16,8 @@ from kernel.errors import ApplicationError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": "The request body is too large.", "code": "too_large"}, status=413)
     if isinstance(exc, ApplicationError):
         body = {"detail": exc.message, "code": exc.code, **({"extra": exc.extra} if exc.extra else {})}
         return Response(body, status=exc.status_code)

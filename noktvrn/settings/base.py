@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -19,7 +20,7 @@ load_dotenv_file(BASE_DIR / ".env")
 # production.py refuses to start without DJANGO_SECRET_KEY.
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or "dev-insecure-noktvrn-key-change-me"
 DEBUG = env_bool("DJANGO_DEBUG", False)
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "kernel",
     "noktvrn",
     "artists",
@@ -56,6 +58,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "noktvrn.security.RejectNulBytesMiddleware",
+    "noktvrn.security.ApiBodyTooLargeMiddleware",
+    # Last, as django-axes requires: refuses logins from a locked-out user name or address.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "noktvrn.urls"
@@ -89,6 +95,10 @@ def database_config(url: str) -> dict:
     never has to upgrade a read lock (the usual source of "database is locked").
     """
     config = dj_database_url.parse(url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0))
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # A database that accepts connections but never answers must not hold a web worker
+        # for the kernel's TCP timeout: give up connecting after a few seconds.
+        config.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 30),
@@ -110,6 +120,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Counts failed logins and refuses locked-out users/addresses before checking a password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "/admin/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -121,13 +136,17 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Vendored CSS/JS; listed only when present so that `check --deploy` stays quiet on a tree without it.
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or BASE_DIR / "media")
 # Largest upload accepted by the API (audio analysis uploads, for instance).
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Large uploads are streamed to files here; a folder of our own, so the temporary-file sweep
+# can remove what a killed web worker left behind without touching anyone else's files.
+FILE_UPLOAD_TEMP_DIR = env_str("FILE_UPLOAD_TEMP_DIR") or str(Path(tempfile.gettempdir()) / "noktvrn-uploads")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -153,9 +172,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["noktvrn.api.permissions.ModelPermissionsWithView"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "kernel.filters.FilterBackend",
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "noktvrn.api.parsers.JSONParserBoundedDepth",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
@@ -172,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models name their choices `status`; each set gets its own stable name.
+    "ENUM_NAME_OVERRIDES": {
+        "ReleaseStatusEnum": "releases.models.ReleaseStatus",
+    },
 }
 
 # --- Background work (django-q2) ------------------------------------------------------
@@ -204,9 +232,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every handler masks secrets (vendor keys in URLs, bot tokens, Authorization headers):
+    # kernel.redaction. A handler added here must list the filter too (a test checks).
+    "filters": {"redact_secrets": {"()": "kernel.redaction.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own default handlers do not mask secrets: send its records to ours instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # --- Per-area settings, one file each (keeps concurrent work on areas apart) ------------
@@ -217,3 +253,7 @@ from .components.markets import *  # noqa: E402,F403
 from .components.pipeline import *  # noqa: E402,F403
 from .components.releases import *  # noqa: E402,F403
 from .components.review import *  # noqa: E402,F403
+from .components.security import *  # noqa: E402,F403
+
+# Throttle scopes of the expensive API endpoints (components/security.py).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = THROTTLE_RATES  # noqa: F405

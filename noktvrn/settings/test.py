@@ -1,6 +1,8 @@
 """Test settings: fast hashing, synchronous django-q, throwaway media."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,8 +26,15 @@ SECRET_KEY = "test-only-secret-key"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="noktvrn-test-media-"))
-STATIC_ROOT = Path(tempfile.mkdtemp(prefix="noktvrn-test-static-"))
+# One throwaway folder per process (media, static, the SQLite test database), removed when the
+# process ends; the suite's conftest also removes it at the end of the session.
+TEST_ROOT = Path(tempfile.mkdtemp(prefix="noktvrn-test-"))
+MEDIA_ROOT = TEST_ROOT / "media"
+STATIC_ROOT = TEST_ROOT / "static"
+MEDIA_ROOT.mkdir()
+FILE_UPLOAD_TEMP_DIR = str(TEST_ROOT / "uploads")
+_OWNER = os.getpid()
+atexit.register(lambda: os.getpid() == _OWNER and shutil.rmtree(TEST_ROOT, ignore_errors=True))
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
@@ -38,4 +47,4 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 # A file-backed SQLite test database (not :memory:), so that threads and worker
 # processes in the integration tests share it exactly as `make run` does.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(MEDIA_ROOT.parent / f"{MEDIA_ROOT.name}-test.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(TEST_ROOT / "test.sqlite3")}  # noqa: F405

@@ -27,6 +27,7 @@ from tenacity import RetryCallState, Retrying, retry_if_not_exception_type, stop
 from generation.models import RunStatus
 from generation.services.state import InvalidTransition, run_transition
 from kernel.errors import ConflictError
+from kernel.redaction import redact, redact_data
 from releases.distributors import Distributor, Package, PackageFile, get_distributor
 from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
 from releases.services.common import logger, release_event, release_lock
@@ -120,6 +121,8 @@ def _attempt(release: Release, distributor: Distributor, package: Package) -> De
         delivery.response = {"sent": sent, "skipped": skipped, **notes}
     finally:
         delivery.finished_at = timezone.now()
+        # A transport error can quote a URL or header with the distributor's credentials.
+        delivery.error, delivery.response = redact(delivery.error), redact_data(delivery.response)
         delivery.save(update_fields=["status", "error", "response", "finished_at"])
     return delivery
 
@@ -148,7 +151,7 @@ def _deliver_to(release: Release, name: str, package: Package) -> str:
             distributor=name,
             attempt=_next_attempt(release, name),
             status=Delivery.Status.FAILED,
-            error=str(exc),
+            error=redact(str(exc)),
             finished_at=timezone.now(),
         )
         return f"{name}: {exc}"

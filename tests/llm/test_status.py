@@ -7,11 +7,16 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def readyz_token(settings):
+    settings.READYZ_TOKEN = "probe-token"  # the detail is for staff and token holders only
+
+
 def test_readyz_reports_missing_keys_without_failing(client, settings):
     from noktvrn.settings.components import llm as defaults
 
     settings.LLM_CHAINS = defaults.LLM_CHAINS
-    body = client.get("/readyz").json()
+    body = client.get("/readyz", HTTP_AUTHORIZATION="Bearer probe-token").json()
     check = body["checks"]["llm"]
     assert check["ok"] is True
     assert "openai: no OPENAI_API_KEY" in check["detail"] and "local: ready" in check["detail"]
@@ -19,7 +24,7 @@ def test_readyz_reports_missing_keys_without_failing(client, settings):
 
 def test_readyz_fails_when_a_chain_has_no_available_provider(client, settings):
     settings.LLM_CHAINS = {**settings.LLM_CHAINS, "analyst": "openai,gemini"}
-    response = client.get("/readyz")
+    response = client.get("/readyz", HTTP_AUTHORIZATION="Bearer probe-token")
     check = response.json()["checks"]["llm"]
     assert response.status_code == 503 and check["ok"] is False
     assert "analyst: no available provider (openai: no OPENAI_API_KEY, gemini: no GEMINI_API_KEY)" in check["detail"]
@@ -27,7 +32,7 @@ def test_readyz_fails_when_a_chain_has_no_available_provider(client, settings):
 
 def test_readyz_names_an_unknown_provider(client, settings):
     settings.LLM_CHAINS = {**settings.LLM_CHAINS, "helper": "local,chatgpt"}
-    check = client.get("/readyz").json()["checks"]["llm"]
+    check = client.get("/readyz", HTTP_AUTHORIZATION="Bearer probe-token").json()["checks"]["llm"]
     assert not check["ok"] and "unknown LLM provider 'chatgpt'" in check["detail"]
 
 
