@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from generation.models import ReviewDecision, RunStatus
-from generation.review_models import TelegramUpdate
+from generation.models import ReviewDecision, RunStatus, TelegramUpdate
 from generation.services.review import COMMENT_MAX_CHARS
 from tests.factories import RunFactory, UserFactory
 
