@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from analytics.models import AudioFeatures, MetricEvent
+from analytics.models import AudioFeatures
 from kernel.admin_widgets import thumbnail
 
 
@@ -39,12 +39,3 @@ class AudioFeaturesAdmin(admin.ModelAdmin):
     @admin.display(description="spectrogram")
     def spectrogram_preview(self, obj: AudioFeatures) -> str:
         return thumbnail(obj.spectrogram, 400)
-
-
-@admin.register(MetricEvent)
-class MetricEventAdmin(admin.ModelAdmin):
-    list_display = ["name", "value", "artist", "release", "country", "occurred_at"]
-    list_filter = ["name", "country", "occurred_at"]
-    search_fields = ["name", "artist__name", "release__title"]
-    date_hierarchy = "occurred_at"
-    list_select_related = ["artist", "release"]

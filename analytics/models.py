@@ -1,4 +1,4 @@
-"""Measured audio features and performance metrics."""
+"""Measured audio features (performance after release lives in evolution.PerformanceRecord)."""
 
 from __future__ import annotations
 
@@ -36,27 +36,3 @@ class AudioFeatures(models.Model):
 
     def __str__(self) -> str:
         return f"Features of {self.track}"
-
-
-class MetricEvent(models.Model):
-    """A measured fact over time: streams, chart positions, approvals, per artist or release."""
-
-    name = models.CharField(max_length=60, db_index=True)
-    value = models.FloatField()
-    artist = models.ForeignKey(
-        "artists.Artist", null=True, blank=True, on_delete=models.CASCADE, related_name="metric_events"
-    )
-    release = models.ForeignKey(
-        "releases.Release", null=True, blank=True, on_delete=models.CASCADE, related_name="metric_events"
-    )
-    country = models.CharField(max_length=2, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    occurred_at = models.DateTimeField(db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-occurred_at"]
-        indexes = [models.Index(fields=["name", "occurred_at"], name="metric_name_time_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.name}={self.value} @ {self.occurred_at:%Y-%m-%d}"

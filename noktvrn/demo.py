@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import transaction
 
@@ -152,3 +153,33 @@ def seed_demo_runs(*, size: int = 3, on_stage: Callable[[int, str, str], None] |
     if ready:
         run_approve(run=ready[0], actor=None, channel=Channel.SYSTEM, comment="Approved by the demo data")
     return list(GenerationRun.objects.filter(batch=batch).order_by("pk"))
+
+
+def seed_demo_performance(*, days: int = 56) -> int:
+    """Performance after release for the demo's released runs (packaging them here if the worker has not).
+
+    Idempotent: the import updates rows in place. Returns the rows imported or updated.
+    """
+    from django.utils import timezone
+
+    from evolution.demo import demo_performance_rows
+    from evolution.services.performance import performance_import
+    from releases.models import Release
+    from releases.services import release_package
+
+    approved = GenerationRun.objects.filter(
+        status__in=(RunStatus.APPROVED, RunStatus.RELEASING, RunStatus.RELEASED), track__isnull=False
+    ).exclude(release__isrc__isnull=False)
+    for run_id in approved.values_list("pk", flat=True):
+        release_package(run=run_id)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    rows: list[dict] = []
+    for release in Release.objects.exclude(isrc__isnull=True).select_related("artist"):
+        factor = 1.9 if len(rows) == 0 else None  # the first release breaks out: an alert to look at
+        rows += demo_performance_rows(
+            isrc=release.isrc, countries=release.artist.countries[:3], end=yesterday, days=days, last_week_factor=factor
+        )
+    if not rows:
+        return 0
+    report = performance_import(rows=rows, file_name="demo performance", channel=Channel.CLI)
+    return report.created + report.updated

@@ -4,10 +4,11 @@ from rest_framework.routers import DefaultRouter
 
 from analytics import api as analytics_api
 from artists import api as artists_api
+from evolution import api as evolution_api
 from generation import api as generation_api
 from llm import api as llm_api
 from releases import api as releases_api
 
 router = DefaultRouter()
-for module in (artists_api, generation_api, releases_api, analytics_api, llm_api):
+for module in (artists_api, generation_api, releases_api, analytics_api, llm_api, evolution_api):
     module.register(router)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "releases",
     "analytics",
     "markets",
+    "evolution",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from noktvrn.demo import seed_demo_artists, seed_demo_runs
+from noktvrn.demo import seed_demo_artists, seed_demo_performance, seed_demo_runs
 
 
 class Command(BaseCommand):
@@ -25,3 +25,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo runs ready: {summary}. Review them at /review/."))
         else:
             self.stdout.write("Demo runs already exist.")
+        rows = seed_demo_performance()
+        self.stdout.write(f"Demo performance after release: {rows} new or changed rows.")
