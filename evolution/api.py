@@ -15,7 +15,6 @@ from evolution.selectors import performance_list
 from evolution.services.performance import performance_import
 from kernel.actors import Channel
 from kernel.errors import ApplicationError
-from noktvrn.api.permissions import ModelPermissionsWithView
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -83,7 +82,6 @@ class PerformanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Performance after release: list it, or POST a file or rows to import (idempotent)."""
 
     serializer_class = PerformanceRecordSerializer
-    permission_classes = [ModelPermissionsWithView]
     filterset_class = PerformanceFilter
     parser_classes = [JSONParser, MultiPartParser]
 
