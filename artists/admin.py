@@ -7,7 +7,7 @@ from artists.creation_admin import CreationLLMCallInline, create_from_brief_view
 from artists.models import Artist, ArtistStatusChange, ArtistVersion, CreationReport
 from artists.schemas import profile_errors
 from artists.services import artist_create, artist_set_status, artist_update_profile
-from kernel.admin_widgets import ReadOnlyTabularInline, status_badge
+from kernel.admin_widgets import HistoryAdmin, ReadOnlyTabularInline, status_badge
 
 
 class ArtistVersionInline(ReadOnlyTabularInline):
@@ -139,7 +139,7 @@ class ArtistAdmin(admin.ModelAdmin):
 
 
 @admin.register(ArtistVersion)
-class ArtistVersionAdmin(admin.ModelAdmin):
+class ArtistVersionAdmin(HistoryAdmin):
     list_display = ["artist", "number", "reason", "created_by", "created_at"]
     list_filter = ["created_at"]
     search_fields = ["artist__name", "reason"]

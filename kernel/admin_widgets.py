@@ -85,3 +85,20 @@ class ReadOnlyTabularInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 class ReadOnlyGenericTabularInline(ReadOnlyInlineMixin, GenericTabularInline):
     """For objects linked by a generic relation (e.g. LLM calls)."""
+
+
+class HistoryAdmin(admin.ModelAdmin):
+    """A history table (stages, transitions, versions, decisions, deliveries): browsed, never typed in.
+
+    Rows are written by the services that make the history; the back office can neither add
+    nor edit them. Deletion stays with superusers through the parent's cascade only.
+    """
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

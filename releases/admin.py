@@ -6,12 +6,21 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from kernel.admin_widgets import ReadOnlyTabularInline, audio_player, status_badge, thumbnail, video_player
+from kernel.admin_widgets import (
+    HistoryAdmin,
+    ReadOnlyTabularInline,
+    audio_player,
+    status_badge,
+    thumbnail,
+    video_player,
+)
 from kernel.errors import ApplicationError
 from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
 from releases.selectors import release_asset
 from releases.services import isrc_validate, release_redeliver, upc_validate
 from releases.services.identifiers import IdentifierError
+
+FROZEN_STATUSES = {Release.Status.DELIVERED, Release.Status.DELIVERING}
 
 
 class ReleaseAdminForm(forms.ModelForm):
@@ -23,7 +32,8 @@ class ReleaseAdminForm(forms.ModelForm):
 
     class Meta:
         model = Release
-        fields = ["artist", "title", "isrc", "upc", "release_date", "status", "error"]
+        # Status and artist move only through the release services (lock, run transition, events).
+        fields = ["title", "isrc", "upc", "release_date"]
 
     def _identifier(self, field: str, validate) -> str | None:
         value = (self.cleaned_data.get(field) or "").strip()
@@ -73,6 +83,9 @@ class ReleaseAdmin(admin.ModelAdmin):
     list_select_related = ["artist", "run"]
     readonly_fields = [
         "run",
+        "artist",
+        "status",
+        "error",
         "page_link",
         "cover_preview",
         "player",
@@ -89,6 +102,16 @@ class ReleaseAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("assets")
+
+    def has_add_permission(self, request) -> bool:
+        return False  # releases are made by packaging an approved run
+
+    def get_readonly_fields(self, request, obj: Release | None = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status in FROZEN_STATUSES:
+            # What went to a distributor is what the stores have: nothing is edited afterwards.
+            fields += [name for name in ReleaseAdminForm.Meta.fields if name not in fields]
+        return fields
 
     @admin.display(description="status", ordering="status")
     def status_label(self, obj: Release) -> str:
@@ -162,7 +185,7 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReleaseAsset)
-class ReleaseAssetAdmin(admin.ModelAdmin):
+class ReleaseAssetAdmin(HistoryAdmin):
     list_display = ["release", "kind", "size", "sha256", "created_at"]
     list_filter = ["kind", "created_at"]
     search_fields = ["release__title", "sha256"]
@@ -171,7 +194,7 @@ class ReleaseAssetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(HistoryAdmin):
     list_display = ["release", "distributor", "attempt", "status_label", "started_at", "finished_at"]
     list_filter = ["distributor", "status", "started_at"]
     search_fields = ["release__title", "error"]
@@ -185,7 +208,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeliveredFile)
-class DeliveredFileAdmin(admin.ModelAdmin):
+class DeliveredFileAdmin(HistoryAdmin):
     list_display = ["release", "distributor", "name", "is_marker", "remote_ref", "confirmed_at"]
     list_filter = ["distributor", "is_marker", "confirmed_at"]
     search_fields = ["release__title", "name", "remote_ref"]

@@ -15,7 +15,7 @@ from rest_framework.routers import BaseRouter
 
 from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
 from releases.selectors import release_detail_queryset, release_distributor_summary, release_list
-from releases.services import release_redeliver
+from releases.services import release_can_redeliver, release_redeliver
 
 
 class ReleaseAssetSerializer(serializers.ModelSerializer):
@@ -52,6 +52,9 @@ class DistributorStateSerializer(serializers.Serializer):
 class ReleaseSerializer(serializers.ModelSerializer):
     artist = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     assets = ReleaseAssetSerializer(many=True, read_only=True)
+    can_redeliver = serializers.SerializerMethodField(
+        help_text="Whether POST .../redeliver/ would be accepted now (the same rule as the release page)."
+    )
 
     class Meta:
         model = Release
@@ -67,9 +70,13 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "error",
             "assets",
             "delivered_at",
+            "can_redeliver",
             "created_at",
             "updated_at",
         ]
+
+    def get_can_redeliver(self, release: Release) -> bool:
+        return release_can_redeliver(release)
 
 
 class ReleaseDetailSerializer(ReleaseSerializer):

@@ -12,7 +12,7 @@ from django.views.generic import DetailView, ListView
 from kernel.errors import ApplicationError
 from releases.models import Release
 from releases.selectors import release_asset, release_detail_queryset, release_distributor_summary, release_list
-from releases.services import release_redeliver
+from releases.services import release_can_redeliver, release_redeliver
 
 
 class ReleaseAccessMixin(LoginRequiredMixin, PermissionRequiredMixin):
@@ -56,7 +56,7 @@ class ReleaseDetailView(ReleaseAccessMixin, DetailView):
             teaser=release_asset(release, "teaser"),
             video=release_asset(release, "video"),
             distributors=release_distributor_summary(release),
-            can_redeliver=self.request.user.has_perm("releases.change_release"),
+            can_redeliver=self.request.user.has_perm("releases.change_release") and release_can_redeliver(release),
             checks=(release.qc_report or {}).get("checks", []),
         )
         return context

@@ -15,7 +15,7 @@ from generation.models import (
     WebhookEndpoint,
 )
 from generation.services.events import event_redeliver
-from kernel.admin_widgets import ReadOnlyTabularInline, status_badge
+from kernel.admin_widgets import HistoryAdmin, ReadOnlyTabularInline, status_badge
 
 
 @admin.register(WebhookEndpoint)
@@ -81,7 +81,7 @@ class TelegramMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(TelegramUpdate)
-class TelegramUpdateAdmin(admin.ModelAdmin):
+class TelegramUpdateAdmin(HistoryAdmin):
     list_display = ["update_id", "kind", "outcome", "received_at"]
     list_filter = ["kind", "received_at"]
     search_fields = ["outcome"]
@@ -92,7 +92,7 @@ class TelegramUpdateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReviewDecision)
-class ReviewDecisionAdmin(admin.ModelAdmin):
+class ReviewDecisionAdmin(HistoryAdmin):
     list_display = ["run", "decision", "decided_by", "channel", "comment", "decided_at"]
     list_filter = ["decision", "channel", "decided_at"]
     search_fields = ["run__title", "comment", "actor_label", "actor__username"]

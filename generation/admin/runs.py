@@ -10,13 +10,20 @@ from generation.models import (
     GenerationRun,
     ReviewDecision,
     RunStage,
+    RunStatus,
     RunTransition,
     Track,
     VideoClip,
 )
-from generation.services.review import run_decide
-from kernel.admin_widgets import ReadOnlyTabularInline, audio_player, status_badge, thumbnail, video_player
-from kernel.errors import ApplicationError
+from generation.services.review import runs_decide
+from kernel.admin_widgets import (
+    HistoryAdmin,
+    ReadOnlyTabularInline,
+    audio_player,
+    status_badge,
+    thumbnail,
+    video_player,
+)
 
 
 class RunStageInline(ReadOnlyTabularInline):
@@ -51,16 +58,12 @@ class BatchAdmin(admin.ModelAdmin):
 
 
 def _decide(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, decision: str) -> None:
-    done, refused = 0, []
-    for run_id in queryset.values_list("pk", flat=True):
-        try:
-            run_decide(run=run_id, decision=decision, actor=request.user, channel=Channel.ADMIN)
-            done += 1
-        except ApplicationError as exc:
-            refused.append(exc.message)
-    if done:
-        modeladmin.message_user(request, f"{done} run(s) {decision}.", messages.SUCCESS)
-    for message in refused:
+    outcome = runs_decide(
+        runs=queryset.values_list("pk", flat=True), decision=decision, actor=request.user, channel=Channel.ADMIN
+    )
+    if outcome.decided:
+        modeladmin.message_user(request, f"{len(outcome.decided)} run(s) {decision}.", messages.SUCCESS)
+    for message in outcome.refused:
         modeladmin.message_user(request, message, messages.WARNING)
 
 
@@ -109,9 +112,20 @@ class GenerationRunAdmin(admin.ModelAdmin):
     def has_decide_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("generation.decide_run")
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # runs are made by batches (batch_start), never typed in
+
+    def get_readonly_fields(self, request: HttpRequest, obj: GenerationRun | None = None) -> list[str]:
+        """What a run was made from and what it made is history: only a pending run's inputs may be corrected."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status != RunStatus.PENDING:
+            editable = [name for _, options in self.fieldsets for name in options["fields"]]
+            fields += [name for name in editable if name not in fields]
+        return fields
+
 
 @admin.register(RunStage)
-class RunStageAdmin(admin.ModelAdmin):
+class RunStageAdmin(HistoryAdmin):
     list_display = ["run", "name", "attempt", "outcome", "duration_ms", "started_at", "finished_at"]
     list_filter = ["name", "outcome", "started_at"]
     search_fields = ["run__title", "error"]
@@ -121,7 +135,7 @@ class RunStageAdmin(admin.ModelAdmin):
 
 
 @admin.register(RunTransition)
-class RunTransitionAdmin(admin.ModelAdmin):
+class RunTransitionAdmin(HistoryAdmin):
     list_display = ["run", "from_status", "to_status", "actor", "actor_label", "channel", "created_at"]
     list_filter = ["to_status", "channel", "created_at"]
     date_hierarchy = "created_at"

@@ -7,6 +7,7 @@ sent, and the run's Telegram messages are edited to show the outcome.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -151,6 +152,35 @@ def run_decide(
             raise already from exc
         raise
     return record
+
+
+@dataclass(frozen=True)
+class BulkDecision:
+    """What a bulk decision did: the runs decided, and why the others were refused."""
+
+    decided: list[int]
+    refused: list[str]
+
+
+def runs_decide(
+    *,
+    runs: Iterable[int],
+    decision: str,
+    actor: AbstractBaseUser | None,
+    channel: str,
+    comment: str = "",
+) -> BulkDecision:
+    """One decision for several runs, each decided on its own (another reviewer may have taken one)."""
+    decided: list[int] = []
+    refused: list[str] = []
+    for run_id in dict.fromkeys(runs):
+        try:
+            run_decide(run=run_id, decision=decision, actor=actor, channel=channel, comment=comment)
+        except ApplicationError as exc:
+            refused.append(exc.message)
+        else:
+            decided.append(run_id)
+    return BulkDecision(decided=decided, refused=refused)
 
 
 def run_approve(

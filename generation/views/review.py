@@ -34,7 +34,7 @@ from generation.selectors.review import (
     review_recent_decisions,
     review_run_detail,
 )
-from generation.services.review import COMMENT_MAX_CHARS, review_comment_clean, run_decide
+from generation.services.review import COMMENT_MAX_CHARS, review_comment_clean, run_decide, runs_decide
 from generation.telegram.updates import telegram_update_handle
 from kernel.errors import ApplicationError
 
@@ -242,15 +242,11 @@ class BulkDecideView(ReviewerMixin, View):
         except ApplicationError as exc:
             messages.error(request, exc.message)
             return HttpResponseRedirect(_safe_next(request, reverse("review:queue")))
-        done = 0
-        for pk in ids:
-            try:
-                run_decide(run=pk, decision=decision, actor=request.user, channel=Channel.WEB, comment=comment)
-                done += 1
-            except ApplicationError as exc:
-                messages.warning(request, exc.message)
-        if done:
-            messages.success(request, f"{done} run(s) {decision}.")
+        outcome = runs_decide(runs=ids, decision=decision, actor=request.user, channel=Channel.WEB, comment=comment)
+        for message in outcome.refused:
+            messages.warning(request, message)
+        if outcome.decided:
+            messages.success(request, f"{len(outcome.decided)} run(s) {decision}.")
         return HttpResponseRedirect(_safe_next(request, reverse("review:queue")))
 
 

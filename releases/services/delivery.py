@@ -243,6 +243,26 @@ def _finish(release: Release, errors: list[str]) -> Release:
 REDELIVERABLE = {Release.Status.DELIVERY_FAILED, Release.Status.QUEUED, Release.Status.DELIVERING}
 
 
+def release_redeliver_refusal(release: Release, *, now=None) -> str | None:
+    """Why `release` cannot be delivered again now, or None when it can: the one rule for pages and API."""
+    now = now or timezone.now()
+    held = bool(release.locked_until and release.locked_until > now)
+    if release.status == Release.Status.PENDING and not held:
+        return None  # packaging crashed: redeliver resumes it
+    held = held and release.status == Release.Status.DELIVERING
+    if release.status not in REDELIVERABLE or held:
+        return (
+            f"Release {release.pk} is {release.status}"
+            + (" and a delivery job is running" if held else "")
+            + "; only a failed or queued delivery can be sent again."
+        )
+    return None
+
+
+def release_can_redeliver(release: Release) -> bool:
+    return release_redeliver_refusal(release) is None
+
+
 def release_redeliver(*, release: Release, actor=None) -> Release:
     """Queue a failed (or stuck) delivery again; confirmed files are not sent twice.
 
@@ -252,18 +272,12 @@ def release_redeliver(*, release: Release, actor=None) -> Release:
     now = timezone.now()
     with transaction.atomic():
         release = Release.objects.select_for_update().get(pk=release.pk)
-        held = bool(release.locked_until and release.locked_until > now)
-        if release.status == Release.Status.PENDING and not held:
+        refusal = release_redeliver_refusal(release, now=now)
+        if refusal:
+            raise ConflictError(refusal, {"release": release.pk, "status": release.status})
+        if release.status == Release.Status.PENDING:
             transaction.on_commit(lambda: _enqueue_packaging(release.run_id))
             return release
-        held = held and release.status == Release.Status.DELIVERING
-        if release.status not in REDELIVERABLE or held:
-            raise ConflictError(
-                f"Release {release.pk} is {release.status}"
-                + (" and a delivery job is running" if held else "")
-                + "; only a failed or queued delivery can be sent again.",
-                {"release": release.pk, "status": release.status},
-            )
         if release.status == Release.Status.DELIVERY_FAILED:
             run_transition(
                 run=release.run_id,

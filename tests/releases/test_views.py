@@ -7,7 +7,7 @@ from django.test import Client
 
 from releases.models import Release
 from releases.services import release_deliver
-from tests.factories import ReleaseFactory
+from tests.factories import ArtistFactory, ReleaseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,7 @@ def test_admin_form_validates_hand_entered_identifiers():
     from releases.admin import ReleaseAdminForm
 
     release = ReleaseFactory(status=Release.Status.PENDING)
-    data = {"artist": release.artist_id, "title": release.title, "status": "pending", "error": ""}
+    data = {"title": release.title}
 
     bad = ReleaseAdminForm(data={**data, "isrc": "XX-A12-26-00001", "upc": "4012345000018"}, instance=release)
     assert not bad.is_valid()
@@ -121,3 +121,56 @@ def test_admin_form_validates_hand_entered_identifiers():
     good.save()
     release.refresh_from_db()
     assert (release.isrc, release.upc) == ("DEA122600007", "0012345000010")
+
+
+def test_admin_cannot_change_status_or_artist(admin_client):
+    release = ReleaseFactory(status=Release.Status.QC_FAILED)
+    other = ArtistFactory()
+    url = f"/admin/releases/release/{release.pk}/change/"
+    response = admin_client.post(
+        url,
+        {
+            "title": "Renamed",
+            "isrc": "",
+            "upc": "",
+            "release_date": "",
+            "status": "delivered",
+            "artist": other.pk,
+            **_empty_inlines(),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    release.refresh_from_db()
+    assert release.title == "Renamed"
+    assert release.status == Release.Status.QC_FAILED and release.artist_id != other.pk
+
+
+def test_admin_delivered_release_is_frozen(admin_client):
+    release = ReleaseFactory(status=Release.Status.DELIVERED, title="Shipped")
+    url = f"/admin/releases/release/{release.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert 'name="title"' not in page and 'name="status"' not in page
+    admin_client.post(url, {"title": "Changed after delivery", "status": "pending", **_empty_inlines()})
+    release.refresh_from_db()
+    assert release.title == "Shipped" and release.status == Release.Status.DELIVERED
+    assert admin_client.get("/admin/releases/release/add/").status_code == 403
+
+
+def test_release_page_and_api_ask_the_same_redeliver_rule(admin_client, queued_release):
+    from releases.services import release_can_redeliver
+
+    delivered = ReleaseFactory(status=Release.Status.DELIVERED)
+    queued = queued_release()
+    for release, expected in ((delivered, False), (queued, True)):
+        assert release_can_redeliver(release) is expected
+        page = admin_client.get(f"/releases/{release.pk}/").content.decode()
+        assert ("Deliver again" in page) is expected
+        assert admin_client.get(f"/api/v1/releases/{release.pk}/").json()["can_redeliver"] is expected
+
+
+def _empty_inlines() -> dict:
+    return {
+        f"{prefix}-{suffix}": "0"
+        for prefix in ("assets", "deliveries", "delivered_files")
+        for suffix in ("TOTAL_FORMS", "INITIAL_FORMS")
+    }
