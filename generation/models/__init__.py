@@ -9,10 +9,24 @@ from generation.models.review import (
     TelegramUpdate,
     WebhookEndpoint,
 )
-from generation.models.runs import Batch, GenerationRun, RunStage, RunStatus, RunTransition, Track, VideoClip
+from generation.models.runs import (
+    APPROVED_STATUSES,
+    REJECTED_STATUSES,
+    Batch,
+    GenerationRun,
+    RunStage,
+    RunStatus,
+    RunTransition,
+    Track,
+    VideoClip,
+    approval_rate,
+)
 from kernel.actors import Channel
 
 __all__ = [
+    "APPROVED_STATUSES",
+    "REJECTED_STATUSES",
+    "approval_rate",
     "EVENT_NAMES",
     "Batch",
     "Channel",

@@ -46,6 +46,20 @@ class RunStatus(models.TextChoices):
     RELEASE_FAILED = "release_failed", "Release failed"
 
 
+# The one definition of approval, used by pages, lifecycle rules and the API: a run counts as
+# approved while it is approved or on its way to (or through) release, as rejected when
+# rejected; expired and failed runs are not decisions. Counted on the run's current status,
+# so an undone decision stops counting at once.
+APPROVED_STATUSES = frozenset({RunStatus.APPROVED, RunStatus.RELEASING, RunStatus.RELEASED, RunStatus.RELEASE_FAILED})
+REJECTED_STATUSES = frozenset({RunStatus.REJECTED})
+
+
+def approval_rate(approved: int, rejected: int) -> float | None:
+    """Approved / (approved + rejected), None before any decision."""
+    decided = approved + rejected
+    return approved / decided if decided else None
+
+
 class GenerationRun(models.Model):
     """One attempt to make a track (with video and cover) for one artist, through review."""
 

@@ -6,7 +6,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from artists.models import Artist
-from generation.models import GenerationRun, ReviewDecision, RunStatus
+from generation.models import (
+    APPROVED_STATUSES,
+    REJECTED_STATUSES,
+    GenerationRun,
+    ReviewDecision,
+    RunStatus,
+    approval_rate,
+)
 
 
 def run_list() -> QuerySet[GenerationRun]:
@@ -61,8 +68,8 @@ def review_counts(*, since: datetime | None = None) -> dict[str, int]:
     since = since or timezone.now() - timedelta(days=7)
     return GenerationRun.objects.aggregate(
         awaiting=Count("pk", filter=Q(status=RunStatus.AWAITING_REVIEW)),
-        approved=Count("pk", filter=Q(decision__decision="approved", decision__decided_at__gte=since)),
-        rejected=Count("pk", filter=Q(decision__decision="rejected", decision__decided_at__gte=since)),
+        approved=Count("pk", filter=Q(status__in=APPROVED_STATUSES, decision__decided_at__gte=since)),
+        rejected=Count("pk", filter=Q(status__in=REJECTED_STATUSES, decision__decided_at__gte=since)),
         expired=Count("pk", filter=Q(status=RunStatus.EXPIRED, status_changed_at__gte=since)),
     )
 
@@ -74,6 +81,8 @@ def approval_rates(
     *, by: str, artist: Artist | None = None, since: datetime | None = None, limit: int | None = None
 ) -> list[dict]:
     """Approved / (approved + rejected) per artist, batch or A/B variant; expired runs are counted apart.
+
+    Approval is the one definition of generation.models.APPROVED_STATUSES (by run status).
 
     Rows: {key, approved, rejected, expired, decided, rate} with rate None before any decision.
     The lifecycle rules read these numbers, the artist page shows them.
@@ -87,8 +96,8 @@ def approval_rates(
     rows = (
         runs.values(field)
         .annotate(
-            approved=Count("pk", filter=Q(decision__decision="approved")),
-            rejected=Count("pk", filter=Q(decision__decision="rejected")),
+            approved=Count("pk", filter=Q(status__in=APPROVED_STATUSES)),
+            rejected=Count("pk", filter=Q(status__in=REJECTED_STATUSES)),
             expired=Count("pk", filter=Q(status=RunStatus.EXPIRED)),
         )
         .filter(Q(approved__gt=0) | Q(rejected__gt=0) | Q(expired__gt=0))
@@ -106,7 +115,7 @@ def approval_rates(
                 "rejected": row["rejected"],
                 "expired": row["expired"],
                 "decided": decided,
-                "rate": row["approved"] / decided if decided else None,
+                "rate": approval_rate(row["approved"], row["rejected"]),
             }
         )
     return result

@@ -14,9 +14,7 @@ from django.utils import timezone
 
 from artists.models import Artist
 from artists.services import artist_set_status
-from generation.models import GenerationRun, RunStatus
-
-APPROVED = (RunStatus.APPROVED, RunStatus.RELEASING, RunStatus.RELEASED, RunStatus.RELEASE_FAILED)
+from generation.models import APPROVED_STATUSES, REJECTED_STATUSES, GenerationRun, RunStatus, approval_rate
 
 
 @dataclass(frozen=True)
@@ -39,15 +37,15 @@ def artist_lifecycle_metrics(*, artist: Artist) -> LifecycleMetrics:
         .order_by("-created_at")
         .values_list("status", flat=True)
     )
-    approved = sum(status in APPROVED for status in statuses)
-    rejected = statuses.count(RunStatus.REJECTED)
+    approved = sum(status in APPROVED_STATUSES for status in statuses)
+    rejected = sum(status in REJECTED_STATUSES for status in statuses)
     failed = statuses.count(RunStatus.FAILED)
-    decided = approved + rejected
+    rate = approval_rate(approved, rejected)
     streak = 0
     for status in statuses:
-        if status == RunStatus.REJECTED:
+        if status in REJECTED_STATUSES:
             streak += 1
-        elif status in APPROVED:
+        elif status in APPROVED_STATUSES:
             break
     return LifecycleMetrics(
         runs=len(statuses),
@@ -55,7 +53,7 @@ def artist_lifecycle_metrics(*, artist: Artist) -> LifecycleMetrics:
         rejected=rejected,
         expired=statuses.count(RunStatus.EXPIRED),
         failed=failed,
-        approval_rate=round(approved / decided, 3) if decided else None,
+        approval_rate=None if rate is None else round(rate, 3),
         error_rate=round(failed / len(statuses), 3) if statuses else None,
         rejection_streak=streak,
         window_days=settings.LIFECYCLE_WINDOW_DAYS,
