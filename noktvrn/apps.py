@@ -20,3 +20,11 @@ class NoktvrnConfig(AppConfig):
         # Large uploads stream to files in this folder of our own (swept of leftovers by
         # analytics' temporary-file sweep); Django needs it to exist.
         Path(settings.FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+
+        # Dashboard panels register themselves on import (noktvrn/dashboard/registry.py).
+        from importlib import import_module
+
+        from noktvrn.dashboard.registry import PANEL_MODULES
+
+        for module in PANEL_MODULES:
+            import_module(module)

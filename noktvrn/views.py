@@ -1,13 +1,13 @@
-"""The home page: where a newcomer finds every part of the product."""
+"""The home page: the staff dashboard for signed-in staff, a short introduction for everyone else."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.views.generic import TemplateView
 
-from artists.models import Artist
-from generation.models import GenerationRun, RunStatus
-from releases.models import Release
+from noktvrn.dashboard.registry import PRESETS, DateRange, panels_build
+
+# Reviewers and Operators both have it; a signed-in user without it sees the introduction.
+DASHBOARD_PERMISSION = "generation.view_batch"
 
 
 class HomeView(TemplateView):
@@ -15,12 +15,12 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        if self.request.user.is_authenticated:
-            context["counts"] = {
-                "artists": Artist.objects.aggregate(
-                    total=Count("pk"), active=Count("pk", filter=Q(status__in=["active", "evolving"]))
-                ),
-                "awaiting_review": GenerationRun.objects.filter(status=RunStatus.AWAITING_REVIEW).count(),
-                "releases": Release.objects.count(),
-            }
+        if self.request.user.has_perm(DASHBOARD_PERMISSION):
+            date_range = DateRange.from_request(self.request)
+            context.update(
+                dashboard=True,
+                range=date_range,
+                presets=PRESETS,
+                panels=panels_build(self.request, date_range),
+            )
         return context

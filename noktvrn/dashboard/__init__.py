@@ -1,0 +1,1 @@
+"""The staff home dashboard: panels contributed through one registry (see registry.py)."""
