@@ -130,8 +130,6 @@ class RunStage(models.Model):
         SELECT_VIDEO = "select_video", "Select video"
         MAKE_COVER = "make_cover", "Make cover"
         NOTIFY_REVIEWERS = "notify_reviewers", "Notify reviewers"
-        PACKAGE_RELEASE = "package_release", "Package release"
-        DELIVER = "deliver", "Deliver"
 
     class Outcome(models.TextChoices):
         RUNNING = "running", "Running"

@@ -201,24 +201,6 @@ def run_approve(
     )
 
 
-def run_reject(
-    *,
-    run: GenerationRun | int,
-    actor: AbstractBaseUser | None,
-    channel: str = Channel.WEB,
-    comment: str = "",
-    actor_label: str = "",
-) -> ReviewDecision:
-    return run_decide(
-        run=run,
-        decision=ReviewDecision.Decision.REJECTED,
-        actor=actor,
-        channel=channel,
-        comment=comment,
-        actor_label=actor_label,
-    )
-
-
 @dataclass
 class NotifyOutcome:
     """What notifying reviewers did: autopilot decision, or Telegram messages and the event."""

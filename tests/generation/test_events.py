@@ -15,7 +15,7 @@ import pytest
 
 from generation.models import EventAttempt, EventDelivery, WebhookEndpoint
 from generation.services.events import UnknownEvent, event_emit
-from generation.services.review import run_approve, run_reject
+from generation.services.review import run_approve, run_decide
 from generation.tasks import deliver_event
 from tests.factories import UserFactory
 from tests.generation.review_support import awaiting_run, queued_tasks  # noqa: F401
@@ -178,7 +178,7 @@ def test_decisions_emit_run_events_after_commit(receiver_factory, queued_tasks, 
     approved, rejected = awaiting_run(), awaiting_run()
     with django_capture_on_commit_callbacks(execute=True):
         run_approve(run=approved, actor=UserFactory(username="dana"), channel="web", comment="ship it")
-        run_reject(run=rejected, actor=UserFactory(username="eve"), channel="api")
+        run_decide(decision="rejected", run=rejected, actor=UserFactory(username="eve"), channel="api")
     deliveries = {d.name: d for d in EventDelivery.objects.all()}
     assert set(deliveries) == {"run.approved", "run.rejected"}
     for delivery in deliveries.values():

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from generation.models import GenerationRun, RunStatus
 from generation.selectors.review import approval_rates, artist_approval_rate, artist_approval_summary
-from generation.services.review import run_approve, run_reject
+from generation.services.review import run_decide
 from tests.factories import ArtistFactory, BatchFactory, RunFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def decided(decision: str, **kwargs):
     if decision == "expired":
         GenerationRun.objects.filter(pk=run.pk).update(status=RunStatus.EXPIRED)
     else:
-        (run_approve if decision == "approved" else run_reject)(run=run, actor=None, channel="web")
+        run_decide(decision=decision, run=run, actor=None, channel="web")
     return run
 
 

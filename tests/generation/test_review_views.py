@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from generation.models import ReviewDecision, RunStatus, VideoClip
-from generation.services.review import run_approve, run_reject
+from generation.services.review import run_approve, run_decide
 from tests.factories import ArtistFactory, BatchFactory, RunFactory, UserFactory
 from tests.generation.review_support import awaiting_run
 
@@ -92,7 +92,7 @@ def test_queue_page_query_count_with_50_runs(browser, django_assert_max_num_quer
     for _ in range(50):
         awaiting_run()
     for run in RunFactory.create_batch(5, status=RunStatus.AWAITING_REVIEW):
-        run_reject(run=run, actor=UserFactory(), channel="web", comment="meh")
+        run_decide(decision="rejected", run=run, actor=UserFactory(), channel="web", comment="meh")
     with django_assert_max_num_queries(10):
         response = browser.get(QUEUE)
     assert response.status_code == 200
@@ -144,7 +144,7 @@ def test_an_unknown_decision_is_refused(browser):
 
 def test_bulk_approve_and_reject(browser):
     first, second, third, taken = (awaiting_run() for _ in range(4))
-    run_reject(run=taken, actor=UserFactory(username="hank"), channel="telegram")
+    run_decide(decision="rejected", run=taken, actor=UserFactory(username="hank"), channel="telegram")
     response = browser.post(
         "/review/bulk/",
         {"decision": "approved", "runs": [first.pk, second.pk, taken.pk], "comment": "batch ok"},
@@ -187,7 +187,9 @@ def test_the_detail_page_shows_everything_a_reviewer_needs(browser):
 
 def test_a_decided_run_shows_who_through_which_channel_and_when(browser):
     run = awaiting_run()
-    decision = run_reject(run=run, actor=None, actor_label="@ivy", channel="telegram", comment="off key")
+    decision = run_decide(
+        decision="rejected", run=run, actor=None, actor_label="@ivy", channel="telegram", comment="off key"
+    )
     page = browser.get(f"/review/runs/{run.pk}/").content.decode()
     assert "Rejected" in page and "@ivy" in page and "via Telegram" in page and "off key" in page
     assert decision.decided_at.strftime("%Y-%m-%d %H:%M") in page
@@ -230,7 +232,7 @@ def test_the_artist_admin_page_shows_approval_rates(admin_client):
     for variant, decisions in {"A": ["approved", "approved", "rejected"], "B": ["rejected"]}.items():
         for decision in decisions:
             run = awaiting_run(artist=artist, variant=variant)
-            (run_approve if decision == "approved" else run_reject)(run=run, actor=None, channel="web")
+            run_decide(decision=decision, run=run, actor=None, channel="web")
     page = admin_client.get(reverse("admin:artists_artist_change", args=[artist.pk])).content.decode()
     assert 'id="approval-rates"' in page
     assert "Overall: <strong>50%</strong>" in page
