@@ -102,6 +102,8 @@ class FakeBotAPI:
         self.calls: list[Call] = []
         self.updates: list[dict] = []
         self.failures: dict[str, tuple[int, str]] = {}
+        # Failures for one chat only: {(method, chat_id): (status, description)}.
+        self.chat_failures: dict[tuple[str, int], tuple[int, str]] = {}
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
         fake = self
@@ -121,8 +123,12 @@ class FakeBotAPI:
                 call = Call(method=method, params=_decode_json_values(params), files=files)
                 with fake._lock:
                     fake.calls.append(call)
-                if method in fake.failures:
-                    code, description = fake.failures[method]
+                chat = call.params.get("chat_id")
+                failure = fake.failures.get(method)
+                if chat is not None and failure is None:
+                    failure = fake.chat_failures.get((method, int(chat)))
+                if failure is not None:
+                    code, description = failure
                     self._reply(code, {"ok": False, "error_code": code, "description": description})
                     return
                 self._reply(200, {"ok": True, "result": fake.result(call)})

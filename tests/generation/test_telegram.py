@@ -106,12 +106,21 @@ def test_notification_is_a_noop_when_telegram_is_not_configured(settings, caplog
 
 
 def test_a_failing_chat_is_reported_and_the_others_still_receive_it(bot_api):
-    bot_api.failures["sendAudio"] = (400, "Bad Request: chat not found")
+    bot_api.chat_failures[("sendAudio", CHAT_ID)] = (400, "Bad Request: chat not found")
     run = awaiting_run()
     outcome = run_notify_reviewers(run=run)
-    assert set(outcome.telegram_errors) == {CHAT_ID, OTHER_CHAT_ID}
+    assert set(outcome.telegram_errors) == {CHAT_ID}
     assert "chat not found" in outcome.telegram_errors[CHAT_ID].lower()
+    assert set(outcome.telegram_sent) == {OTHER_CHAT_ID}
+    assert TelegramMessage.objects.filter(run=run, chat_id=OTHER_CHAT_ID).exists()
+    assert not TelegramMessage.objects.filter(run=run, chat_id=CHAT_ID).exists()
     GenerationRun.objects.get(pk=run.pk, status=RunStatus.AWAITING_REVIEW)
+
+
+def test_every_chat_failing_is_reported_for_each(bot_api):
+    bot_api.failures["sendAudio"] = (400, "Bad Request: chat not found")
+    outcome = run_notify_reviewers(run=awaiting_run())
+    assert set(outcome.telegram_errors) == {CHAT_ID, OTHER_CHAT_ID} and outcome.telegram_sent == {}
 
 
 def test_autopilot_artist_is_approved_by_the_system_without_telegram(

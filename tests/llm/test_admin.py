@@ -50,6 +50,7 @@ def test_summary_page_shows_rates_latency_cost_and_availability(admin_client_, s
 def test_clearing_a_cooldown_from_the_summary(admin_client_, settings):
     settings.LLM_COOLDOWN_FAILURES = 1
     breaker.record_failure("xai")
+    assert breaker.cooldown_remaining("xai") > 0, "the breaker must be open before the admin clears it"
     admin_client_.post("/admin/llm/llmcall/summary/", {"provider": "xai"})
     assert breaker.cooldown_remaining("xai") == 0
 
