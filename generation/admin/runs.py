@@ -144,7 +144,7 @@ class RunTransitionAdmin(HistoryAdmin):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(HistoryAdmin):
     list_display = ["__str__", "provider", "duration", "player", "created_at"]
     list_filter = ["provider", "created_at"]
     search_fields = ["run__title", "provider_job_id", "lyrics"]
@@ -166,7 +166,7 @@ class TrackAdmin(admin.ModelAdmin):
 
 
 @admin.register(VideoClip)
-class VideoClipAdmin(admin.ModelAdmin):
+class VideoClipAdmin(HistoryAdmin):
     list_display = ["__str__", "source", "source_id", "attribution", "created_at"]
     list_filter = ["source", "created_at"]
     search_fields = ["run__title", "source_id", "attribution"]

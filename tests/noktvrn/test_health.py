@@ -149,7 +149,8 @@ def test_readyz_answers_503_within_5_s_when_the_database_never_answers():
         server.close()
     assert result.returncode == 0, result.stderr
     outcome = __import__("json").loads(result.stdout.strip().splitlines()[-1])
-    assert outcome["healthz"][0] == 200 and outcome["healthz"][1] < 1
+    # /healthz touches no database: it answers while the database hangs (bound generous for a busy CI).
+    assert outcome["healthz"][0] == 200 and outcome["healthz"][1] < 4
     status, seconds = outcome["readyz"]
     assert status == 503, outcome
     assert seconds < 5, outcome
