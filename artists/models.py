@@ -46,7 +46,8 @@ class Artist(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:artists_artist_change", args=[self.pk])
+        """The public page: where the back office's "View on site" leads."""
+        return reverse("artist_pages:detail", args=[self.slug])
 
     def clean(self) -> None:
         errors = profile_errors(self.profile)

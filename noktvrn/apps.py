@@ -24,7 +24,8 @@ class NoktvrnConfig(AppConfig):
         # Dashboard panels register themselves on import (noktvrn/dashboard/registry.py).
         from importlib import import_module
 
+        from noktvrn.console.artists import ARTIST_PANEL_MODULES
         from noktvrn.dashboard.registry import PANEL_MODULES
 
-        for module in PANEL_MODULES:
+        for module in [*PANEL_MODULES, *ARTIST_PANEL_MODULES]:
             import_module(module)

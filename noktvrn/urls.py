@@ -29,6 +29,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("", include("generation.urls.review")),  # /review/... and /telegram/webhook/
     path("batches/", include("generation.urls.batches")),
+    path("artists/", include("noktvrn.console.urls")),
     path("releases/", include("releases.urls")),
     # Media (audio, covers, videos) is for signed-in staff only; in production a proxy or
     # S3 serves it, but the embedded default must work with nothing in front of it.

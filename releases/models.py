@@ -53,7 +53,8 @@ class Release(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:releases_release_change", args=[self.pk])
+        """The public page: where the back office's "View on site" leads."""
+        return reverse("releases:detail", args=[self.pk])
 
 
 class ReleaseAsset(models.Model):

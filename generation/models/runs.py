@@ -96,7 +96,8 @@ class GenerationRun(models.Model):
         return self.title or f"Run #{self.pk}"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:generation_generationrun_change", args=[self.pk])
+        """The public page: where the back office's "View on site" leads."""
+        return reverse("review:detail", args=[self.pk])
 
 
 class RunTransition(models.Model):

@@ -6,7 +6,6 @@ Each chart reads one aggregate query bounded by the dashboard's date range; the 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 
 from croniter import croniter
@@ -18,7 +17,16 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django_q.models import Schedule
 
-from generation.models import Batch, GenerationRun, ReviewDecision, RunStage, RunStatus
+from generation.models import (
+    APPROVED_STATUSES,
+    REJECTED_STATUSES,
+    Batch,
+    GenerationRun,
+    ReviewDecision,
+    RunStage,
+    RunStatus,
+    approval_rate,
+)
 from llm.models import LLMCall
 from llm.status import provider_statuses
 from markets.models import MarketAlert
@@ -68,24 +76,26 @@ def runs_per_day(ctx: PanelContext) -> dict:
 
 
 @panel(key="approval", title="Approval rate", template="noktvrn/panels/chart.html", order=20)
-def approval_rate(ctx: PanelContext) -> dict:
+def approval_rate_per_day(ctx: PanelContext) -> dict:
+    """Per day of decision, with the one definition of approval (the run's current status)."""
     rows = (
         ReviewDecision.objects.filter(decided_at__gte=ctx.range.since, decided_at__lt=ctx.range.until)
         .annotate(day=TruncDate("decided_at"))
-        .values("day", "decision")
-        .annotate(n=Count("pk"))
+        .values("day")
+        .annotate(
+            approved=Count("pk", filter=Q(run__status__in=APPROVED_STATUSES)),
+            rejected=Count("pk", filter=Q(run__status__in=REJECTED_STATUSES)),
+        )
         .order_by()
     )
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"approved": 0, "rejected": 0})
-    for row in rows:
-        counts[row["day"].isoformat()][row["decision"]] = row["n"]
+    counts = {row["day"].isoformat(): (row["approved"], row["rejected"]) for row in rows}
     labels = _day_labels(ctx)
     rates = []
     for day in labels:
-        decided = counts[day]["approved"] + counts[day]["rejected"] if day in counts else 0
-        rates.append(round(100 * counts[day]["approved"] / decided, 1) if decided else None)
-    approved = sum(c["approved"] for c in counts.values())
-    decided = approved + sum(c["rejected"] for c in counts.values())
+        rate = approval_rate(*counts.get(day, (0, 0)))
+        rates.append(round(100 * rate, 1) if rate is not None else None)
+    approved = sum(a for a, _ in counts.values())
+    decided = approved + sum(r for _, r in counts.values())
     return {
         "kind": "line",
         "chart": {
