@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from kernel.errors import ApplicationError
 from markets.features import FEATURES
 from markets.models import Chart, ChartEntry, ChartImport, ChartTrack, TrackFeatures
 from markets.parsers import ParsedChart, ParsedRow, RowError, decode_text, parse_chart_file
+from markets.services.bulk import insert_many
 from markets.services.profiles import profiles_rebuild
 
 logger = logging.getLogger(__name__)
@@ -123,13 +125,15 @@ def tracks_resolve(rows: Iterable[ParsedRow], *, genres: dict[str, str] | None =
         ids.update(ChartTrack.objects.filter(key__in=keys[start : start + _CHUNK]).values_list("key", "id"))
     missing = [key for key in keys if key not in ids]
     genres = genres or {}
-    ChartTrack.objects.bulk_create(
-        [
-            ChartTrack(key=key, title=wanted[key].title, artists=wanted[key].artists, genre=genres.get(key, ""))
-            for key in missing
-        ],
-        batch_size=_CHUNK,
-        ignore_conflicts=True,  # a concurrent import may create the same track
+    now = timezone.now()
+    # Plain INSERTs (SQLite and PostgreSQL both speak ON CONFLICT): building a model instance per
+    # row costs more than the database's own work at 100k rows. A concurrent import may have
+    # created the same track; the conflict clause keeps its row.
+    insert_many(
+        ChartTrack,
+        ["key", "title", "artists", "genre", "preview_url", "apple_id", "preview_error", "created_at"],
+        [(k, wanted[k].title, wanted[k].artists, genres.get(k, ""), "", "", "", now) for k in missing],
+        ignore_conflicts=True,
     )
     for start in range(0, len(missing), _CHUNK):
         ids.update(ChartTrack.objects.filter(key__in=missing[start : start + _CHUNK]).values_list("key", "id"))
@@ -171,7 +175,14 @@ def features_store(values_by_track: dict[int, dict], *, source: str) -> int:
         for name, value in row.items():
             setattr(current, name, value)
         update.append(current)
-    TrackFeatures.objects.bulk_create(create, batch_size=_CHUNK, ignore_conflicts=True)
+    columns = ["track_id", "source", *_FEATURE_COLUMNS, "preview_source", "analyzer_version", "updated_at"]
+    now = timezone.now()
+    insert_many(
+        TrackFeatures,
+        columns,
+        [(f.track_id, f.source, *(getattr(f, name) for name in _FEATURE_COLUMNS), "", "", now) for f in create],
+        ignore_conflicts=True,
+    )
     if update:
         TrackFeatures.objects.bulk_update(update, ["source", *_FEATURE_COLUMNS], batch_size=_CHUNK)
     return len(create) + len(update)
@@ -197,20 +208,21 @@ def chart_write(parsed: ParsedChart, track_ids: dict[str, int], *, file_name: st
                     chart.size, chart.checksum, chart.file_name = len(parsed.rows), checksum, file_name[:255]
                     chart.save(update_fields=["size", "checksum", "file_name", "updated_at"])
                     status = "replaced"
-                ChartEntry.objects.bulk_create(
+                insert_many(
+                    ChartEntry,
+                    ["chart_id", "track_id", "rank", "previous_rank", "peak_rank", "periods_on_chart", "plays"],
                     [
-                        ChartEntry(
-                            chart=chart,
-                            track_id=track_ids[row.key],
-                            rank=row.rank,
-                            previous_rank=row.previous_rank,
-                            peak_rank=row.peak_rank,
-                            periods_on_chart=row.periods_on_chart,
-                            plays=row.plays,
+                        (
+                            chart.pk,
+                            track_ids[row.key],
+                            row.rank,
+                            row.previous_rank,
+                            row.peak_rank,
+                            row.periods_on_chart,
+                            row.plays,
                         )
                         for row in parsed.rows
                     ],
-                    batch_size=_CHUNK,
                 )
                 return ChartOutcome(**lookup, status=status, rows=len(parsed.rows))
         except IntegrityError:

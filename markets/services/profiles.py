@@ -21,9 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import transaction
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from markets.features import FEATURES, PERIODS, PITCHES, TEMPO_EDGES, period_next, period_previous, period_start
 from markets.models import Chart, ChartEntry, ChartTrack, CountryProfile, TrackFeatures
+from markets.services.bulk import insert_many, json_value
 from markets.services.trends import trends_refresh
 
 logger = logging.getLogger(__name__)
@@ -311,6 +313,26 @@ def _build(data: _Data, period: str, wanted: set[tuple[str, dt.date]] | None) ->
     return profiles
 
 
+_JSON_FIELDS = ["features", "genre_shares", "tempo_histogram", "key_distribution", "movers", "newcomers", "sources"]
+_PLAIN_FIELDS = ["country", "genre", "period", "period_start", "period_end", "entries", "tracks", "measured_share"]
+
+
+def _profiles_insert(profiles: list[CountryProfile]) -> None:
+    now = timezone.now()
+    insert_many(
+        CountryProfile,
+        [*_PLAIN_FIELDS, *_JSON_FIELDS, "built_at"],
+        [
+            (
+                *(getattr(p, name) for name in _PLAIN_FIELDS),
+                *(json_value(getattr(p, name)) for name in _JSON_FIELDS),
+                now,
+            )
+            for p in profiles
+        ],
+    )
+
+
 def _affected(touched: Iterable[tuple[str, dt.date]]) -> dict[str, set[tuple[str, dt.date]]]:
     """Per period type, the (country, period start) to rebuild: the changed periods and the ones after them."""
     out: dict[str, set[tuple[str, dt.date]]] = {period: set() for period in PERIODS}
@@ -339,7 +361,7 @@ def profiles_rebuild(*, touched: Iterable[tuple[str, dt.date]] | None = None, an
         countries = sorted({p.country for p in built})
         with transaction.atomic():
             CountryProfile.objects.all().delete()
-            CountryProfile.objects.bulk_create(built, batch_size=500)
+            _profiles_insert(built)
     else:
         touched = set(touched)
         if not touched:
@@ -361,7 +383,7 @@ def profiles_rebuild(*, touched: Iterable[tuple[str, dt.date]] | None = None, an
                 for country in countries:
                     starts = [start for cc, start in wanted if cc == country]
                     CountryProfile.objects.filter(country=country, period=period, period_start__in=starts).delete()
-                CountryProfile.objects.bulk_create(profiles, batch_size=500)
+                _profiles_insert(profiles)
     if analyse and countries:
         trends_refresh(countries=countries)
     seconds = time.perf_counter() - started

@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 # The smallest standard deviation a baseline is credited with, per kind of series: below
 # these, a change is rounding noise, not news (a share moving 1 point, tempo 0.5 BPM...).
-_STD_FLOOR = {"share": 0.01, "loudness": 0.1, "tempo": 0.5, **{name: 0.005 for name in UNIT_FEATURES}}
+_STD_FLOOR = {"share": 0.015, "loudness": 0.2, "tempo": 1.0, **{name: 0.008 for name in UNIT_FEATURES}}
 
 
 @dataclass

@@ -39,7 +39,7 @@ MARKETS_TREND_P_VALUE = env_float("MARKETS_TREND_P_VALUE", 0.05)
 # An alert fires when the latest value is this many baseline standard deviations from the
 # mean of the previous MARKETS_ALERT_BASELINE periods.
 MARKETS_ALERT_BASELINE = env_int("MARKETS_ALERT_BASELINE", 8)
-MARKETS_ALERT_Z = env_float("MARKETS_ALERT_Z", 3.5)
+MARKETS_ALERT_Z = env_float("MARKETS_ALERT_Z", 5.0)
 # Periods ahead forecast (4-8) and rolling-origin backtest folds.
 MARKETS_FORECAST_HORIZON = env_int("MARKETS_FORECAST_HORIZON", 6)
 MARKETS_BACKTEST_ORIGINS = env_int("MARKETS_BACKTEST_ORIGINS", 6)
