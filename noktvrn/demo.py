@@ -12,6 +12,7 @@ from artists.services import artist_create
 from generation.models import Channel, GenerationRun, RunStatus
 from generation.services.pipeline import batch_start, run_execute_sync
 from generation.services.review import run_approve
+from markets.services.demo import demo_markets_load
 
 DEMO_ARTISTS: list[dict] = [
     {
@@ -183,3 +184,8 @@ def seed_demo_performance(*, days: int = 56) -> int:
         return 0
     report = performance_import(rows=rows, file_name="demo performance", channel=Channel.CLI)
     return report.created + report.updated
+
+
+def seed_demo_markets() -> int:
+    """Ten countries x 52 weeks x 200 chart rows with features, genre drift and planted breakouts (once)."""
+    return demo_markets_load()

@@ -31,6 +31,7 @@ urlpatterns = [
     path("batches/", include("generation.urls.batches")),
     path("artists/", include("noktvrn.console.urls")),
     path("releases/", include("releases.urls")),
+    path("markets/", include("markets.urls")),
     # Media (audio, covers, videos) is for signed-in staff only; in production a proxy or
     # S3 serves it, but the embedded default must work with nothing in front of it.
     re_path(

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from noktvrn.demo import seed_demo_artists, seed_demo_performance, seed_demo_runs
+from noktvrn.demo import seed_demo_artists, seed_demo_markets, seed_demo_performance, seed_demo_runs
 
 
 class Command(BaseCommand):
@@ -10,10 +10,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--no-runs", action="store_true", help="Only the artists (fast).")
+        parser.add_argument("--no-markets", action="store_true", help="Skip the demo chart history (markets).")
 
-    def handle(self, *args, no_runs: bool = False, **options) -> None:
+    def handle(self, *args, no_runs: bool = False, no_markets: bool = False, **options) -> None:
         artists = seed_demo_artists()
         self.stdout.write(f"Demo artists ready: {len(artists)}.")
+        if not no_markets:
+            charts = seed_demo_markets()
+            self.stdout.write(
+                f"Demo chart history: {charts} new weekly charts, profiles, trends and alerts. See /markets/."
+                if charts
+                else "Demo chart history already loaded (/markets/)."
+            )
         if no_runs:
             return
         self.stdout.write("Making the first demo batch with the local providers (about a minute, once)...")
