@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -36,3 +37,39 @@ class AudioFeatures(models.Model):
 
     def __str__(self) -> str:
         return f"Features of {self.track}"
+
+
+class AnalysisJob(models.Model):
+    """One uploaded file analysed in a worker (`POST /api/v1/tracks/analyze/`); the job a client polls.
+
+    The upload is kept in media storage only while the job waits or runs (workers may be on
+    other hosts), and deleted when it ends, whatever the outcome.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    filename = models.CharField(max_length=255, help_text="The name the client gave the file.")
+    size = models.PositiveBigIntegerField(help_text="Bytes.")
+    upload = models.FileField(upload_to="analysis-uploads/%Y/%m/", max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    result = models.JSONField(null=True, blank=True, help_text="The features (docs/audio_analysis.md).")
+    error = models.JSONField(null=True, blank=True, help_text="detail, code and reason when it failed.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "status"], name="analysisjob_user_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Analysis of {self.filename} ({self.status})"

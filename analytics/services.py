@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+import soundfile as sf
+import soxr
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from analytics.audio import AudioAnalysis, AudioAnalysisError, extract_features
-from analytics.models import AudioFeatures
+from analytics.models import AnalysisJob, AudioFeatures
+from kernel.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +109,211 @@ def features_store(*, track_id: int, audio: FieldFile) -> tuple[AudioFeatures, A
         analysis.seconds_taken,
     )
     return features, analysis
+
+
+# --- Analysis of uploaded files, as jobs -----------------------------------------------------------
+# An upload is analysed in a worker, never in the web request: the request stores the file and
+# answers 202 with the job to poll. Each job is bounded in time (AUDIO_ANALYSIS_TIME_LIMIT_SECONDS),
+# memory (long files are streamed down to mono 22.05 kHz first) and number per user; every
+# temporary file is removed when it ends, and the sweep removes what a killed process left.
+
+TEMP_PREFIXES = ("noktvrn-analysis-",)
+_DECIMATED_RATE = 22_050
+_BLOCK_FRAMES = 1 << 16
+
+
+class TooManyAnalysisJobs(ApplicationError):
+    status_code = 429
+    code = "too_many_jobs"
+
+
+def analysis_job_enqueue(*, upload: UploadedFile, actor: AbstractBaseUser | None) -> AnalysisJob:
+    """Store the upload and queue its analysis; refuse (429) a user with too many jobs unfinished."""
+    from django_q.tasks import async_task
+
+    limit = settings.AUDIO_ANALYSIS_JOBS_PER_USER
+    owner = actor if actor is not None and actor.is_authenticated else None
+    filename = Path(upload.name or "upload").name[:255] or "upload"
+    with transaction.atomic():
+        if owner is not None:
+            # Lock the user's row so that two uploads at once cannot both pass the count.
+            type(owner).objects.select_for_update().filter(pk=owner.pk).first()
+            unfinished = AnalysisJob.objects.filter(
+                created_by=owner, status__in=[AnalysisJob.Status.QUEUED, AnalysisJob.Status.RUNNING]
+            ).count()
+            if unfinished >= limit:
+                raise TooManyAnalysisJobs(
+                    f"You have {unfinished} analyses queued or running; the limit is {limit}. Wait for one to finish.",
+                    extra={"limit": limit},
+                )
+        job = AnalysisJob(filename=filename, size=upload.size or 0, created_by=owner)
+        job.upload.save(get_valid_filename(filename) or "upload", upload, save=False)
+        job.save()
+        transaction.on_commit(
+            lambda: async_task("analytics.tasks.run_analysis_job", job.pk, task_name=f"analysis-job-{job.pk}")
+        )
+    return job
+
+
+def _public_message(message: str, *, local: Path, filename: str) -> str:
+    """An error message a client may see: server paths replaced by the client's file name."""
+    message = message.replace(str(local), filename)
+    return re.sub(re.escape(tempfile.gettempdir()) + r"/[^\s'\":,)]*", filename, message)
+
+
+def audio_bounded_copy(source: Path, work: Path, *, max_seconds: float) -> tuple[Path, list[str]]:
+    """The file to analyse: `source` itself, or for long audio a mono 22.05 kHz copy made in blocks.
+
+    Decoding a 45-minute file at full rate needs gigabytes; streaming it through soxr block by
+    block keeps memory to a few megabytes here and about 5 MB per minute in the analyser.
+    Formats libsndfile cannot open are left to the analyser's decoder (bounded by max_seconds).
+    """
+    try:
+        handle = sf.SoundFile(str(source))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        return source, []
+    with handle:
+        rate, frames = handle.samplerate, handle.frames
+        if rate <= 0 or frames <= 0:
+            return source, []
+        seconds = frames / rate
+        if seconds > max_seconds:
+            raise AudioAnalysisError(
+                f"{source.name} is {seconds / 60:.1f} min long; the limit is {max_seconds / 60:.0f} min.",
+                extra={"reason": "too_long"},
+            )
+        if seconds <= settings.AUDIO_ANALYSIS_FULL_RATE_MAX_SECONDS:
+            return source, []
+        target = work / f"{source.stem}-decimated.wav"
+        stream = soxr.ResampleStream(rate, _DECIMATED_RATE, 1, dtype="float32", quality="HQ")
+        with sf.SoundFile(str(target), "w", samplerate=_DECIMATED_RATE, channels=1, subtype="FLOAT") as out:
+            while True:
+                block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                last = len(block) < _BLOCK_FRAMES
+                mono = block.mean(axis=1, dtype=np.float32) if len(block) else np.zeros(0, dtype=np.float32)
+                out.write(stream.resample_chunk(mono, last=last))
+                if last:
+                    break
+    note = (
+        f"decimated: {seconds / 60:.1f} min of audio analysed as mono {_DECIMATED_RATE} Hz to bound memory; "
+        "loudness and true peak are approximate"
+    )
+    return target, [note]
+
+
+def analysis_job_run(*, job_id: int) -> AnalysisJob | None:
+    """Analyse a queued job's upload; a job already taken or finished is left alone (safe to repeat)."""
+    claimed = AnalysisJob.objects.filter(pk=job_id, status=AnalysisJob.Status.QUEUED).update(
+        status=AnalysisJob.Status.RUNNING, started_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    job = AnalysisJob.objects.get(pk=job_id)
+    started = time.monotonic()
+    local = Path(tempfile.gettempdir()) / "noktvrn-analysis-unset"
+    try:
+        with tempfile.TemporaryDirectory(prefix=TEMP_PREFIXES[0]) as workdir:
+            work = Path(workdir)
+            local = work / (get_valid_filename(job.filename) or "upload")
+            try:
+                with job.upload.open("rb") as source, local.open("wb") as target:
+                    shutil.copyfileobj(source, target, length=1024 * 1024)
+            except (FileNotFoundError, ValueError) as exc:
+                missing = AudioAnalysisError("The uploaded file is gone from storage.", extra={"reason": "missing"})
+                raise missing from exc
+            prepared, notes = audio_bounded_copy(local, work, max_seconds=settings.AUDIO_ANALYSIS_MAX_SECONDS)
+            analysis = audio_analyse(path=prepared)
+            result = analysis.model_dump(mode="json", exclude={"path", "waveform_png", "spectrogram_png"})
+            result["warnings"] = [*notes, *result.get("warnings", [])]
+            result["filename"] = job.filename
+        job.status, job.result, job.error = AnalysisJob.Status.SUCCEEDED, result, None
+    except ApplicationError as exc:
+        detail = _public_message(exc.message, local=local, filename=job.filename)
+        extra = {key: value for key, value in (exc.extra or {}).items() if isinstance(value, (str, int, float))}
+        job.status, job.error = AnalysisJob.Status.FAILED, {"detail": detail, "code": exc.code, **extra}
+    except Exception:
+        logger.exception("analysis job %s failed", job.pk)
+        job.status = AnalysisJob.Status.FAILED
+        job.error = {"detail": "The analysis failed on the server.", "code": "error", "reason": "internal"}
+    finally:
+        job.finished_at = timezone.now()
+        job.duration_ms = round((time.monotonic() - started) * 1000)
+        _upload_delete(job)
+        job.save(update_fields=["status", "result", "error", "finished_at", "duration_ms", "upload"])
+    logger.info("analysis job %s %s in %d ms", job.pk, job.status, job.duration_ms)
+    return job
+
+
+def _upload_delete(job: AnalysisJob) -> None:
+    if job.upload:
+        try:
+            job.upload.delete(save=False)
+        except OSError:
+            logger.warning("could not delete the upload of analysis job %s", job.pk, exc_info=True)
+
+
+def analysis_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Recover and clean up after killed processes; safe to run at any time, on any host.
+
+    - a job running longer than the worker timeout lost its worker: failed, upload deleted;
+    - a job queued longer than the broker's redelivery delay lost its task: queued again;
+    - a finished job's upload that survived (a crash between the two steps) is deleted;
+    - temporary analysis folders and streamed request uploads older than
+      ANALYSIS_TEMP_MAX_AGE_MINUTES (a killed worker or web process) are removed.
+    """
+    from django_q.tasks import async_task
+
+    now = now or timezone.now()
+    counts = {"failed": 0, "requeued": 0, "uploads_deleted": 0, "temp_removed": 0}
+    worker_timeout = timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 600)
+    for job in AnalysisJob.objects.filter(status=AnalysisJob.Status.RUNNING, started_at__lt=now - worker_timeout):
+        updated = AnalysisJob.objects.filter(pk=job.pk, status=AnalysisJob.Status.RUNNING).update(
+            status=AnalysisJob.Status.FAILED,
+            finished_at=now,
+            error={
+                "detail": "The worker analysing this file stopped (killed or timed out).",
+                "code": "interrupted",
+                "reason": "worker_lost",
+            },
+        )
+        counts["failed"] += updated
+    redelivery = timedelta(seconds=settings.Q_CLUSTER.get("retry") or 660)
+    for job_id in AnalysisJob.objects.filter(
+        status=AnalysisJob.Status.QUEUED, created_at__lt=now - redelivery
+    ).values_list("pk", flat=True):
+        async_task("analytics.tasks.run_analysis_job", job_id, task_name=f"analysis-job-{job_id}-again")
+        counts["requeued"] += 1
+    for job in AnalysisJob.objects.filter(status__in=[AnalysisJob.Status.SUCCEEDED, AnalysisJob.Status.FAILED]).exclude(
+        upload=""
+    ):
+        _upload_delete(job)
+        job.save(update_fields=["upload"])
+        counts["uploads_deleted"] += 1
+    counts["temp_removed"] = temp_files_sweep(now=now)
+    if any(counts.values()):
+        logger.info("analysis sweep: %s", counts)
+    return counts
+
+
+def temp_files_sweep(*, now: datetime | None = None) -> int:
+    """Remove our temporary analysis folders and streamed uploads older than the age limit."""
+    cutoff = (now or timezone.now()).timestamp() - settings.ANALYSIS_TEMP_MAX_AGE_MINUTES * 60
+    removed = 0
+    candidates = [path for path in Path(tempfile.gettempdir()).iterdir() if path.name.startswith(TEMP_PREFIXES)]
+    uploads = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    if uploads.is_dir():
+        candidates.extend(uploads.iterdir())
+    for path in candidates:
+        try:
+            if path.lstat().st_mtime >= cutoff:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+            removed += 1
+        except FileNotFoundError:
+            continue
+        except OSError:
+            logger.warning("could not remove temporary %s", path, exc_info=True)
+    return removed

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
+from rest_framework.throttling import ScopedRateThrottle
 
 from artists.creation import artist_creation_enqueue
 from artists.creation_api import (
@@ -76,6 +78,8 @@ class ArtistViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     search_fields = ["name", "slug"]
     ordering_fields = ["name", "created_at", "last_run_at"]
     queryset = Artist.objects.none()
+    # Used by the throttled `generate` action only (the reads are not throttled).
+    throttle_scope = "artist_generation"
 
     def get_queryset(self):
         return artist_list()
@@ -102,8 +106,16 @@ class ArtistViewSet(mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
         artist = self.get_object()
         return Response(ArtistVersionSerializer(artist.versions.order_by("-number"), many=True).data)
 
-    @extend_schema(request=GenerateArtistInput, responses={202: GenerateArtistAccepted})
-    @action(detail=False, methods=["post"])
+    @extend_schema(
+        request=GenerateArtistInput,
+        responses={
+            202: GenerateArtistAccepted,
+            429: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Over THROTTLE_ARTIST_GENERATION_RATE for this user; see Retry-After."
+            ),
+        },
+    )
+    @action(detail=False, methods=["post"], throttle_classes=[ScopedRateThrottle])
     def generate(self, request: Request) -> Response:
         """Queue an artist creation from a brief; poll the returned job (a creation report) for the result."""
         data = GenerateArtistInput(data=request.data)

@@ -76,3 +76,24 @@ def test_creation_list_query_count_is_flat(operator_client, django_assert_max_nu
     with django_assert_max_num_queries(8):
         response = operator_client.get("/api/v1/artist-creations/")
     assert response.json()["count"] == 50
+
+
+def test_generation_is_throttled_per_user_with_retry_after(operator_client, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    from tests.factories import UserFactory
+
+    cache.clear()
+    rates = {**ScopedRateThrottle.THROTTLE_RATES, "artist_generation": "3/hour"}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+    for _ in range(3):
+        assert operator_client.post("/api/v1/artists/generate/", {"brief": "a"}, format="json").status_code == 202
+    response = operator_client.post("/api/v1/artists/generate/", {"brief": "a"}, format="json")
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert CreationReport.objects.count() == 3
+    # Per user: another operator still gets through.
+    operator_client.force_authenticate(UserFactory(groups=["Operators"]))
+    assert operator_client.post("/api/v1/artists/generate/", {"brief": "a"}, format="json").status_code == 202
+    cache.clear()
