@@ -200,6 +200,7 @@ SPECTACULAR_SETTINGS = {
     # Several models name their choices `status`; each set gets its own stable name.
     "ENUM_NAME_OVERRIDES": {
         "ReleaseStatusEnum": "releases.models.ReleaseStatus",
+        "AnalysisJobStatusEnum": "analytics.models.AnalysisJob.Status",
     },
 }
 

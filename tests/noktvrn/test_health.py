@@ -126,9 +126,10 @@ def test_readyz_answers_503_within_5_s_when_the_database_never_answers():
         "import json, time, django; django.setup()\n"
         "from django.test import Client\n"
         "client = Client()\n"
-        "started = time.monotonic(); health = client.get('/healthz'); health_s = time.monotonic() - started\n"
+        "client.get('/healthz')  # first request of a process loads the URL map\n"
         "started = time.monotonic(); ready = client.get('/readyz', HTTP_AUTHORIZATION='Bearer t0ken-xyz')\n"
         "ready_s = time.monotonic() - started\n"
+        "started = time.monotonic(); health = client.get('/healthz'); health_s = time.monotonic() - started\n"
         "print(json.dumps({'healthz': [health.status_code, health_s], 'readyz': [ready.status_code, ready_s],"
         " 'body': ready.json()}))\n"
     )
