@@ -20,10 +20,18 @@ from django.utils import timezone
 from pydantic import BaseModel, ConfigDict, Field
 
 from artists.models import Artist, CreationReport
-from artists.schemas import ArtistProfile, MusicalDefaults, TargetAudience, VisualIdentity, profile_errors
+from artists.schemas import (
+    ActType,
+    ArtistProfile,
+    MusicalDefaults,
+    Origin,
+    TargetAudience,
+    VisualIdentity,
+    profile_errors,
+)
 from artists.services import artist_create
 from kernel.errors import ApplicationError, ConflictError
-from llm.providers.local.vocabulary import GENRES
+from kernel.music import find_places, genre_named
 from llm.router import complete, role_chain, role_policy
 from llm.types import Completion, LLMUnavailableError
 
@@ -50,6 +58,9 @@ class ArtistDraft(_Answer):
     themes: list[str] = Field(min_length=1, max_length=12)
     voice: str = Field(min_length=3, max_length=500)
     target_audience: TargetAudience
+    origin: Origin = Field(default_factory=Origin, description="Where the artist comes from: ISO country code and city")
+    language: str = Field(default="en", pattern=r"^[a-z]{2}$", description="ISO 639-1 language the artist sings in")
+    act_type: ActType = Field(default="solo", description="solo, duo, band or producer")
 
 
 class ArtistEnrichment(_Answer):
@@ -73,12 +84,9 @@ class NameProposal(_Answer):
 
 
 def genre_tempo_range(genre: str) -> tuple[int, int] | None:
-    """The usual BPM range of a genre the vocabulary knows (by name or alias)."""
-    wanted = genre.strip().lower()
-    for known in GENRES.values():
-        if wanted == known.name.lower() or wanted in known.aliases:
-            return known.tempo
-    return None
+    """The usual BPM range of a genre the shared vocabulary knows (by name or alias, in any listed language)."""
+    known = genre_named(genre)
+    return known.tempo if known else None
 
 
 def check_llm_configuration() -> None:
@@ -216,6 +224,34 @@ def _check_consistency(profile: dict[str, Any], recorder: _Recorder) -> dict[str
     return checks
 
 
+def _origin_from_brief(draft: ArtistDraft, brief: str, validation: dict[str, Any]) -> ArtistDraft:
+    """A draft without an origin gets one from the places the brief names, else its first target country."""
+    if draft.origin.country:
+        return draft
+    mentions = find_places(brief)
+    if mentions:
+        origin = Origin(country=mentions[0].code, city=mentions[0].city)
+    else:
+        origin = Origin(country=draft.target_audience.countries[0])
+    validation["origin"] = {"source": "brief" if mentions else "target countries", **origin.model_dump()}
+    return draft.model_copy(update={"origin": origin})
+
+
+def _countries_from_origin(draft: ArtistDraft, countries: list[str], validation: dict[str, Any]) -> ArtistDraft:
+    """Target countries start from the artist's home country; the operator's list wins when given."""
+    if countries:
+        targets = countries
+    else:
+        home = draft.origin.country
+        stated = draft.target_audience.countries
+        targets = list(dict.fromkeys([home, *stated] if home else stated))
+        if home and draft.target_audience.countries[:1] != [home]:
+            validation["target_countries"] = f"moved the home country {home} to the front"
+    return draft.model_copy(
+        update={"target_audience": draft.target_audience.model_copy(update={"countries": targets[:30]})}
+    )
+
+
 def artist_create_from_brief(
     *,
     brief: str,
@@ -261,10 +297,7 @@ def artist_create_from_brief(
         if genre and draft.primary_genre.lower() != genre.lower():
             recorder.warnings.append(f"The author chose {draft.primary_genre!r}; the operator's genre {genre!r} wins.")
             draft = draft.model_copy(update={"primary_genre": genre})
-        if countries:
-            draft = draft.model_copy(
-                update={"target_audience": draft.target_audience.model_copy(update={"countries": countries})}
-            )
+        draft = _countries_from_origin(_origin_from_brief(draft, brief, validation), countries, validation)
         name = _unique_name(recorder, draft, brief)
         enrichment: ArtistEnrichment = recorder.ask(
             "enrich",

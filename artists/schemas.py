@@ -7,8 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+from kernel.music import PITCH_CLASSES
+
 Mode = Literal["major", "minor"]
+ActType = Literal["solo", "duo", "band", "producer"]
+LANGUAGE = re.compile(r"^[a-z]{2}$")
 HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -73,6 +76,21 @@ class TargetAudience(_Strict):
         return value
 
 
+class Origin(_Strict):
+    """Where the artist comes from; target countries start here. Empty for profiles older than the field."""
+
+    country: str = Field(default="", description="ISO 3166-1 alpha-2 code of the home country, e.g. PT")
+    city: str = Field(default="", max_length=80, description="Home city, e.g. Lisbon")
+
+    @field_validator("country")
+    @classmethod
+    def _iso_country(cls, value: str) -> str:
+        value = value.upper()
+        if value and not COUNTRY.match(value):
+            raise ValueError(f"not an ISO 3166-1 alpha-2 country code: {value}")
+        return value
+
+
 class ArtistProfile(_Strict):
     """The full identity of a virtual artist, as written by the LLM author and kept in versions."""
 
@@ -86,6 +104,17 @@ class ArtistProfile(_Strict):
     voice: str = Field(min_length=3, max_length=500, description="Voice or lead-instrument description")
     target_audience: TargetAudience
     musical_defaults: MusicalDefaults
+    origin: Origin = Field(default_factory=Origin)
+    language: str = Field(default="en", description="ISO 639-1 code of the language the artist sings in")
+    act_type: ActType = Field(default="solo", description="solo, duo, band or producer")
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        value = value.lower()
+        if not LANGUAGE.match(value):
+            raise ValueError(f"not an ISO 639-1 language code: {value}")
+        return value
 
 
 class LLMSettings(_Strict):

@@ -18,6 +18,7 @@ COMMANDS: list[list[str]] = [
     [PY, "bench/llm_router.py", "--calls", "3000"],
     [PY, "bench/llm_router.py", "--calls", "3000", "--schema"],
     [PY, "bench/synth.py", "--seconds", "30", "--repeat", "3"],
+    [PY, "bench/lyrics.py", "--songs", "100"],
     [PY, "bench/releases/bench_package.py", "--seconds", "180", "--repeat", "1"],
     [PY, "bench/review/bench_mp3_preview.py", "--repeat", "3"],
     [PY, "bench/pipeline.py", "--runs", "12", "--workers", "1", "2"],

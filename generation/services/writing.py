@@ -47,6 +47,7 @@ def _brief(artist, parameters: dict[str, Any], run) -> tuple[str, bool]:
         f"Persona: {profile.persona}",
         f"Voice: {voice}",
         f"Themes: {', '.join(profile.themes)}",
+        f"Language: {profile.language}",
         f"Instrumental: {'yes' if instrumental else 'no'}",
     ]
     for key in ("tempo", "key", "mode", "energy", "duration_seconds"):

@@ -7,18 +7,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-_FLATS = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#", "Cb": "B", "Fb": "E", "E#": "F", "B#": "C"}
+from kernel.music import PITCH_CLASSES, normalise_key
 
-
-def normalise_key(value: str) -> str:
-    """A pitch name in the sharps-only spelling the rest of the project uses ("Bb" -> "A#")."""
-    name = value.strip()
-    name = name[:1].upper() + name[1:].replace("♯", "#").replace("♭", "b")
-    name = _FLATS.get(name, name)
-    if name not in PITCH_CLASSES:
-        raise ValueError(f"unknown key {value!r}; use one of {', '.join(PITCH_CLASSES)}")
-    return name
+__all__ = ["PITCH_CLASSES", "MusicProvider", "MusicRequest", "MusicResult", "normalise_key"]
 
 
 class MusicRequest(BaseModel):

@@ -15,36 +15,25 @@ import random
 import re
 import types
 import typing
-import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
+from kernel import music
+from kernel.music import PITCH_CLASSES, Genre, find_genres, find_places, genre_named, plain
+from llm.providers.local import lyrics as lyric_writer
 from llm.providers.local import vocabulary as vocab
 
-PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-GENRE_MOODS = {
-    "synthwave": "dark",
-    "techno": "dark",
-    "lo-fi": "calm",
-    "hip-hop": "aggressive",
-    "pop": "euphoric",
-    "rock": "aggressive",
-    "house": "euphoric",
-    "ambient": "calm",
-    "drum and bass": "euphoric",
-    "R&B": "dreamy",
-    "metal": "aggressive",
-    "folk": "melancholic",
-    "reggaeton": "euphoric",
-    "afrobeats": "euphoric",
-    "jazz": "dreamy",
-}
 SMALL_WORDS = {"a", "an", "the", "of", "to", "at", "in", "on", "and", "or", "for", "by"}
-ARTICLE = re.compile(r"\b([Aa]) ([aeiouAEIOU])")
 LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9 _-]{0,40}?)\s*:\s*(.+?)\s*$", re.MULTILINE)
+
+
+def fix_articles(text: str) -> str:
+    """ "a" before a vowel sound becomes "an" (and back), with the usual exceptions ("a unicorn", "an hour")."""
+    return lyric_writer.fix_articles(text)
 
 
 @dataclass
@@ -53,16 +42,26 @@ class Context:
 
     text: str
     hints: dict[str, Any]
-    genre: vocab.Genre
+    genre: Genre
     genre_name: str
     mood: vocab.Mood
     countries: list[str]
     city: str
-    group: tuple[str, str]
+    act_type: str
+    act_noun: str
+    pronoun: str
+    language: str
+    era: str
+    instruments: list[str]
     themes: list[str]
     instrumental: bool
     rng: random.Random
     used: set[str] = field(default_factory=set)
+    song_cache: Any = None
+
+    @property
+    def origin_country(self) -> str:
+        return self.countries[0]
 
     def pick(self, options: typing.Sequence[str]) -> str:
         """A seeded choice that avoids repeating itself while fresh options remain."""
@@ -115,20 +114,6 @@ def read_hints(messages: list[dict[str, str]]) -> dict[str, Any]:
     return hints
 
 
-def _find_genre(text: str) -> tuple[vocab.Genre, str] | None:
-    lowered = f" {text.lower()} "
-    best: tuple[int, vocab.Genre, str] | None = None
-    for genre in vocab.GENRES.values():
-        for alias in genre.aliases:
-            match = re.search(rf"(?<![a-z]){re.escape(alias)}(?![a-z])", lowered)
-            if match and (best is None or match.start() < best[0]):
-                best = (match.start(), genre, alias)
-    if best is None:
-        return None
-    _, genre, alias = best
-    return genre, genre.name if alias in (genre.name, genre.name.lower()) else alias
-
-
 def _as_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(item).strip() for item in value if str(item).strip()]
@@ -137,55 +122,145 @@ def _as_list(value: Any) -> list[str]:
     return []
 
 
-def _plain(text: str) -> str:
-    """Lower case without accents, so "Medellín" and "São Paulo" match the city list."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
+@lru_cache(maxsize=64)
+def _alternation(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled pattern for a word list (longest first), instead of one search per word."""
+    ordered = sorted(set(words), key=lambda word: (-len(word), word))
+    return re.compile(r"(?<![\w])(" + "|".join(map(re.escape, ordered)) + r")(?![\w])")
 
 
-def _countries(hints: dict[str, Any], text: str, genre: vocab.Genre) -> tuple[list[str], str]:
-    lowered = _plain(text)
-    codes = [code.upper() for code in _as_list(hints.get("countries")) if re.fullmatch(r"[A-Za-z]{2}", code)]
-    city = ""
-    for name, code in sorted(vocab.CITIES.items(), key=lambda item: -len(item[0])):
-        if re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", lowered):
-            city = city or name.title()
-            codes.append(code)
-    for name, code in vocab.COUNTRY_NAMES.items():
-        if re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", lowered):
-            codes.append(code)
+def _words_in(text: str, words: typing.Iterable[str]) -> list[tuple[int, str]]:
+    """(position, word) for each of `words` found in plain `text` as a whole word, earliest first."""
+    words = tuple(words)
+    if not words:
+        return []
+    found: dict[str, int] = {}
+    for match in _alternation(words).finditer(text):
+        found.setdefault(match.group(1), match.start())
+    return sorted((position, word) for word, position in found.items())
+
+
+def _choose_genre(hints: dict[str, Any], brief: str, conversation: str, rng: random.Random) -> tuple[Genre, str]:
+    """The stated genre (operator or earlier step) first, then the brief, then the whole conversation."""
+    stated = str(hints.get("primary_genre") or hints.get("genre") or "").strip()
+    if stated:
+        exact = genre_named(stated)
+        if exact is not None:
+            return exact, exact.name
+        found = find_genres(stated)
+        known = found[0][1] if found else None
+        fallback = known or _genre_from(brief) or _genre_from(conversation) or music.genres()["pop"]
+        return fallback, stated[:60]  # a genre the vocabulary does not know keeps its name
+    genre = _genre_from(brief) or _genre_from(conversation)
+    if genre is None:
+        genre = music.genres()[rng.choice(sorted(music.genres()))]
+    return genre, genre.name
+
+
+def _genre_from(text: str) -> Genre | None:
+    found = find_genres(text) if text else []
+    return found[0][1] if found else None
+
+
+def _places(hints: dict[str, Any], brief: str, conversation: str, genre: Genre) -> tuple[list[str], str]:
+    """Target countries, origin first, and the home city: stated hints, then the brief, then the genre."""
+    codes: list[str] = []
+    city = str(hints.get("city") or "").strip()
+    stated = str(hints.get("country") or "").strip().upper()
+    if re.fullmatch(r"[A-Z]{2}", stated):
+        codes.append(stated)
+    mentions = find_places(brief) or find_places(conversation)
+    for mention in mentions:
+        codes.append(mention.code)
+        if not city and mention.city and mention.code == codes[0]:
+            city = mention.city
+    codes += [code.upper() for code in _as_list(hints.get("countries")) if re.fullmatch(r"[A-Za-z]{2}", code)]
     codes = list(dict.fromkeys(codes))
     for code in genre.countries:
         if len(codes) >= 4:
             break
         if code not in codes:
             codes.append(code)
-    return codes, city or vocab.CITY_OF_COUNTRY.get(codes[0], "a harbour town")
+    codes = codes or ["US"]
+    if not city:
+        country = music.countries().get(codes[0])
+        city = country.cities[0] if country and country.cities else ""
+    return codes, city
+
+
+def _act(hints: dict[str, Any], text: str) -> tuple[str, str, str]:
+    """(act type, the noun the persona uses, pronoun) from the brief's words, in any of its languages."""
+    stated = str(hints.get("act_type") or "").strip().lower()
+    act_found = _words_in(text, vocab.ACT_WORDS)
+    act = stated if stated in vocab.ACT_NOUNS else (vocab.ACT_WORDS[act_found[0][1]] if act_found else "solo")
+    nouns = [word for _, word in _words_in(text, vocab.NOUN_WORDS)]
+    noun = vocab.NOUN_WORDS[nouns[0]] if nouns else vocab.ACT_NOUNS[act]
+    if act in ("duo", "band") and noun in ("singer", "rapper", "songwriter", "MC", "artist"):
+        noun = vocab.ACT_NOUNS[act]
+    if act == "producer" and noun not in ("DJ", "producer"):
+        noun = "producer"
+    pronoun = "they"
+    if act == "solo":
+        if _words_in(text, vocab.SHE_WORDS):
+            pronoun = "she"
+        elif _words_in(text, vocab.HE_WORDS):
+            pronoun = "he"
+    return act, noun, pronoun
+
+
+@lru_cache(maxsize=1)
+def _language_pattern() -> re.Pattern[str]:
+    return re.compile(rf"{vocab.LANGUAGE_LEAD}\s+({'|'.join(map(re.escape, vocab.LANGUAGE_WORDS))})\b")
+
+
+def _language(hints: dict[str, Any], text: str, country: str, genre: Genre) -> str:
+    stated = str(hints.get("language") or "").strip().lower()
+    if re.fullmatch(r"[a-z]{2}", stated):
+        return stated
+    match = _language_pattern().search(text)
+    if match:
+        return vocab.LANGUAGE_WORDS[match.group(1)]
+    return music.language_of(country) if country in music.countries() else (genre.language or "en")
+
+
+def _era(text: str) -> str:
+    found = _words_in(text, vocab.ERA_WORDS)
+    era = vocab.ERA_WORDS[found[0][1]] if found else ""
+    if _words_in(text, vocab.REVIVAL_WORDS):
+        return f"{era} revival".strip() if era else "revival"
+    return era
+
+
+@lru_cache(maxsize=1)
+def _instrument_words() -> dict[str, str]:
+    """Plain instrument word -> how it reads, from every genre's instrumentation."""
+    words: dict[str, str] = {}
+    for genre in music.genres().values():
+        for instrument in genre.instruments:
+            words.setdefault(plain(instrument), instrument)
+    for extra in ("guitar", "piano", "harp", "cello", "violin", "saxophone", "trumpet", "synths", "accordion",
+                  "strings", "choir", "flute", "banjo", "organ", "808s", "drum machine", "bass clarinet"):  # fmt: skip
+        words.setdefault(extra, extra)
+    return words
 
 
 def build_context(messages: list[dict[str, str]], seed: int) -> Context:
     rng = random.Random(seed)
     conversation = "\n".join(m.get("content") or "" for m in messages if m.get("role") != "system")
     hints = read_hints(messages)
-    stated = " ".join(str(hints.get(key, "")) for key in ("genre", "primary_genre"))
-    found = _find_genre(stated) or _find_genre(conversation)
-    if found:
-        genre, genre_name = found
-    else:
-        genre = vocab.GENRES[rng.choice(sorted(vocab.GENRES))]
-        genre_name = genre.name
-    explicit = str(hints.get("primary_genre") or hints.get("genre") or "").strip()
-    if explicit and not _find_genre(explicit):
-        genre_name = explicit[:60]  # a genre the vocabulary does not know keeps its name
-    lowered = conversation.lower()
-    mood = next(
-        (m for m in vocab.MOODS.values() if any(re.search(rf"\b{w}\b", lowered) for w in m.words)),
-        vocab.MOODS[GENRE_MOODS.get(genre.name, vocab.DEFAULT_MOOD)],
+    brief = str(hints.get("brief") or "")
+    genre, genre_name = _choose_genre(hints, brief, conversation, rng)
+    about = plain(brief or conversation)
+    found_mood = _words_in(about, tuple(plain(word) for mood in vocab.MOODS.values() for word in mood.words))
+    mood_name = next(
+        (m.name for m in vocab.MOODS.values() if found_mood and found_mood[0][1] in map(plain, m.words)),
+        vocab.FAMILY_MOODS.get(genre.family, vocab.DEFAULT_MOOD),
     )
-    countries, city = _countries(hints, conversation, genre)
-    group = next(
-        (value for word, value in vocab.GROUPS.items() if re.search(rf"\b{word}\b", lowered)), ("project", "they")
-    )
+    stated_mood = str(hints.get("mood") or "").lower()
+    mood = vocab.MOODS.get(stated_mood) or vocab.MOODS[mood_name]
+    countries, city = _places(hints, brief, conversation, genre)
+    act, noun, pronoun = _act(hints, about)
+    instruments = [_instrument_words()[word] for _, word in _words_in(about, _instrument_words())]
     themes = _as_list(hints.get("themes")) or []
     voice = str(hints.get("voice", ""))
     instrumental = "instrumental" in voice.lower() or str(hints.get("instrumental", "")).lower() in ("true", "1", "yes")
@@ -197,7 +272,12 @@ def build_context(messages: list[dict[str, str]], seed: int) -> Context:
         mood=mood,
         countries=countries,
         city=city,
-        group=group,
+        act_type=act,
+        act_noun=noun,
+        pronoun=pronoun,
+        language=_language(hints, about, countries[0], genre),
+        era=str(hints.get("era") or _era(about)),
+        instruments=list(dict.fromkeys([*instruments, *genre.instruments])),
         themes=themes,
         instrumental=instrumental,
         rng=rng,
@@ -206,36 +286,48 @@ def build_context(messages: list[dict[str, str]], seed: int) -> Context:
 
 def title_case(text: str) -> str:
     def cap(word: str) -> str:
-        return re.sub(r"[A-Za-z]", lambda m: m.group().upper(), word, count=1)
+        return re.sub(r"[^\W\d_]", lambda m: m.group().upper(), word, count=1)
 
     return " ".join(word if i and word.lower() in SMALL_WORDS else cap(word) for i, word in enumerate(text.split()))
 
 
+def country_name(code: str) -> str:
+    country = music.countries().get(code)
+    return title_case(country.names[0]) if country else code
+
+
 def _slots(ctx: Context) -> dict[str, str]:
     themes = ctx.themes or list(ctx.genre.themes)
+    if ctx.era.endswith("revival"):
+        genre_words = f"{ctx.era.replace('revival', '').strip()} {ctx.genre_name} revival".strip()
+    else:
+        genre_words = f"{ctx.era} {ctx.genre_name}".strip()
     return {
         "image": ctx.pick(ctx.genre.images),
         "place": ctx.pick(ctx.genre.places),
         "feeling": ctx.pick(ctx.mood.feelings),
         "theme": ctx.pick(themes),
         "adj": ctx.pick(ctx.mood.adjectives),
-        "genre": ctx.genre_name,
+        "genre": genre_words,
         "city": ctx.city,
-        "group": ctx.group[0],
-        "pronoun": ctx.group[1],
-        "origin": ctx.pick(ctx.genre.origins or ("a rented rehearsal room",)),
-        "instrument": ctx.pick(ctx.genre.instruments),
+        "country": country_name(ctx.origin_country),
+        "act": ctx.act_noun,
+        "pronoun": ctx.pronoun,
+        "object": {"she": "her", "he": "him"}.get(ctx.pronoun, "them"),
+        "origin": ctx.pick(vocab.ORIGINS),
+        "instrument": ctx.pick(ctx.instruments[:4] or ["a borrowed guitar"]),
         "influence": ctx.pick(ctx.genre.influences),
+        "countries": ", ".join(country_name(code) for code in ctx.countries[:3]),
     }
 
 
 def _fill(pattern: str, ctx: Context) -> str:
     slots = _slots(ctx)
-    slots.update({key.capitalize(): value for key, value in slots.items()})
-    # The relative clause follows "a <group> who ...": singular verb, fresh images.
+    slots.update({key.capitalize(): value[:1].upper() + value[1:] for key, value in slots.items()})
+    # The relative clause follows "a <act> who ...": singular verb, fresh images.
     first, _, rest = ctx.pick(vocab.PERSONA_VERBS).format(**_slots(ctx)).partition(" ")
     slots["verb"] = f"{first}s {rest}"
-    text = ARTICLE.sub(lambda m: f"{m.group(1)}n {m.group(2)}", pattern.format(**slots))
+    text = re.sub(r"(?<!\.)\.\.(?!\.)", ".", fix_articles(pattern.format(**slots)))
     return text[:1].upper() + text[1:]
 
 
@@ -243,14 +335,22 @@ def _fill(pattern: str, ctx: Context) -> str:
 
 
 def write_name(ctx: Context) -> str:
-    first, second = ctx.pick(ctx.genre.name_first), ctx.pick(ctx.genre.name_second)
-    return f"{first} {second}"
-
-
-def write_title(ctx: Context) -> str:
-    title = re.sub(r"(?<!\bto)(?<!\bat) (?:a|an) ", " ", _fill(ctx.pick(vocab.TITLE_PATTERNS), ctx))
-    title = re.sub(r"^(?:A|An) ", "", title)
-    return title_case(" ".join(word.lower() if word.istitle() else word for word in title.split()))
+    """A name that fits the act and its culture: a person's name, a duo, a band or a producer alias."""
+    culture = music.culture_for(ctx.origin_country)
+    noun, adjective = ctx.pick(culture.nouns), ctx.pick(culture.adjectives or culture.nouns)
+    if ctx.act_type == "band":
+        return culture.band.format(noun=noun, adj=adjective).replace("{noun}", ctx.pick(culture.nouns))
+    if ctx.act_type == "duo":
+        if ctx.rng.random() < 0.5:
+            return f"{ctx.pick(culture.first)} & {ctx.pick(culture.first)}"
+        return culture.duo.format(noun=noun, adj=adjective).replace("{noun}", ctx.pick(culture.nouns))
+    if ctx.act_type == "producer":
+        handle = noun.upper() if ctx.rng.random() < 0.4 else noun
+        pattern = culture.producer or ctx.rng.choice(("{noun}", "DJ {noun}", "{first} {noun}"))
+        return pattern.format(noun=handle, first=ctx.pick(culture.first))
+    if ctx.rng.random() < 0.25:
+        return ctx.pick(culture.first)
+    return f"{ctx.pick(culture.first)} {ctx.pick(culture.last)}"
 
 
 def write_persona(ctx: Context) -> str:
@@ -259,25 +359,19 @@ def write_persona(ctx: Context) -> str:
 
 def write_backstory(ctx: Context) -> str:
     first = _fill(ctx.pick(vocab.BACKSTORY_PATTERNS), ctx)
-    verb = "play" if ctx.group[1] == "they" else "plays"
+    verb = "play" if ctx.pronoun == "they" else "plays"
     theme = _slots(ctx)["theme"]
-    return f"{first} Today {ctx.group[1]} {verb} {ctx.genre_name} about {theme} for listeners far beyond {ctx.city}."
+    return fix_articles(
+        f"{first} Today {ctx.pronoun} {verb} {ctx.genre_name} about {theme} for listeners far beyond {ctx.city}."
+    )
+
+
+def write_title(ctx: Context) -> str:
+    return lyric_writer.song(ctx).title
 
 
 def write_lyrics(ctx: Context) -> str:
-    if ctx.instrumental:
-        return ""
-    chorus = [_fill(line, ctx) for line in ctx.sample(vocab.CHORUS_LINES, 3)]
-    verses = [_fill(line, ctx) for line in ctx.sample(vocab.VERSE_LINES, 8)]  # no line twice in one song
-    sections = [
-        ("Verse 1", verses[:4]),
-        ("Chorus", chorus),
-        ("Verse 2", verses[4:]),
-        ("Chorus", chorus),
-        ("Bridge", [_fill(line, ctx) for line in ctx.sample(vocab.BRIDGE_LINES, 2)]),
-        ("Chorus", chorus),
-    ]
-    return "\n\n".join(f"[{name}]\n" + "\n".join(lines) for name, lines in sections)
+    return "" if ctx.instrumental else lyric_writer.song(ctx).text
 
 
 def _number(ctx: Context, *keys: str) -> float | None:
@@ -320,7 +414,10 @@ def write_music_prompt(ctx: Context) -> str:
     tempo, key, mode = write_tempo(ctx), write_key(ctx), write_mode(ctx)
     energy = write_energy(ctx)
     seconds = int(_number(ctx, "duration_seconds", "duration", "track_seconds") or 30)
-    instruments = ctx.sample(ctx.genre.instruments, 3)
+    stated = [i for i in ctx.instruments if i not in ctx.genre.instruments]
+    instruments = (stated + ctx.sample(ctx.genre.instruments, 3))[:3]
+    while len(instruments) < 3:
+        instruments.append(ctx.pick(ctx.genre.production))
     voice = str(ctx.hints.get("voice") or ctx.pick(ctx.genre.voices))
     voice = "no vocals" if ctx.instrumental else voice[:1].lower() + voice[1:]
     themes = ", ".join(ctx.sample(ctx.themes or list(ctx.genre.themes), 2))
@@ -332,11 +429,13 @@ def write_music_prompt(ctx: Context) -> str:
 
 
 def _related(ctx: Context) -> list[str]:
-    return ctx.sample([g for g in ctx.genre.related if g.lower() != ctx.genre_name.lower()], 2)
+    return ctx.sample([g for g in vocab.related(ctx.genre) if g.lower() != ctx.genre_name.lower()], 2)
 
 
 def write_tags(ctx: Context) -> list[str]:
-    tags = [ctx.genre_name, *ctx.sample(ctx.genre.related, 2), ctx.mood.name, ctx.pick(ctx.mood.adjectives)]
+    tags = [ctx.genre_name, *_related(ctx), ctx.mood.name, ctx.pick(ctx.mood.adjectives)]
+    if ctx.era:
+        tags.insert(1, ctx.era)
     return list(dict.fromkeys(tag.lower() for tag in tags))
 
 
@@ -356,7 +455,7 @@ def write_prose(ctx: Context, role: str) -> str:
         key = write_key(ctx) if ctx.hints.get("key") else ""
         where = f" at {tempo:.0f} BPM" if tempo else ""
         where += f" in {key} {write_mode(ctx)}" if key else ""
-        first, second = ctx.sample(ctx.genre.instruments, 2)
+        first, second = ctx.sample(ctx.instruments[:4], 2)
         audience = write_audience(ctx)
         return (
             f"{title} is a {ctx.pick(ctx.mood.adjectives)} {ctx.genre_name} single by {artist}{where}. "
@@ -369,7 +468,7 @@ def write_prose(ctx: Context, role: str) -> str:
             f"{ctx.mood.name} tracks around {write_tempo(ctx)} BPM are the ones to watch."
         )
     if role == "reflection":
-        instrument = ctx.pick(ctx.genre.instruments)
+        instrument = ctx.pick(ctx.instruments[:4])
         return (
             f"What worked: {_slots(ctx)['theme']} and a {ctx.pick(ctx.mood.adjectives)} {ctx.genre_name} sound. "
             f"What to try next: more {instrument}, without losing the artist's {ctx.mood.name} core."
@@ -378,7 +477,7 @@ def write_prose(ctx: Context, role: str) -> str:
 
 
 def write_audience(ctx: Context) -> str:
-    return ctx.pick(ctx.genre.audiences)
+    return _fill(ctx.pick(vocab.AUDIENCE_PATTERNS), ctx)
 
 
 def write_voice(ctx: Context) -> str:
@@ -419,11 +518,16 @@ NAMED: dict[str, typing.Callable[[Context], Any]] = {
     "influences": lambda ctx: ctx.sample(ctx.genre.influences, 4),
     "themes": lambda ctx: ctx.themes[:6] or ctx.sample(ctx.genre.themes, 4),
     "palette": write_palette,
-    "style_keywords": lambda ctx: ctx.sample(ctx.genre.visual, 5),
-    "visual_keywords": lambda ctx: ctx.sample(ctx.genre.visual, 5),
+    "style_keywords": lambda ctx: ctx.sample(vocab.visual_words(ctx.genre), 5),
+    "visual_keywords": lambda ctx: ctx.sample(vocab.visual_words(ctx.genre), 5),
     "typography": lambda ctx: ctx.genre.typography,
     "voice": write_voice,
-    "age_range": lambda ctx: ctx.genre.age_range,
+    "age_range": lambda ctx: vocab.AGE_RANGES.get(ctx.genre.family, "18-34"),
+    "country": lambda ctx: ctx.origin_country,
+    "city": lambda ctx: ctx.city,
+    "language": lambda ctx: ctx.language,
+    "act_type": lambda ctx: ctx.act_type,
+    "era": lambda ctx: ctx.era,
     "countries": lambda ctx: ctx.countries,
     "target_countries": lambda ctx: ctx.countries,
     "tempo": write_tempo,
@@ -442,7 +546,7 @@ NAMED: dict[str, typing.Callable[[Context], Any]] = {
     "style_tags": write_tags,
     "tags": write_tags,
     "mood": lambda ctx: ctx.mood.name,
-    "instruments": lambda ctx: ctx.sample(ctx.genre.instruments, 3),
+    "instruments": lambda ctx: ctx.instruments[:3],
     "instrumental": lambda ctx: ctx.instrumental,
     "issues": lambda ctx: [],
     "warnings": lambda ctx: [],

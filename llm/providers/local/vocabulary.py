@@ -1,454 +1,15 @@
-"""Curated vocabularies for the local provider: per genre and per mood, hand-written to read well.
+"""Word lists for the local provider that are about writing, not music facts.
 
-Also the genre facts (tempo range, typical energy) that artist creation checks profiles against.
+Genres, countries and name cultures are data files read through `kernel.music` (shared with
+the synthesizer and the cover renderer); this module holds moods, act types, eras and
+languages as the brief may state them (in several languages), and the sentence patterns.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class Genre:
-    """What the local writer knows about a genre, and what a plausible profile looks like."""
-
-    name: str
-    aliases: tuple[str, ...]
-    tempo: tuple[int, int]
-    energy: float
-    modes: tuple[str, ...]
-    keys: tuple[str, ...]
-    related: tuple[str, ...]
-    influences: tuple[str, ...]
-    themes: tuple[str, ...]
-    images: tuple[str, ...]
-    places: tuple[str, ...]
-    palettes: tuple[tuple[str, ...], ...]
-    visual: tuple[str, ...]
-    typography: str
-    voices: tuple[str, ...]
-    instruments: tuple[str, ...]
-    production: tuple[str, ...]
-    audiences: tuple[str, ...]
-    age_range: str
-    countries: tuple[str, ...]
-    name_first: tuple[str, ...]
-    name_second: tuple[str, ...]
-    origins: tuple[str, ...] = field(default=())
-
-
-GENRES: dict[str, Genre] = {
-    "synthwave": Genre(
-        name="synthwave",
-        aliases=("synthwave", "retrowave", "outrun", "darksynth", "synth-wave"),
-        tempo=(84, 124),
-        energy=0.65,
-        modes=("minor",),
-        keys=("A", "D", "F#", "E", "C#"),
-        related=("darkwave", "electropop", "synth-pop", "chillwave"),
-        influences=("Kavinsky", "Carpenter Brut", "The Midnight", "Perturbator", "Depeche Mode", "FM-84"),
-        themes=("night drives", "city lights", "retro futures", "longing", "neon rain", "lost signals"),
-        images=("chrome", "tail lights", "neon signs", "empty highways", "VHS static", "rain on glass", "arcade glow"),
-        places=("the overpass", "an empty boulevard", "the last gas station", "a rooftop car park", "the coast road"),
-        palettes=(
-            ("#0b0c2a", "#ff2e88", "#21d4fd", "#f9f871"),
-            ("#1a0933", "#ff6ec7", "#7b2ff7", "#00e5ff"),
-            ("#120458", "#fe00fe", "#ff9a00", "#00d9ff"),
-        ),
-        visual=("neon", "night city", "rain", "chrome", "grid", "sunset", "palm silhouettes", "scanlines"),
-        typography="condensed",
-        voices=(
-            "Breathy baritone over arpeggiated analog leads",
-            "Cool, distant alto drenched in plate reverb",
-            "Vocoder harmonies doubling a lonely lead synth",
-        ),
-        instruments=("arpeggiated analog bass", "gated reverb drums", "detuned saw pads", "Juno chords", "DX7 bells"),
-        production=("wide chorus on the pads", "tape saturation", "sidechained synths", "big 80s snare"),
-        audiences=(
-            "Late-night listeners who love 80s soundtracks",
-            "Drivers and gamers who want a cinematic night mood",
-        ),
-        age_range="20-40",
-        countries=("DE", "US", "GB", "FR", "SE"),
-        name_first=("Neon", "Chrome", "Midnight", "Vesper", "Laser", "Velvet", "Static", "Cobalt", "Crystal"),
-        name_second=("Drive", "Horizon", "Circuit", "Arcade", "Mirage", "Echo", "Boulevard", "Signal", "Runner"),
-        origins=("a Kreuzberg rehearsal bunker", "a closed-down video store", "a night-shift radio studio"),
-    ),
-    "techno": Genre(
-        name="techno",
-        aliases=("techno", "hard techno", "industrial techno", "minimal techno", "acid techno"),
-        tempo=(124, 150),
-        energy=0.85,
-        modes=("minor",),
-        keys=("F", "G", "A#", "C", "D#"),
-        related=("industrial", "minimal", "acid", "EBM"),
-        influences=("Surgeon", "Amelie Lens", "Robert Hood", "Jeff Mills", "Paula Temple", "Ben Klock"),
-        themes=("machines", "endurance", "dawn", "concrete", "trance states", "cold light"),
-        images=("strobe", "steel", "fog", "concrete", "a red exit sign", "a heartbeat kick", "sodium lamps"),
-        places=("a warehouse floor", "a decommissioned ferry terminal", "a power station", "the basement at 5 a.m."),
-        palettes=(
-            ("#0d1b2a", "#e0e1dd", "#778da9", "#415a77"),
-            ("#0a0a0a", "#ff1e1e", "#3a3a3a", "#d9d9d9"),
-            ("#101419", "#00ff9c", "#2b2d42", "#8d99ae"),
-        ),
-        visual=("concrete", "fog", "strobe", "industrial", "monochrome", "lasers", "brutalist"),
-        typography="mono",
-        voices=(
-            "Instrumental: distorted kicks, metallic percussion, detuned stabs",
-            "Instrumental, with a whispered spoken-word sample",
-        ),
-        instruments=("rumbling kick", "distorted 909 hats", "acid 303 line", "metallic percussion", "dub chord stabs"),
-        production=("long hypnotic build", "heavy sidechain", "warehouse reverb", "filter sweeps"),
-        audiences=("Warehouse techno crowds and running playlists", "Peak-time club crowds and gym sessions"),
-        age_range="18-35",
-        countries=("DE", "NL", "BE", "GB", "NO"),
-        name_first=("KØLD", "Concrete", "Steel", "Null", "Iron", "Grey", "Signal", "Ferro", "Black"),
-        name_second=("Front", "Pulse", "Theory", "Unit", "Protocol", "Sector", "Engine", "Current", "Shift"),
-        origins=("a sound installation in a ferry terminal", "a squat in an old power plant", "a Detroit record swap"),
-    ),
-    "lo-fi": Genre(
-        name="lo-fi",
-        aliases=("lo-fi", "lofi", "lo fi", "chillhop", "lo-fi hip hop", "study beats"),
-        tempo=(65, 92),
-        energy=0.35,
-        modes=("major", "minor"),
-        keys=("C", "F", "G", "D#", "A#"),
-        related=("chillhop", "jazz-hop", "bossa nova", "ambient"),
-        influences=("Nujabes", "J Dilla", "Tom Misch", "Jinsang", "Idealism", "Mndsgn"),
-        themes=("slow mornings", "rainy windows", "study nights", "small comforts", "sea breeze", "nostalgia"),
-        images=("steam from a cup", "a cassette hiss", "rain on the window", "a cat on the desk", "paper lanterns"),
-        places=("a corner café", "a tiny flat above a bakery", "the night bus", "a library window seat"),
-        palettes=(
-            ("#f4e3c1", "#e07a5f", "#3d405b", "#81b29a"),
-            ("#2d3142", "#bfc0c0", "#ef8354", "#ffe8d6"),
-            ("#fdf0d5", "#c1121f", "#669bbc", "#003049"),
-        ),
-        visual=("film grain", "sunlight", "anime window", "rain", "warm lamps", "tiles", "plants"),
-        typography="serif",
-        voices=(
-            "Hushed vocal snippets and warm nylon guitar",
-            "Instrumental: dusty Rhodes, soft boom-bap and vinyl crackle",
-        ),
-        instruments=("dusty Rhodes chords", "soft boom-bap drums", "nylon guitar", "vinyl crackle", "upright bass"),
-        production=("tape wobble", "low-pass filtered drums", "side-chained crackle", "swing on the hats"),
-        audiences=(
-            "Students and remote workers looking for calm focus music",
-            "Night owls who want gentle background music",
-        ),
-        age_range="16-30",
-        countries=("US", "JP", "BR", "KR", "GB"),
-        name_first=("Lua", "Mochi", "Paper", "Sunday", "Kumo", "Velvet", "Small", "Amber", "Quiet"),
-        name_second=("Maré", "Lanterns", "Tapes", "Window", "Mornings", "Cassette", "Garden", "Tea", "Tides"),
-        origins=("her grandmother's record shelf", "a laptop in a shared dorm room", "a café's closing shifts"),
-    ),
-    "hip-hop": Genre(
-        name="hip-hop",
-        aliases=("hip-hop", "hip hop", "rap", "trap", "boom bap", "drill", "grime"),
-        tempo=(80, 150),
-        energy=0.7,
-        modes=("minor",),
-        keys=("C#", "F", "G#", "D", "A#"),
-        related=("trap", "boom bap", "R&B", "drill"),
-        influences=("Kendrick Lamar", "MF DOOM", "Little Simz", "OutKast", "Nas", "Travis Scott"),
-        themes=("ambition", "the block", "loyalty", "come-ups", "self-belief", "late rent"),
-        images=("sirens", "gold chains", "a corner store", "a packed bus", "sneakers on a wire", "cheap studio mics"),
-        places=("the corner", "the studio at 3 a.m.", "my mother's kitchen", "the tower block stairwell"),
-        palettes=(
-            ("#111111", "#ffd700", "#c0c0c0", "#8b0000"),
-            ("#1b1b1e", "#f72585", "#4cc9f0", "#ffffff"),
-        ),
-        visual=("streetlights", "graffiti", "gold", "tower blocks", "grainy film", "smoke"),
-        typography="bold",
-        voices=("Sharp, confident flow with half-sung hooks", "Gravelly storyteller voice over sparse beats"),
-        instruments=("808 bass", "rolling hi-hats", "chopped soul sample", "boom-bap drums", "dark piano loop"),
-        production=("heavy low end", "crisp snares", "vinyl chops", "ad-libs in the gaps"),
-        audiences=("Urban listeners who follow new rap releases", "Young listeners who live on playlists"),
-        age_range="16-30",
-        countries=("US", "GB", "FR", "DE", "CA"),
-        name_first=("Lil", "Young", "Kid", "Big", "Saint", "Ghost", "Jay", "Nova", "Rico"),
-        name_second=("Vandal", "Static", "Mercury", "Cipher", "Vega", "Blocks", "Karma", "Legend", "Rain"),
-        origins=("a bedroom studio above a barber shop", "lunchtime cyphers at school", "a youth-club microphone"),
-    ),
-    "pop": Genre(
-        name="pop",
-        aliases=("pop", "dance-pop", "electropop", "synth-pop", "bedroom pop", "indie pop"),
-        tempo=(95, 128),
-        energy=0.68,
-        modes=("major", "minor"),
-        keys=("C", "G", "D", "A", "E"),
-        related=("dance-pop", "electropop", "R&B", "indie pop"),
-        influences=("Robyn", "Dua Lipa", "Charli XCX", "Carly Rae Jepsen", "The Weeknd", "Lorde"),
-        themes=("first love", "summer nights", "heartbreak", "dancing it off", "new beginnings", "secrets"),
-        images=("glitter", "a phone screen at 2 a.m.", "disco lights", "a polaroid", "cherry lipstick"),
-        places=("the dancefloor", "the back seat", "the party next door", "a city that never texts back"),
-        palettes=(
-            ("#ffafcc", "#bde0fe", "#a2d2ff", "#cdb4db"),
-            ("#ff006e", "#fb5607", "#ffbe0b", "#3a86ff"),
-        ),
-        visual=("glitter", "pastel", "studio lights", "confetti", "bold colour", "mirror ball"),
-        typography="rounded",
-        voices=("Bright, breathy soprano with stacked harmonies", "Warm tenor with a falsetto chorus"),
-        instruments=("punchy four-on-the-floor", "plucky synths", "bright piano", "handclaps", "sub bass"),
-        production=("polished vocal stacks", "big pre-chorus build", "tight sidechain", "radio-ready mix"),
-        audiences=("Playlist listeners who love big choruses", "Teens and young adults on short-video apps"),
-        age_range="14-30",
-        countries=("US", "GB", "SE", "AU", "CA"),
-        name_first=("Stella", "Juno", "Mila", "Ivy", "Sunny", "Roxy", "Lola", "Neva", "Skye"),
-        name_second=("Blue", "Rae", "Sky", "Hart", "Lux", "Bloom", "Kiss", "Moon", "Gold"),
-        origins=("a karaoke bar's open-mic night", "a viral bedroom demo", "a talent-show near miss"),
-    ),
-    "rock": Genre(
-        name="rock",
-        aliases=("rock", "indie rock", "alt rock", "alternative", "garage rock", "post-punk", "punk", "shoegaze"),
-        tempo=(100, 165),
-        energy=0.78,
-        modes=("major", "minor"),
-        keys=("E", "A", "D", "G", "B"),
-        related=("indie rock", "post-punk", "garage rock", "shoegaze"),
-        influences=("The Strokes", "Joy Division", "Arctic Monkeys", "Pixies", "Fontaines D.C.", "Wolf Alice"),
-        themes=("restless youth", "small towns", "rebellion", "friendship", "bad decisions", "escape"),
-        images=("amplifier hum", "a cracked cymbal", "a leather jacket", "cigarette smoke", "a borrowed van"),
-        places=("a sticky-floored club", "the rehearsal garage", "the last train home", "a motorway service station"),
-        palettes=(("#1d1d1d", "#e63946", "#f1faee", "#a8dadc"), ("#2b2d42", "#ef233c", "#edf2f4", "#8d99ae")),
-        visual=("grainy film", "live shots", "black and white", "amplifiers", "torn posters"),
-        typography="grotesque",
-        voices=("Raw, half-shouted baritone with gang vocals", "Cool, drawling lead vocal over jangling guitars"),
-        instruments=("overdriven guitars", "driving bass", "live drums", "jangly rhythm guitar", "feedback swells"),
-        production=("room-mic drums", "double-tracked guitars", "tape compression", "loud-quiet-loud dynamics"),
-        audiences=("Indie fans who still buy vinyl", "Festival crowds and alternative radio listeners"),
-        age_range="18-40",
-        countries=("GB", "US", "IE", "AU", "DE"),
-        name_first=("The", "Velvet", "Broken", "Paper", "Glass", "Wild", "Static", "Electric", "Young"),
-        name_second=("Anchors", "Saints", "Wolves", "Machines", "Parade", "Daggers", "Strangers", "Lights", "Sons"),
-        origins=("a shared flat in Manchester", "a church-hall rehearsal room", "a school battle of the bands"),
-    ),
-    "house": Genre(
-        name="house",
-        aliases=("house", "deep house", "tech house", "disco house", "afro house", "garage", "uk garage"),
-        tempo=(118, 130),
-        energy=0.75,
-        modes=("minor", "major"),
-        keys=("A", "F", "G", "C", "D"),
-        related=("deep house", "disco", "tech house", "UK garage"),
-        influences=("Frankie Knuckles", "Disclosure", "Peggy Gou", "Kerri Chandler", "Fred again..", "Honey Dijon"),
-        themes=("togetherness", "release", "sunrise", "freedom", "the weekend", "body heat"),
-        images=("a mirror ball", "sweat on the ceiling", "a warm bassline", "sunrise over the terrace"),
-        places=("the terrace at sunrise", "a basement club", "a rooftop party", "the after-party kitchen"),
-        palettes=(("#240046", "#ff9e00", "#ff6d00", "#9d4edd"), ("#03071e", "#ffba08", "#dc2f02", "#f8f9fa")),
-        visual=("dancefloor", "sunrise", "disco ball", "warm haze", "crowd silhouettes"),
-        typography="geometric",
-        voices=("Soulful diva vocal chops over warm chords", "Deep, smoky male vocal with gospel backing"),
-        instruments=("four-on-the-floor kick", "organ bass", "piano stabs", "open hats", "filtered disco loops"),
-        production=("rolling groove", "long filter builds", "warm analog compression", "vocal chops"),
-        audiences=("Club-goers and summer festival crowds", "Listeners who want uplifting dance music at home"),
-        age_range="20-40",
-        countries=("GB", "US", "DE", "ES", "ZA"),
-        name_first=("Solar", "Deep", "Honey", "Velvet", "Motion", "Golden", "Club", "Kinetic", "Sunset"),
-        name_second=("Theory", "Affair", "Society", "Groove", "Rooms", "District", "Motion", "Hours", "Assembly"),
-        origins=("a Chicago-style loft party", "Sunday afternoon block parties", "a record shop's back room"),
-    ),
-    "ambient": Genre(
-        name="ambient",
-        aliases=("ambient", "drone", "new age", "meditation", "soundscape", "downtempo"),
-        tempo=(50, 95),
-        energy=0.2,
-        modes=("major", "minor"),
-        keys=("D", "E", "A", "C", "F#"),
-        related=("drone", "modern classical", "downtempo", "new age"),
-        influences=("Brian Eno", "Stars of the Lid", "Hiroshi Yoshimura", "Grouper", "Aphex Twin", "Julianna Barwick"),
-        themes=("stillness", "weather", "tidal time", "memory", "open spaces", "slow light"),
-        images=("fog over water", "slow tides", "frost on glass", "a distant bell", "light through pines"),
-        places=("an empty beach in winter", "a glasshouse", "a mountain hut", "a flooded quarry"),
-        palettes=(("#caf0f8", "#90e0ef", "#0077b6", "#03045e"), ("#e9edc9", "#ccd5ae", "#fefae0", "#d4a373")),
-        visual=("mist", "landscape", "slow motion water", "minimal", "soft gradients", "nature"),
-        typography="light",
-        voices=("Instrumental: evolving pads and processed field recordings", "Wordless choir-like vocal textures"),
-        instruments=("evolving pads", "granular textures", "field recordings", "soft piano", "tape loops"),
-        production=("long reverb tails", "slow fades", "wide stereo field", "no hard transients"),
-        audiences=("Listeners who meditate, read or sleep to music", "Focus-music listeners and yoga teachers"),
-        age_range="20-50",
-        countries=("US", "DE", "JP", "GB", "IS"),
-        name_first=("Tidal", "Pale", "Glass", "Slow", "North", "Soft", "Still", "Aurora", "Quiet"),
-        name_second=("Fields", "Hours", "Harbour", "Weather", "Atlas", "Light", "Water", "Pines", "Echoes"),
-        origins=("tapes recorded in a lighthouse", "a year of field recordings", "a converted chapel studio"),
-    ),
-    "drum-and-bass": Genre(
-        name="drum and bass",
-        aliases=("drum and bass", "drum & bass", "dnb", "d&b", "jungle", "liquid funk", "neurofunk"),
-        tempo=(160, 178),
-        energy=0.88,
-        modes=("minor",),
-        keys=("F", "G", "E", "A", "D"),
-        related=("jungle", "liquid funk", "breakbeat", "neurofunk"),
-        influences=("Goldie", "Netsky", "Sub Focus", "LTJ Bukem", "Pendulum", "Calibre"),
-        themes=("speed", "rushing city", "adrenaline", "rave memories", "momentum", "night trains"),
-        images=("breakbeats", "tunnel lights", "a sub-bass wall", "rave tape packs", "rainy estates"),
-        places=("the rave tent", "a night train", "an underpass", "the pirate-radio tower block"),
-        palettes=(("#000000", "#39ff14", "#0f0f0f", "#ff00ff"), ("#0b132b", "#5bc0be", "#1c2541", "#f7f7ff")),
-        visual=("speed", "tunnels", "lasers", "rave", "motion blur"),
-        typography="wide",
-        voices=("Soaring female vocal over rolling breaks", "MC hype lines with instrumental drops"),
-        instruments=("amen breaks", "reese bass", "rolling sub", "atmospheric pads", "chopped vocals"),
-        production=("fast rolling breaks", "huge sub drops", "tight transients", "dancefloor-ready mixdown"),
-        audiences=("Ravers and festival crowds", "Runners and gamers who want high-energy music"),
-        age_range="18-35",
-        countries=("GB", "NL", "BE", "NZ", "CZ"),
-        name_first=("Sub", "Rapid", "Metro", "Bass", "Jungle", "Night", "Volt", "Flux", "Halo"),
-        name_second=("Current", "Theory", "Motion", "Command", "Vision", "Riders", "Pressure", "Form", "Lines"),
-        origins=("a pirate-radio rooftop in London", "a Bristol sound-system crew", "a bedroom full of dubplates"),
-    ),
-    "rnb": Genre(
-        name="R&B",
-        aliases=("r&b", "rnb", "neo-soul", "soul", "alt r&b"),
-        tempo=(60, 105),
-        energy=0.5,
-        modes=("minor", "major"),
-        keys=("D#", "G#", "C#", "F", "A#"),
-        related=("neo-soul", "soul", "alt R&B", "hip-hop"),
-        influences=("SZA", "Frank Ocean", "Sade", "D'Angelo", "H.E.R.", "Daniel Caesar"),
-        themes=("late-night calls", "desire", "vulnerability", "self-worth", "slow love", "distance"),
-        images=("silk sheets", "city skyline", "candlelight", "a voicemail", "slow headlights"),
-        places=("a hotel balcony", "the passenger seat", "a quiet apartment", "an after-hours bar"),
-        palettes=(("#2b0f0e", "#b5838d", "#e5989b", "#ffcdb2"), ("#1a1423", "#3d314a", "#684756", "#ab8476")),
-        visual=("warm skin tones", "candlelight", "night skyline", "silk", "soft focus"),
-        typography="serif",
-        voices=("Silky, intimate alto with layered harmonies", "Falsetto-rich tenor with whispered ad-libs"),
-        instruments=("warm Rhodes", "sub bass", "snappy trap hats", "muted guitar", "lush pads"),
-        production=("intimate close-mic vocals", "slow swing", "silky reverb", "deep low end"),
-        audiences=("Late-night listeners and couples", "R&B playlist followers"),
-        age_range="18-35",
-        countries=("US", "GB", "NG", "CA", "FR"),
-        name_first=("Sade", "Velvet", "Honey", "Noir", "Amara", "Soleil", "Jade", "Nia", "Silk"),
-        name_second=("Rose", "Hours", "Lane", "Nights", "Muse", "Blue", "Vale", "Monroe", "Avenue"),
-        origins=("a church choir in Atlanta", "late-night voice memos", "a jazz-bar residency"),
-    ),
-    "metal": Genre(
-        name="metal",
-        aliases=("metal", "heavy metal", "metalcore", "doom", "black metal", "sludge", "djent"),
-        tempo=(90, 200),
-        energy=0.92,
-        modes=("minor",),
-        keys=("E", "D", "C", "B", "F#"),
-        related=("metalcore", "doom", "post-metal", "hardcore"),
-        influences=("Metallica", "Gojira", "Sleep Token", "Mastodon", "Deftones", "Bring Me the Horizon"),
-        themes=("defiance", "ruin", "myth", "inner storms", "endurance", "the abyss"),
-        images=("black iron", "thunderheads", "a burning hillside", "chains", "cathedral ruins"),
-        places=("a frozen battlefield", "the edge of the world", "a flooded cathedral", "the mine shaft"),
-        palettes=(("#0b090a", "#660708", "#a4161a", "#b1a7a6"), ("#000000", "#4a4e69", "#9a8c98", "#c9ada7")),
-        visual=("dark forest", "fire", "smoke", "ruins", "monochrome", "stormy sky"),
-        typography="blackletter",
-        voices=("Clean soaring chorus against harsh screams", "Roaring baritone and guttural lows"),
-        instruments=("down-tuned seven-string guitars", "double-kick drums", "chugging riffs", "tremolo leads"),
-        production=("wall-of-sound guitars", "tight quantised drums", "huge breakdowns", "dark ambience"),
-        audiences=("Metal fans and festival-goers", "Gym and gaming audiences who want heavy music"),
-        age_range="16-40",
-        countries=("US", "DE", "FI", "SE", "BR"),
-        name_first=("Iron", "Black", "Ashen", "Dread", "Grave", "Obsidian", "Storm", "Hollow", "Crimson"),
-        name_second=("Throne", "Oath", "Crown", "Monolith", "Tide", "Serpent", "Pyre", "Covenant", "Wolves"),
-        origins=("a farmhouse rehearsal barn", "a tape-trading scene", "the local metal pub's basement"),
-    ),
-    "folk": Genre(
-        name="folk",
-        aliases=("folk", "indie folk", "acoustic", "singer-songwriter", "americana", "country"),
-        tempo=(70, 125),
-        energy=0.4,
-        modes=("major", "minor"),
-        keys=("G", "D", "C", "A", "E"),
-        related=("indie folk", "americana", "singer-songwriter", "chamber pop"),
-        influences=("Bon Iver", "Joni Mitchell", "Phoebe Bridgers", "Fleet Foxes", "Nick Drake", "Laura Marling"),
-        themes=("home", "seasons", "family", "leaving", "small kindnesses", "old roads"),
-        images=("woodsmoke", "a porch light", "frost on fields", "a river crossing", "letters in a drawer"),
-        places=("the kitchen table", "a hillside chapel", "the old orchard", "the ferry to the island"),
-        palettes=(("#606c38", "#283618", "#fefae0", "#dda15e"), ("#3d405b", "#f2cc8f", "#e07a5f", "#f4f1de")),
-        visual=("forest", "film photography", "wood cabin", "autumn light", "hand-drawn"),
-        typography="serif",
-        voices=("Close, fragile alto with fingerpicked guitar", "Warm baritone with fireside harmonies"),
-        instruments=("fingerpicked acoustic guitar", "upright bass", "banjo", "brushed drums", "violin"),
-        production=("room sound", "close mics", "minimal overdubs", "natural reverb"),
-        audiences=("Listeners who love quiet, lyrical songs", "Coffee-shop and Sunday-morning playlists"),
-        age_range="20-45",
-        countries=("US", "GB", "IE", "CA", "AU"),
-        name_first=("Willow", "Hollis", "Wren", "June", "Ember", "Ash", "Briar", "Rowan", "Maple"),
-        name_second=("Creek", "Harbor", "Hollow", "Field", "Lane", "Rivers", "Grove", "Meadow", "Pines"),
-        origins=("a farmhouse in the hills", "busking on ferry crossings", "songs swapped with a grandfather"),
-    ),
-    "reggaeton": Genre(
-        name="reggaeton",
-        aliases=("reggaeton", "latin", "latin trap", "dembow", "urbano"),
-        tempo=(88, 100),
-        energy=0.78,
-        modes=("minor",),
-        keys=("A", "C#", "F#", "G", "B"),
-        related=("latin trap", "dembow", "latin pop", "dancehall"),
-        influences=("Bad Bunny", "Karol G", "Rosalía", "Daddy Yankee", "J Balvin", "Feid"),
-        themes=("summer heat", "the night out", "desire", "barrio pride", "dancing close", "ex-lovers"),
-        images=("palm trees", "neon bodegas", "sunglasses at night", "a crowded dance floor", "the bass in the car"),
-        places=("la playa", "the rooftop party", "el barrio", "the club in San Juan"),
-        palettes=(("#ff006e", "#ffbe0b", "#06d6a0", "#118ab2"), ("#1b1b3a", "#ff4d6d", "#ffd166", "#06ffa5")),
-        visual=("tropical", "neon", "sunset", "street party", "bold colour"),
-        typography="bold",
-        voices=("Smooth, melodic flow with auto-tuned hooks", "Sultry alto with playful call-and-response"),
-        instruments=("dembow rhythm", "deep 808", "plucked synths", "latin percussion", "reggaeton snare"),
-        production=("hypnotic dembow groove", "punchy low end", "catchy vocal chops", "summer-ready mix"),
-        audiences=("Latin music fans and party playlists", "Summer-hit listeners across Latin America and Spain"),
-        age_range="16-32",
-        countries=("PR", "MX", "CO", "ES", "US"),
-        name_first=("Luna", "Sol", "Nico", "Vida", "Rayo", "Chico", "Reina", "Fuego", "Mar"),
-        name_second=("Blanca", "Caliente", "Santos", "Oro", "Noche", "Rey", "Estrella", "Costa", "Vega"),
-        origins=("street parties in the barrio", "a phone-recorded freestyle", "a beach-bar sound system"),
-    ),
-    "afrobeats": Genre(
-        name="afrobeats",
-        aliases=("afrobeats", "afrobeat", "amapiano", "afropop", "afro-pop"),
-        tempo=(96, 115),
-        energy=0.72,
-        modes=("major", "minor"),
-        keys=("G", "A", "F#", "D", "E"),
-        related=("amapiano", "afropop", "dancehall", "afro-fusion"),
-        influences=("Burna Boy", "Tems", "Wizkid", "Fela Kuti", "Rema", "Tyla"),
-        themes=("celebration", "hustle", "love", "home", "good energy", "owambe nights"),
-        images=("talking drums", "golden hour", "a packed owambe", "ankara prints", "Lagos traffic"),
-        places=("Lagos at night", "the beach party", "the rooftop in Accra", "the family party"),
-        palettes=(("#fb8500", "#ffb703", "#023047", "#219ebc"), ("#2d6a4f", "#f4a261", "#e76f51", "#264653")),
-        visual=("golden hour", "bright prints", "street dance", "sunshine", "vibrant colour"),
-        typography="rounded",
-        voices=("Honeyed tenor with call-and-response chants", "Warm, husky alto over log-drum grooves"),
-        instruments=("log drums", "talking drums", "highlife guitar", "shakers", "warm bass"),
-        production=("bouncing groove", "layered percussion", "relaxed swing", "sunny chords"),
-        audiences=("Afrobeats fans and dance playlists", "Diaspora listeners and summer party crowds"),
-        age_range="16-35",
-        countries=("NG", "GH", "ZA", "GB", "US"),
-        name_first=("Ade", "Kemi", "Tobi", "Zara", "Kofi", "Ama", "Tiwa", "Seyi", "Nala"),
-        name_second=("Gold", "Vibes", "Sun", "Wave", "Rhythm", "Dey", "Kingz", "Bliss", "Fire"),
-        origins=("a Lagos church band", "Accra street parties", "a studio in South London"),
-    ),
-    "jazz": Genre(
-        name="jazz",
-        aliases=("jazz", "nu jazz", "jazz fusion", "smooth jazz", "bebop"),
-        tempo=(70, 180),
-        energy=0.5,
-        modes=("minor", "major"),
-        keys=("F", "A#", "D#", "C", "G"),
-        related=("nu jazz", "soul", "jazz fusion", "jazz-hop"),
-        influences=("Kamasi Washington", "Miles Davis", "Nubya Garcia", "BADBADNOTGOOD", "Alice Coltrane"),
-        themes=("late-night city", "improvisation", "smoke and brass", "conversation", "rain on the avenue"),
-        images=("a brass bell", "smoke curls", "the last tram", "a walking bassline", "a neon bar sign"),
-        places=("a basement club", "a rainy avenue", "the hotel lounge", "a rooftop at midnight"),
-        palettes=(("#14213d", "#fca311", "#e5e5e5", "#000000"), ("#22223b", "#4a4e69", "#9a8c98", "#f2e9e4")),
-        visual=("smoky club", "brass", "black and white", "night city", "vintage"),
-        typography="serif",
-        voices=("Instrumental: tenor saxophone lead over a live rhythm section", "Smoky alto scatting over brushes"),
-        instruments=("tenor saxophone", "upright bass", "brushed drums", "Rhodes", "muted trumpet"),
-        production=("live room sound", "warm tape", "spacious solos", "natural dynamics"),
-        audiences=("Jazz-club regulars and vinyl collectors", "Listeners who want sophisticated evening music"),
-        age_range="25-55",
-        countries=("US", "GB", "FR", "JP", "DE"),
-        name_first=("Blue", "Midnight", "Velvet", "Copper", "Smoke", "Ivory", "Moon", "Uptown", "Lenox"),
-        name_second=("Quartet", "Collective", "Standard", "Avenue", "Hours", "Society", "Sessions", "Room", "Note"),
-        origins=("a late-night jam session", "a conservatory dropout band", "a Paris basement residency"),
-    ),
-}
-DEFAULT_GENRE = "pop"
+from kernel.music import Genre, genres
 
 
 @dataclass(frozen=True)
@@ -466,7 +27,28 @@ class Mood:
 MOODS: dict[str, Mood] = {
     "dark": Mood(
         "dark",
-        ("dark", "gothic", "noir", "sinister", "brooding", "shadow", "haunted", "grim", "cold"),
+        (
+            "dark",
+            "gothic",
+            "noir",
+            "sinister",
+            "brooding",
+            "shadowy",
+            "haunted",
+            "grim",
+            "cold",
+            "oscuro",
+            "oscura",
+            "sombrio",
+            "sombria",
+            "sombre",
+            "düster",
+            "dunkel",
+            "dunkle",
+            "dunkler",
+            "cupo",
+            "tenebroso",
+        ),
         ("shadowed", "nocturnal", "brooding", "cold", "haunted"),
         ("dread", "longing", "restlessness", "defiance"),
         "minor",
@@ -474,7 +56,30 @@ MOODS: dict[str, Mood] = {
     ),
     "melancholic": Mood(
         "melancholic",
-        ("sad", "melancholic", "melancholy", "heartbroken", "wistful", "lonely", "bittersweet", "nostalgic"),
+        (
+            "sad",
+            "melancholic",
+            "melancholy",
+            "heartbroken",
+            "wistful",
+            "lonely",
+            "bittersweet",
+            "nostalgic",
+            "melancólico",
+            "melancólica",
+            "melancolico",
+            "triste",
+            "nostálgico",
+            "nostálgica",
+            "mélancolique",
+            "melancholisch",
+            "traurig",
+            "malinconico",
+            "saudoso",
+            "saudosa",
+            "sorrowful",
+            "mournful",
+        ),
         ("wistful", "bittersweet", "fading", "tender", "lonely"),
         ("saudade", "regret", "longing", "tenderness"),
         "minor",
@@ -482,7 +87,32 @@ MOODS: dict[str, Mood] = {
     ),
     "euphoric": Mood(
         "euphoric",
-        ("euphoric", "happy", "joyful", "uplifting", "party", "summer", "sunny", "anthemic", "bright"),
+        (
+            "euphoric",
+            "happy",
+            "joyful",
+            "uplifting",
+            "party",
+            "summer",
+            "sunny",
+            "anthemic",
+            "bright",
+            "festive",
+            "alegre",
+            "feliz",
+            "festivo",
+            "festiva",
+            "fiesta",
+            "eufórico",
+            "eufórica",
+            "joyeux",
+            "joyeuse",
+            "fröhlich",
+            "euphorisch",
+            "allegro",
+            "solar",
+            "ensolarado",
+        ),
         ("golden", "electric", "radiant", "weightless", "bright"),
         ("joy", "freedom", "rush", "belonging"),
         "major",
@@ -490,7 +120,25 @@ MOODS: dict[str, Mood] = {
     ),
     "dreamy": Mood(
         "dreamy",
-        ("dreamy", "ethereal", "hazy", "floating", "cosmic", "celestial", "psychedelic"),
+        (
+            "dreamy",
+            "ethereal",
+            "hazy",
+            "floating",
+            "cosmic",
+            "celestial",
+            "psychedelic",
+            "soñador",
+            "soñadora",
+            "onírico",
+            "sonhador",
+            "sonhadora",
+            "rêveur",
+            "rêveuse",
+            "verträumt",
+            "etéreo",
+            "etérea",
+        ),
         ("hazy", "floating", "starlit", "soft-focus", "weightless"),
         ("wonder", "drift", "reverie", "calm"),
         None,
@@ -498,7 +146,30 @@ MOODS: dict[str, Mood] = {
     ),
     "aggressive": Mood(
         "aggressive",
-        ("aggressive", "angry", "hard", "heavy", "raw", "brutal", "furious", "loud", "intense"),
+        (
+            "aggressive",
+            "angry",
+            "hard",
+            "heavy",
+            "raw",
+            "brutal",
+            "furious",
+            "loud",
+            "intense",
+            "agresivo",
+            "agresiva",
+            "agressivo",
+            "agressiva",
+            "agressif",
+            "agressive",
+            "aggressiv",
+            "wütend",
+            "aggressivo",
+            "rabioso",
+            "furioso",
+            "pesado",
+            "pesada",
+        ),
         ("jagged", "relentless", "serrated", "burning", "raw"),
         ("fury", "defiance", "adrenaline", "release"),
         "minor",
@@ -506,7 +177,29 @@ MOODS: dict[str, Mood] = {
     ),
     "calm": Mood(
         "calm",
-        ("calm", "chill", "relaxed", "gentle", "soft", "peaceful", "cozy", "mellow", "quiet"),
+        (
+            "calm",
+            "chill",
+            "relaxed",
+            "gentle",
+            "soft",
+            "peaceful",
+            "cozy",
+            "mellow",
+            "quiet",
+            "tranquilo",
+            "tranquila",
+            "calmo",
+            "calma",
+            "suave",
+            "doux",
+            "douce",
+            "calme",
+            "ruhig",
+            "sanft",
+            "entspannt",
+            "sereno",
+        ),
         ("gentle", "slow", "unhurried", "warm", "quiet"),
         ("ease", "comfort", "stillness", "contentment"),
         "major",
@@ -514,104 +207,110 @@ MOODS: dict[str, Mood] = {
     ),
 }
 DEFAULT_MOOD = "dreamy"
-
-# City (lower case) -> ISO 3166-1 alpha-2; lets a brief like "duo from Berlin" target the right country.
-CITIES: dict[str, str] = {
-    "berlin": "DE", "hamburg": "DE", "munich": "DE", "cologne": "DE", "leipzig": "DE",
-    "london": "GB", "manchester": "GB", "bristol": "GB", "glasgow": "GB", "leeds": "GB",
-    "paris": "FR", "marseille": "FR", "lyon": "FR",
-    "new york": "US", "brooklyn": "US", "los angeles": "US", "detroit": "US", "chicago": "US", "atlanta": "US",
-    "miami": "US", "nashville": "US", "seattle": "US",
-    "tokyo": "JP", "osaka": "JP", "seoul": "KR", "lisbon": "PT", "porto": "PT", "madrid": "ES",
-    "barcelona": "ES", "rome": "IT", "milan": "IT", "amsterdam": "NL", "rotterdam": "NL", "brussels": "BE",
-    "oslo": "NO", "stockholm": "SE", "gothenburg": "SE", "copenhagen": "DK", "helsinki": "FI", "reykjavik": "IS",
-    "dublin": "IE", "warsaw": "PL", "prague": "CZ", "vienna": "AT", "zurich": "CH", "lagos": "NG", "accra": "GH",
-    "johannesburg": "ZA", "cape town": "ZA", "nairobi": "KE", "cairo": "EG", "istanbul": "TR",
-    "mexico city": "MX", "bogota": "CO", "medellin": "CO", "san juan": "PR", "sao paulo": "BR",
-    "rio de janeiro": "BR", "salvador": "BR", "buenos aires": "AR", "santiago": "CL", "toronto": "CA",
-    "montreal": "CA", "sydney": "AU", "melbourne": "AU", "auckland": "NZ", "mumbai": "IN", "jakarta": "ID",
-    "manila": "PH", "bangkok": "TH", "kyiv": "UA",
+# The mood a family falls back to when the brief names none.
+FAMILY_MOODS = {
+    "synthwave": "dark", "techno": "dark", "house": "euphoric", "trance": "euphoric", "dnb": "euphoric",
+    "bass": "aggressive", "ambient": "calm", "lofi": "calm", "hiphop": "aggressive", "trap": "dark",
+    "drill": "dark", "phonk": "aggressive", "rnb": "dreamy", "pop": "euphoric", "rock": "aggressive",
+    "punk": "aggressive", "metal": "aggressive", "folk": "melancholic", "country": "melancholic",
+    "jazz": "dreamy", "soul": "euphoric", "blues": "melancholic", "reggaeton": "euphoric", "latin": "euphoric",
+    "brazil": "dreamy", "baile": "euphoric", "afro": "euphoric", "amapiano": "euphoric", "caribbean": "calm",
+    "classical": "melancholic", "disco": "euphoric", "world": "melancholic",
 }  # fmt: skip
-COUNTRY_NAMES: dict[str, str] = {
-    "germany": "DE", "german": "DE", "britain": "GB", "british": "GB", "england": "GB", "uk": "GB",
-    "scotland": "GB", "france": "FR", "french": "FR", "usa": "US", "america": "US", "american": "US",
-    "japan": "JP", "japanese": "JP", "korea": "KR", "korean": "KR", "portugal": "PT", "portuguese": "PT",
-    "spain": "ES", "spanish": "ES", "italy": "IT", "italian": "IT", "netherlands": "NL", "dutch": "NL",
-    "belgium": "BE", "norway": "NO", "norwegian": "NO", "sweden": "SE", "swedish": "SE", "denmark": "DK",
-    "finland": "FI", "finnish": "FI", "iceland": "IS", "icelandic": "IS", "ireland": "IE", "irish": "IE",
-    "poland": "PL", "polish": "PL", "nigeria": "NG", "nigerian": "NG", "ghana": "GH", "south africa": "ZA",
-    "kenya": "KE", "mexico": "MX", "mexican": "MX", "colombia": "CO", "colombian": "CO", "brazil": "BR",
-    "brazilian": "BR", "argentina": "AR", "canada": "CA", "canadian": "CA", "australia": "AU",
-    "australian": "AU", "india": "IN", "indian": "IN", "puerto rico": "PR", "ukraine": "UA",
+
+# Brief word (plain: lower case, no accents) -> act type; the longest word found wins.
+ACT_WORDS: dict[str, str] = {
+    "duo": "duo", "dupla": "duo", "pair": "duo", "twins": "duo", "sisters": "duo", "brothers": "duo",
+    "band": "band", "trio": "band", "quartet": "band", "quintet": "band", "collective": "band", "group": "band",
+    "girl group": "band", "boy band": "band", "boy group": "band", "banda": "band", "grupo": "band",
+    "groupe": "band", "gruppe": "band", "kollektiv": "band", "colectivo": "band", "coletivo": "band",
+    "ensemble": "band", "orchestra": "band", "orquesta": "band", "conjunto": "band", "crew": "band",
+    "producer": "producer", "productor": "producer", "productora": "producer", "produtor": "producer",
+    "produtora": "producer", "producteur": "producer", "productrice": "producer", "produzent": "producer",
+    "produzentin": "producer", "produttore": "producer", "produttrice": "producer", "beatmaker": "producer",
+    "dj": "producer", "beat maker": "producer", "dj producer": "producer",
 }  # fmt: skip
-CITY_OF_COUNTRY: dict[str, str] = {}
-for _city, _code in CITIES.items():
-    CITY_OF_COUNTRY.setdefault(_code, _city.title())
+ACT_NOUNS = {"solo": "artist", "duo": "duo", "band": "band", "producer": "producer"}
+# Specific nouns that read better than the act type ("trio", "rapper"), in the language of the brief.
+NOUN_WORDS: dict[str, str] = {
+    "trio": "trio", "quartet": "quartet", "collective": "collective", "girl group": "girl group",
+    "boy band": "boy band", "dj": "DJ", "rapper": "rapper", "rapera": "rapper", "rapero": "rapper",
+    "mc": "MC", "singer": "singer", "cantante": "singer", "cantora": "singer", "cantor": "singer",
+    "chanteuse": "singer", "chanteur": "singer", "sangerin": "singer", "sanger": "singer", "vocalist": "singer",
+    "songwriter": "songwriter", "fadista": "fadista", "crooner": "crooner", "pianist": "pianist",
+    "guitarist": "guitarist", "composer": "composer", "compositora": "composer", "compositor": "composer",
+    "diva": "diva", "idol": "idol", "orchestra": "orchestra",
+}  # fmt: skip
+SHE_WORDS = ("she", "her", "woman", "female", "girl", "cantora", "chanteuse", "sangerin", "produzentin",
+             "productora", "produtora", "rapera", "singer-songwriter girl", "diva", "queen", "frau")  # fmt: skip
+HE_WORDS = ("he", "his", "man", "male", "boy", "cantor", "chanteur", "sanger", "produzent", "rapero", "king")
 
-GROUPS: dict[str, tuple[str, str]] = {
-    # brief word -> (noun, pronoun)
-    "duo": ("duo", "they"),
-    "trio": ("trio", "they"),
-    "band": ("band", "they"),
-    "collective": ("collective", "they"),
-    "quartet": ("quartet", "they"),
-    "girl group": ("girl group", "they"),
-    "boy band": ("boy band", "they"),
-    "group": ("group", "they"),
-    "producer": ("producer", "they"),
-    "singer": ("singer", "she"),
-    "rapper": ("rapper", "he"),
-    "dj": ("DJ", "they"),
-    "songwriter": ("songwriter", "she"),
-}
+# "sings in Portuguese", "en español", "auf Deutsch" -> ISO 639-1.
+LANGUAGE_WORDS: dict[str, str] = {
+    "english": "en", "ingles": "en", "anglais": "en", "englisch": "en", "inglese": "en",
+    "spanish": "es", "espanol": "es", "castellano": "es", "espagnol": "es", "spanisch": "es", "espanhol": "es",
+    "portuguese": "pt", "portugues": "pt", "portugais": "pt", "portugiesisch": "pt",
+    "french": "fr", "frances": "fr", "francais": "fr", "franzosisch": "fr", "francesa": "fr",
+    "german": "de", "aleman": "de", "allemand": "de", "deutsch": "de", "alemao": "de",
+    "japanese": "ja", "japones": "ja", "japonais": "ja", "korean": "ko", "coreano": "ko", "italian": "it",
+    "italiano": "it", "italien": "it",
+}  # fmt: skip
+LANGUAGE_LEAD = r"(?:in|en|em|auf|na|sung in|sings in|singing in|canta en|canta em|chante en|singt auf)"
 
-# Lyric lines: {image}, {place}, {feeling}, {theme}, {adj} are filled from the genre and mood.
-VERSE_LINES = (
-    "I keep {image} in my pocket like a spare key to {place}",
-    "We were {adj} and young and running out of night",
-    "I hear {image} like a letter that I never sent",
-    "Down at {place} the radio remembers your name",
-    "I found {feeling} where the streetlights end",
-    "You said the brave ones live on {theme}",
-    "Counting {image} till the morning breaks",
-    "The city hums in {adj} colours, I hum along",
-    "Half of me is {feeling}, half of me is you",
-    "I left my shadow waiting at {place}",
-    "There's {image} on the wire and it sounds like home",
-    "We built a kingdom out of {theme} and borrowed time",
-)
-CHORUS_LINES = (
-    "Hold on to {theme}, hold on to me",
-    "We're {adj}, we're {adj}, we don't look back",
-    "Take me back to {place} tonight",
-    "All I need is {feeling} and the sound of you",
-    "Say it loud: {theme} will carry us home",
-    "Oh, {image}, oh, {image}, light the way",
-)
-BRIDGE_LINES = (
-    "And if the {image} fades, I'll still be here",
-    "Maybe {feeling} is just another word for staying",
-    "Turn it up until {place} disappears",
-)
-TITLE_PATTERNS = (
-    "{Adj} {Image}",
-    "{Theme}",
-    "Back to {Place}",
-    "{Image} ({Feeling})",
-    "{Feeling} at {Place}",
-    "{Adj} {Theme}",
-)
+# Eras: plain brief words -> how the persona names the era.
+ERA_WORDS: dict[str, str] = {
+    "50s": "1950s", "1950s": "1950s", "60s": "1960s", "1960s": "1960s", "sixties": "1960s",
+    "70s": "1970s", "1970s": "1970s", "seventies": "1970s", "80s": "1980s", "1980s": "1980s",
+    "eighties": "1980s", "90s": "1990s", "1990s": "1990s", "nineties": "1990s", "2000s": "2000s",
+    "y2k": "2000s", "anos 80": "1980s", "anos 90": "1990s", "anos 70": "1970s", "anos 60": "1960s",
+    "annees 80": "1980s", "annees 90": "1990s", "annees 70": "1970s", "achtziger": "1980s",
+    "neunziger": "1990s", "ochentas": "1980s", "noventas": "1990s",
+}  # fmt: skip
+REVIVAL_WORDS = ("revival", "retro", "vintage", "throwback", "old-school", "old school", "renacimiento", "resgate")
+
+# Cover motif families -> words that also work as stock-footage search terms.
+MOTIF_WORDS = {
+    "sun": "sunset", "grid": "neon grid", "skyline": "city skyline at night", "shards": "broken glass",
+    "halftone": "print texture", "rings": "vinyl record", "rays": "sun rays", "stars": "starry sky",
+    "mountains": "mountains", "botanical": "plants", "waves": "ocean waves", "palms": "palm trees",
+    "checker": "tiles", "zigzag": "lightning", "orbits": "planets", "bands": "stripes",
+}  # fmt: skip
+
+AGE_RANGES = {"ambient": "25-50", "classical": "30-60", "jazz": "25-55", "blues": "30-60", "folk": "20-45",
+              "country": "20-50", "world": "25-60", "soul": "25-50", "trap": "16-28", "drill": "16-26",
+              "phonk": "15-25", "pop": "14-30", "hiphop": "16-30"}  # fmt: skip
+
+
+def related(genre: Genre) -> list[str]:
+    """Plausible secondary genres: those sharing home countries, language and family with this one."""
+
+    def closeness(other: Genre) -> int:
+        shared = min(1, len(set(other.countries) & set(genre.countries)))
+        language = bool(genre.language) and other.language == genre.language
+        sound = 2 * (other.bass == genre.bass) + (other.drums == genre.drums) + (other.family == genre.family)
+        return 2 * shared + 2 * language + sound
+
+    scored = sorted((-closeness(other), index, other.name) for index, other in enumerate(genres().values()))
+    return [name for score, _, name in scored if score < 0 and name != genre.name][:6]
+
+
+def visual_words(genre: Genre) -> list[str]:
+    return [*(MOTIF_WORDS[m] for m in genre.motifs if m in MOTIF_WORDS), *genre.images]
+
 
 PERSONA_PATTERNS = (
-    "A {adj} {genre} {group} from {city} who {verb}.",
-    "{City}'s {adj} {genre} {group}, who {verb}.",
-    "A {genre} {group} from {city} who {verb}, chasing {feeling} through {place}.",
+    "A {adj} {genre} {act} from {city}, {country}, who {verb}.",
+    "{City}'s {adj} {genre} {act}, who {verb}.",
+    "A {genre} {act} from {city} who {verb}, chasing {feeling} through {place}.",
+    "Out of {city}, {country}: a {adj} {genre} {act} who {verb}.",
 )
 PERSONA_VERBS = (
     "turn {theme} into slow-burning anthems",
     "score {theme} for people who stay up too late",
     "write about {theme} with {image} in every chorus",
     "make {theme} sound like a secret shared at {place}",
+    "build songs from {instrument} and {theme}",
+    "carry {theme} from {place} to the rest of the world",
 )
 BACKSTORY_PATTERNS = (
     "It started in {origin} in {city}, where {pronoun} swapped demos built on {instrument} until dawn; "
@@ -620,4 +319,21 @@ BACKSTORY_PATTERNS = (
     "and the first single came out of a week spent at {place}.",
     "Before the first release there was {origin} in {city}, a borrowed {instrument} "
     "and a notebook of songs about {theme}.",
+    "{City} raised {object} on {influence} and {genre} from the neighbours' windows; "
+    "{pronoun} recorded the first songs at {place}, {instrument} first and words after.",
+)
+ORIGINS = (
+    "a rented rehearsal room",
+    "a shared flat",
+    "a late-night radio show",
+    "a record shop's back room",
+    "a community centre's music room",
+    "a phone full of voice memos",
+    "weekend jam sessions",
+    "a church hall",
+)
+AUDIENCE_PATTERNS = (
+    "{Genre} listeners in {countries} who follow {influence}",
+    "Fans of {influence} and {genre} playlists, first in {countries}",
+    "Listeners who want {adj} {genre} about {theme}, in {countries} and beyond",
 )
