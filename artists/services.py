@@ -79,7 +79,9 @@ def artist_update_profile(
     """Store a new profile and its version; None when nothing changed."""
     clean = _validated(profile)
     locked = Artist.objects.select_for_update().get(pk=artist.pk)
-    diff = profile_diff(locked.profile, clean)
+    # A profile stored before a field existed is compared with its defaults filled in: no spurious diff.
+    old = locked.profile if profile_errors(locked.profile) else ArtistProfile.model_validate(locked.profile)
+    diff = profile_diff(old if isinstance(old, dict) else old.model_dump(mode="json"), clean)
     if not diff:
         return None
     last = locked.versions.order_by("-number").values_list("number", flat=True).first() or 0

@@ -40,6 +40,9 @@ DEMO_ARTISTS: list[dict] = [
                 "age_range": "20-40",
                 "countries": ["DE", "US", "GB", "FR"],
             },
+            "origin": {"country": "DE", "city": "Berlin"},
+            "language": "en",
+            "act_type": "duo",
             "musical_defaults": {
                 "tempo_min": 96,
                 "tempo_max": 118,
@@ -73,8 +76,11 @@ DEMO_ARTISTS: list[dict] = [
             "target_audience": {
                 "description": "Students and remote workers looking for calm focus music",
                 "age_range": "16-30",
-                "countries": ["BR", "PT", "US", "JP"],
+                "countries": ["PT", "BR", "US", "JP"],
             },
+            "origin": {"country": "PT", "city": "Lisbon"},
+            "language": "pt",
+            "act_type": "producer",
             "musical_defaults": {
                 "tempo_min": 70,
                 "tempo_max": 88,
@@ -110,6 +116,9 @@ DEMO_ARTISTS: list[dict] = [
                 "age_range": "18-35",
                 "countries": ["NO", "DE", "NL", "BE"],
             },
+            "origin": {"country": "NO", "city": "Oslo"},
+            "language": "en",
+            "act_type": "producer",
             "musical_defaults": {
                 "tempo_min": 128,
                 "tempo_max": 140,
