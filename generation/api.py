@@ -15,7 +15,7 @@ from generation.models import Batch, Channel, GenerationRun, ReviewDecision, Run
 from generation.selectors.batches import batch_list, batch_progress
 from generation.selectors.review import run_list
 from generation.services.pipeline import batch_start
-from generation.services.review import COMMENT_MAX_CHARS, run_decide
+from generation.services.review import COMMENT_MAX_CHARS, run_decide, run_undo_decision
 from kernel.filters import IsoDateTimeFilter
 
 
@@ -134,6 +134,20 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """Approve a run awaiting review; the release job is enqueued."""
         return self._decide(request, ReviewDecision.Decision.APPROVED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: RunSerializer,
+            409: OpenApiResponse(description="undo_window_closed or invalid_transition (nothing to undo)."),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanDecideRuns])
+    def undo(self, request: Request, pk: str | None = None) -> Response:
+        """Take back a decision within REVIEW_UNDO_SECONDS; the run awaits review again (a recorded transition)."""
+        run = self.get_object()
+        run_undo_decision(run=run.pk, actor=request.user, channel=Channel.API)
+        return Response(RunSerializer(run_list().get(pk=run.pk), context={"request": request}).data)
 
     @extend_schema(request=DecisionInputSerializer, responses=_DECISION_RESPONSES)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated, CanDecideRuns])

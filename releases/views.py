@@ -62,6 +62,17 @@ class ReleaseDetailView(ReleaseAccessMixin, DetailView):
         return context
 
 
+class ReleaseByRunView(ReleaseAccessMixin, View):
+    """The release of a run: how run pages link here without generation importing releases."""
+
+    def get(self, request: HttpRequest, run_id: int) -> HttpResponse:
+        release_id = Release.objects.filter(run_id=run_id).values_list("pk", flat=True).first()
+        if release_id is None:
+            messages.info(request, f"Run {run_id} has no release yet (it is packaged after approval).")
+            return redirect("review:detail", pk=run_id)
+        return redirect("releases:detail", pk=release_id)
+
+
 class ReleaseRedeliverView(LoginRequiredMixin, PermissionRequiredMixin, View):
     permission_required = "releases.change_release"
 

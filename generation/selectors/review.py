@@ -25,8 +25,11 @@ def run_list() -> QuerySet[GenerationRun]:
 # --- Review queue and approval rates -------------------------------------------------------
 
 
-def review_queue(*, artist: str | None = None, batch: int | None = None) -> QuerySet[GenerationRun]:
-    """Runs awaiting review, oldest first (they expire first), with what the queue page shows."""
+def review_queue(*, artist: str | None = None, batch: int | None = None, search: str = "") -> QuerySet[GenerationRun]:
+    """Runs awaiting review, oldest first (they expire first), with what the queue page shows.
+
+    `search` matches the title, the artist's name or the lyrics (case-insensitive, every word).
+    """
     runs = GenerationRun.objects.filter(status=RunStatus.AWAITING_REVIEW).select_related(
         "artist", "batch", "track", "track__features"
     )
@@ -34,6 +37,10 @@ def review_queue(*, artist: str | None = None, batch: int | None = None) -> Quer
         runs = runs.filter(artist__slug=artist)
     if batch:
         runs = runs.filter(batch_id=batch)
+    for word in search.split()[:8]:
+        runs = runs.filter(
+            Q(title__icontains=word) | Q(artist__name__icontains=word) | Q(track__lyrics__icontains=word)
+        )
     return runs.order_by("status_changed_at", "pk")
 
 

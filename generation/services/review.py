@@ -9,16 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from generation.models import Channel, GenerationRun, ReviewDecision, RunStatus
 from generation.services.events import event_emit
 from generation.services.state import AlreadyDecided, InvalidTransition, run_transition
-from kernel.errors import ApplicationError
+from kernel.errors import ApplicationError, ConflictError, NotFoundError
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +154,84 @@ def run_decide(
             raise already from exc
         raise
     return record
+
+
+class UndoWindowClosed(ConflictError):
+    code = "undo_window_closed"
+
+
+def review_undo_deadline(decision: ReviewDecision) -> datetime:
+    return decision.decided_at + timedelta(seconds=settings.REVIEW_UNDO_SECONDS)
+
+
+def run_undo_decision(
+    *, run: GenerationRun | int, actor: AbstractBaseUser | None, channel: str, actor_label: str = ""
+) -> GenerationRun:
+    """Take back a decision made less than REVIEW_UNDO_SECONDS ago: the run awaits review again.
+
+    The undo is a recorded transition back to awaiting_review (who undid it, and which decision,
+    by whom, with which comment), so the run's history keeps both the decision and its undo.
+    The decision record itself is removed because a run awaiting review has no decision (one per
+    run, enforced by the database) and approval rates must stop counting it. An approval whose
+    release job already started cannot be undone (the run is no longer `approved`); a release job
+    still queued finds the run awaiting review and does nothing (releases.tasks.package_release).
+    """
+    run_id = run if isinstance(run, int) else run.pk
+    with transaction.atomic():
+        decision = ReviewDecision.objects.select_for_update().select_related("actor").filter(run_id=run_id).first()
+        if decision is None:
+            current = GenerationRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
+            if current is None:
+                raise NotFoundError(f"Run {run_id} does not exist.")
+            raise InvalidTransition(f"Run {run_id} has no decision to undo; it is {current}.", {"status": current})
+        deadline = review_undo_deadline(decision)
+        if timezone.now() > deadline:
+            raise UndoWindowClosed(
+                f"The {decision.decision} decision on run {run_id} can no longer be undone "
+                f"(undo is possible for {settings.REVIEW_UNDO_SECONDS} s).",
+                {"run": run_id, "decided_at": decision.decided_at.isoformat(), "deadline": deadline.isoformat()},
+            )
+        reason = f"Undo of {decision.decision} by {decision.decided_by} via {decision.channel}"
+        if decision.comment:
+            reason += f" ({decision.comment})"
+        try:
+            run_transition(
+                run=run_id,
+                from_status=decision.decision,
+                to_status=RunStatus.AWAITING_REVIEW,
+                actor=actor,
+                actor_label=actor_label,
+                channel=channel,
+                reason=reason,
+            )
+        except InvalidTransition as exc:
+            current = exc.extra.get("status", "")
+            raise InvalidTransition(
+                f"Run {run_id} is {current}: its release has started, so the approval can no longer be undone.",
+                {"run": run_id, "status": current},
+            ) from exc
+        decision.delete()
+        run_obj = GenerationRun.objects.select_related("artist").get(pk=run_id)
+        # Integrations hear that the run awaits review again, with what was undone.
+        event_emit(
+            name="run.awaiting_review",
+            payload={**run_event_payload(run_obj), "undone": {"decision": decision.decision, "reason": reason}},
+            key=f"run.awaiting_review:{run_id}:undo:{decision.decided_at.isoformat()}",
+        )
+    return run_obj
+
+
+def review_undoable(*, actor: AbstractBaseUser) -> ReviewDecision | None:
+    """The actor's latest decision still inside the undo window, for the "Undo" bar (one query)."""
+    if not actor.is_authenticated:
+        return None
+    since = timezone.now() - timedelta(seconds=settings.REVIEW_UNDO_SECONDS)
+    return (
+        ReviewDecision.objects.select_related("run")
+        .filter(actor=actor, decided_at__gte=since, run__status__in=(RunStatus.APPROVED, RunStatus.REJECTED))
+        .order_by("-decided_at")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,12 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.PENDING: frozenset({S.GENERATING, S.FAILED}),
     S.GENERATING: frozenset({S.AWAITING_REVIEW, S.FAILED}),
     S.AWAITING_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.EXPIRED}),
-    S.APPROVED: frozenset({S.RELEASING}),
+    # Back to awaiting_review: a decision undone within REVIEW_UNDO_SECONDS (run_undo_decision).
+    S.APPROVED: frozenset({S.RELEASING, S.AWAITING_REVIEW}),
     S.RELEASING: frozenset({S.RELEASED, S.RELEASE_FAILED}),
     S.RELEASE_FAILED: frozenset({S.RELEASING}),
     S.FAILED: frozenset(),
-    S.REJECTED: frozenset(),
+    S.REJECTED: frozenset({S.AWAITING_REVIEW}),
     S.EXPIRED: frozenset(),
     S.RELEASED: frozenset(),
 }

@@ -13,5 +13,6 @@ urlpatterns = [
     path("review/bulk/", views.BulkDecideView.as_view(), name="bulk"),
     path("review/runs/<int:pk>/", views.RunDetailView.as_view(), name="detail"),
     path("review/runs/<int:pk>/decide/", views.DecideView.as_view(), name="decide"),
+    path("review/runs/<int:pk>/undo/", views.UndoView.as_view(), name="undo"),
     path("telegram/webhook/", views.TelegramWebhookView.as_view(), name="telegram-webhook"),
 ]

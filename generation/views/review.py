@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -26,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from artists.models import Artist
-from generation.models import Batch, Channel, GenerationRun, ReviewDecision, RunStatus
+from generation.models import APPROVED_STATUSES, Batch, Channel, GenerationRun, ReviewDecision, RunStatus
 from generation.selectors.review import (
     review_counts,
     review_queue,
@@ -34,7 +35,15 @@ from generation.selectors.review import (
     review_recent_decisions,
     review_run_detail,
 )
-from generation.services.review import COMMENT_MAX_CHARS, review_comment_clean, run_decide, runs_decide
+from generation.services.review import (
+    COMMENT_MAX_CHARS,
+    review_comment_clean,
+    review_undo_deadline,
+    review_undoable,
+    run_decide,
+    run_undo_decision,
+    runs_decide,
+)
 from generation.telegram.updates import telegram_update_handle
 from kernel.errors import ApplicationError
 
@@ -83,7 +92,8 @@ class QueueView(ReviewerMixin, TemplateView):
 
     def get_context_data(self, **kwargs) -> dict:
         artist, batch = self.request.GET.get("artist") or "", _int_or_none(self.request.GET.get("batch"))
-        paginator = Paginator(review_queue(artist=artist, batch=batch), settings.REVIEW_QUEUE_PAGE_SIZE)
+        search = (self.request.GET.get("q") or "").strip()[:200]
+        paginator = Paginator(review_queue(artist=artist, batch=batch, search=search), settings.REVIEW_QUEUE_PAGE_SIZE)
         page = paginator.get_page(self.request.GET.get("page"))
         waiting = GenerationRun.objects.filter(status=RunStatus.AWAITING_REVIEW)
         return {
@@ -92,6 +102,8 @@ class QueueView(ReviewerMixin, TemplateView):
             "runs": page.object_list,
             "artist": artist,
             "batch": batch,
+            "q": search,
+            "undoable": _undoable(self.request),
             "artists": Artist.objects.filter(pk__in=waiting.values("artist_id")).only("name", "slug"),
             "batches": Batch.objects.filter(pk__in=waiting.values("batch_id")).only("pk")[:100],
             "counts": review_counts(),
@@ -191,7 +203,49 @@ class RunDetailView(ReviewerMixin, TemplateView):
             "can_decide": self.request.user.has_perm("generation.decide_run"),
             "awaiting": run.status == RunStatus.AWAITING_REVIEW,
             "comment_max": COMMENT_MAX_CHARS,
+            "spectrogram": getattr(getattr(track, "features", None), "spectrogram", None) if track else None,
+            "time_axis": time_axis(track.duration if track else None),
+            "has_release": run.status in APPROVED_STATUSES and run.status != RunStatus.APPROVED,
+            "undoable": _undoable(self.request),
         }
+
+
+def time_axis(duration: float | None, ticks: int = 6) -> list[dict]:
+    """Tick marks under the waveform image: position in % of its width and a m:ss label."""
+    if not duration or duration <= 0:
+        return []
+    step = next((s for s in (1, 2, 5, 10, 15, 30, 60, 120, 300) if duration / s <= ticks), 600)
+    marks, t = [], 0
+    while t <= duration + 1e-6:
+        marks.append({"left": round(100 * t / duration, 2), "label": f"{int(t) // 60}:{int(t) % 60:02d}"})
+        t += step
+    return marks
+
+
+def _undoable(request: HttpRequest) -> dict | None:
+    """The signed-in reviewer's latest decision that can still be undone, with seconds left."""
+    if not request.user.has_perm("generation.decide_run"):
+        return None
+    decision = review_undoable(actor=request.user)
+    if decision is None:
+        return None
+    left = (review_undo_deadline(decision) - timezone.now()).total_seconds()
+    return {"decision": decision, "seconds_left": max(0, int(left))}
+
+
+class UndoView(ReviewerMixin, View):
+    """POST: take back a decision within REVIEW_UNDO_SECONDS; the run awaits review again."""
+
+    permission_required = "generation.decide_run"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        try:
+            run = run_undo_decision(run=pk, actor=request.user, channel=Channel.WEB)
+        except ApplicationError as exc:
+            messages.warning(request, exc.message)
+            return HttpResponseRedirect(_safe_next(request, reverse("review:queue")))
+        messages.success(request, f"Decision on {run} undone; it awaits review again.")
+        return redirect("review:detail", pk=pk)
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:

@@ -93,7 +93,7 @@ def test_queue_page_query_count_with_50_runs(browser, django_assert_max_num_quer
         awaiting_run()
     for run in RunFactory.create_batch(5, status=RunStatus.AWAITING_REVIEW):
         run_decide(decision="rejected", run=run, actor=UserFactory(), channel="web", comment="meh")
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = browser.get(QUEUE)
     assert response.status_code == 200
     assert len(response.context["runs"]) == 50
@@ -244,5 +244,5 @@ def test_detail_page_query_count(browser, django_assert_max_num_queries):
         awaiting_run()
     run = awaiting_run(prompts={"music": "x"})
     VideoClip.objects.create(run=run, source="local", file=ContentFile(b"\x00", name="clip.mp4"))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert browser.get(f"/review/runs/{run.pk}/").status_code == 200

@@ -34,6 +34,9 @@ EXPECTED_ALLOWED = {
     ("awaiting_review", "rejected"),
     ("awaiting_review", "expired"),
     ("approved", "releasing"),
+    # A decision undone within REVIEW_UNDO_SECONDS (generation.services.review.run_undo_decision).
+    ("approved", "awaiting_review"),
+    ("rejected", "awaiting_review"),
     ("releasing", "released"),
     ("releasing", "release_failed"),
     ("release_failed", "releasing"),

@@ -12,6 +12,8 @@ from kernel.env import env_float, env_int, env_int_list, env_str
 # A run awaiting review longer than this becomes `expired` (swept every REVIEW_SWEEP_MINUTES).
 REVIEW_TTL_HOURS = env_float("REVIEW_TTL_HOURS", 72.0)
 REVIEW_SWEEP_MINUTES = env_int("REVIEW_SWEEP_MINUTES", 15)
+# A decision can be taken back for this long (seconds) after it was made, if its release has not started.
+REVIEW_UNDO_SECONDS = env_int("REVIEW_UNDO_SECONDS", 120)
 # Runs per page of the browser review queue.
 REVIEW_QUEUE_PAGE_SIZE = env_int("REVIEW_QUEUE_PAGE_SIZE", 50)
 
