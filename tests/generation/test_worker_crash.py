@@ -121,6 +121,7 @@ def test_worker_killed_mid_stage_leaves_no_duplicates_and_no_stuck_run(monkeypat
         "Q_CLUSTER_NAME": cluster,
         "Q_WORKERS": "1",
         "Q_TIMEOUT_SECONDS": "120",
+        "STAGE_TIME_LIMIT_SECONDS": "60",
         "MUSIC_PROVIDER": "suno",
         "SUNO_API_KEY": "suno-key",
         "SUNO_BASE_URL": vendor.url,
