@@ -225,7 +225,7 @@ class ArtistDetailView(ArtistAccessMixin, TemplateView):
         if not request.user.has_perm("artists.change_artist"):
             return HttpResponse("You may not edit artists.", status=403)
         artist = self.get_artist()
-        form = ArtistProfileForm(request.POST)
+        form = ArtistProfileForm(request.POST, base_profile=artist.profile)
         if form.is_valid():
             try:
                 version = artist_update_profile(

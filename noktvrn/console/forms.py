@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django import forms
@@ -30,7 +31,13 @@ FIELDS: dict[str, tuple[tuple[str, ...], bool]] = {
     "preferred_modes": (("musical_defaults", "preferred_modes"), True),
     "energy": (("musical_defaults", "energy"), False),
     "track_seconds": (("musical_defaults", "track_seconds"), False),
+    "origin_country": (("origin", "country"), False),
+    "origin_city": (("origin", "city"), False),
+    "language": (("language",), False),
+    "act_type": (("act_type",), False),
 }
+# Left empty in the form: the stored value (or the schema default) stays.
+OPTIONAL_WITH_DEFAULT = {"typography", "language", "act_type"}
 _BY_PATH = {path: name for name, (path, _) in FIELDS.items()}
 
 
@@ -39,7 +46,15 @@ def _split(text: str) -> list[str]:
 
 
 class ArtistProfileForm(forms.Form):
-    """Edits every profile field; `clean` builds the profile and lets the schema judge it."""
+    """Edits the profile field by field; `clean` builds the profile and lets the schema judge it.
+
+    The edited fields are laid over the artist's current profile, so a field this form does not
+    show yet (added to the schema later) is kept, never reset.
+    """
+
+    def __init__(self, *args, base_profile: dict[str, Any] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.base_profile = copy.deepcopy(base_profile or {})
 
     persona = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     backstory = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
@@ -60,6 +75,12 @@ class ArtistProfileForm(forms.Form):
     preferred_modes = forms.CharField(help_text="major and/or minor, comma-separated.")
     energy = forms.FloatField(help_text="0 to 1.")
     track_seconds = forms.IntegerField(label="Track length (s)")
+    origin_country = forms.CharField(required=False, label="Home country", help_text="ISO 3166-1 alpha-2 code.")
+    origin_city = forms.CharField(required=False, label="Home city")
+    language = forms.CharField(required=False, help_text="ISO 639-1 code of the sung language (en, pt).")
+    act_type = forms.ChoiceField(
+        required=False, choices=[("solo", "solo"), ("duo", "duo"), ("band", "band"), ("producer", "producer")]
+    )
     reason = forms.CharField(max_length=300, help_text="Why: kept with the new version.")
 
     @classmethod
@@ -76,11 +97,11 @@ class ArtistProfileForm(forms.Form):
         data = super().clean()
         if self.errors:
             return data
-        profile: dict[str, Any] = {}
+        profile: dict[str, Any] = self.base_profile
         for name, (path, is_list) in FIELDS.items():
             value = _split(data.get(name)) if is_list else data.get(name)
-            if name == "typography" and not value:
-                continue  # the schema's default
+            if name in OPTIONAL_WITH_DEFAULT and not value:
+                continue  # keep what is stored, or the schema's default
             target = profile
             for part in path[:-1]:
                 target = target.setdefault(part, {})
