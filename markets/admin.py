@@ -143,7 +143,7 @@ class ChartImportAdmin(admin.ModelAdmin):
                         channel="admin",
                     )
                 except ApplicationError as exc:
-                    messages.error(request, f"{upload.name}: {exc.message}")
+                    messages.error(request, exc.message)  # it names the file
                     continue
                 level = messages.WARNING if report.errors else messages.SUCCESS
                 lines = "; ".join(f"line {e.line}: {e.message}" for e in report.errors[:10])
