@@ -6,6 +6,7 @@ import json
 
 from generation.models import GenerationRun
 from kernel.errors import ApplicationError
+from kernel.text import fix_articles, indefinite_article
 from llm.router import complete
 from releases.services.common import logger
 
@@ -23,7 +24,8 @@ def summary_template(facts: dict) -> str:
     genre = facts.get("genre") or "single"
     peak = float(facts.get("peak_at") or 0)
     return (
-        f"{facts['title']} is a {tempo}{genre} single by {facts['artist']}{key}, {minutes}:{seconds:02d} long. "
+        f"{facts['title']} is {indefinite_article(f'{tempo}{genre}')} {tempo}{genre} single by {facts['artist']}{key}, "
+        f"{minutes}:{seconds:02d} long. "
         f"Its most energetic passage starts at {int(peak) // 60}:{int(peak) % 60:02d}."
     )
 
@@ -44,7 +46,7 @@ def release_summary(*, run: GenerationRun, facts: dict) -> tuple[str, str]:
     except ApplicationError:  # no provider answered: a summary is not worth failing a release over
         logger.warning("release summary: the analyst LLM failed for run %s; using the template", run.pk, exc_info=True)
         return summary_template(facts), "template"
-    text = (completion.text or "").strip()
+    text = fix_articles((completion.text or "").strip())
     if not text:
         return summary_template(facts), "template"
     return text, f"llm:{completion.provider}/{completion.model}"

@@ -14,38 +14,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kernel import text as kernel_text
+
 if TYPE_CHECKING:  # the context is built by compose; lyrics only read it
     from llm.providers.local.compose import Context
 
-# --- Articles ---------------------------------------------------------------------------
+# --- Articles: one rule for every writer, in kernel.text -------------------------------
 
-_A_BEFORE = ("uni", "use", "usu", "uti", "ufo", "eu", "one", "once", "ewe", "uk", "ura", "ure", "uro")
-_AN_BEFORE = ("hour", "honest", "honour", "honor", "heir", "herb")
-_ARTICLE = re.compile(r"\b([Aa])(n?) ([\w'’&-]+)")
-
-
-def _wants_an(word: str) -> bool:
-    """Does `word` start with a vowel sound? ("an unhurried", "a unicorn", "an hour", "an MC", "an 808")."""
-    lower = word.lower()
-    if lower.startswith(_AN_BEFORE):
-        return True
-    if word[:1].isdigit():
-        return lower.startswith(("8", "11", "18"))
-    if len(word) <= 4 and word.isupper() and word.isalpha():
-        return word[0] in "AEFHILMNORSX"  # letters whose names start with a vowel sound
-    if lower.startswith(_A_BEFORE):
-        return False
-    return lower[:1] in "aeiou"
-
-
-def fix_articles(text: str) -> str:
-    """Each English indefinite article agrees with the sound of the next word."""
-
-    def agree(match: re.Match[str]) -> str:
-        article, word = match.group(1), match.group(3)
-        return f"{article}{'n' if _wants_an(word) else ''} {word}"
-
-    return _ARTICLE.sub(agree, text)
+fix_articles = kernel_text.fix_articles
 
 
 # --- Syllables (meter) ------------------------------------------------------------------
