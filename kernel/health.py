@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections
@@ -53,7 +54,7 @@ def check_broker() -> str:
 
 def check_media() -> str:
     if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
-        root = settings.MEDIA_ROOT
+        root = Path(settings.MEDIA_ROOT)
         root.mkdir(parents=True, exist_ok=True)
         probe = root / ".readyz-probe"
         probe.write_text("ok")

@@ -14,6 +14,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
+from rest_framework.throttling import ScopedRateThrottle
 
 from kernel.errors import ApplicationError, NotFoundError
 from markets.features import PERIODS, WEEK
@@ -325,6 +326,8 @@ class ChartViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Chart.objects.order_by("-chart_date", "country", "source")
     serializer_class = ChartSerializer
     filterset_fields = ["source", "kind", "country", "chart_date"]
+    # Used by the throttled `import/` action only (THROTTLE_CHART_IMPORT_RATE per user).
+    throttle_scope = "chart_import"
 
     @extend_schema(
         request={"multipart/form-data": ChartImportRequestSerializer},
@@ -332,6 +335,7 @@ class ChartViewSet(viewsets.ReadOnlyModelViewSet):
             201: ChartImportResultSerializer,
             413: OpenApiResponse(description="Larger than MARKETS_IMPORT_MAX_BYTES."),
             422: OpenApiResponse(description="Unreadable file: unknown layout, no country or date, not UTF-8."),
+            429: OpenApiResponse(description="Over THROTTLE_CHART_IMPORT_RATE for this user; see Retry-After."),
         },
     )
     @action(
@@ -340,6 +344,7 @@ class ChartViewSet(viewsets.ReadOnlyModelViewSet):
         url_path="import",
         parser_classes=[MultiPartParser],
         permission_classes=[CanImportCharts],
+        throttle_classes=[ScopedRateThrottle],
     )
     def import_file(self, request: Request) -> Response:
         limit = settings.MARKETS_IMPORT_MAX_BYTES

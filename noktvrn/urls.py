@@ -1,16 +1,14 @@
 """URL map: admin, REST API (/api/v1/), API schema and docs, health probes, media."""
 
-from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from kernel import health
 from noktvrn.api.router import router
+from noktvrn.media import media_serve
 from noktvrn.views import HomeView
 
 admin.site.site_header = "noktvrn back office"
@@ -32,12 +30,7 @@ urlpatterns = [
     path("artists/", include("noktvrn.console.urls")),
     path("releases/", include("releases.urls")),
     path("markets/", include("markets.urls")),
-    # Media (audio, covers, videos) is for signed-in staff only; in production a proxy or
-    # S3 serves it, but the embedded default must work with nothing in front of it.
-    re_path(
-        r"^media/(?P<path>.*)$",
-        login_required(serve),
-        {"document_root": settings.MEDIA_ROOT},
-        name="media",
-    ),
+    # Media follows the permissions of the pages that show it (noktvrn/media.py); with S3 the
+    # view redirects to a signed URL, on local disk it serves the file itself.
+    re_path(r"^media/(?P<path>.*)$", media_serve, name="media"),
 ]
