@@ -39,6 +39,7 @@ TABLE: list[tuple[str, str, str, str, str, int | None]] = [
     ("run-detail", "GET", "/api/v1/runs/{run}/", API, "ROS", 200),
     ("run-approve", "POST", "/api/v1/runs/{run}/approve/", API, "RS", None),
     ("run-reject", "POST", "/api/v1/runs/{run}/reject/", API, "RS", None),
+    ("run-undo", "POST", "/api/v1/runs/{run}/undo/", API, "RS", None),
     ("batch-list", "GET", "/api/v1/batches/", API, "ROS", 200),
     ("batch-list", "POST", "/api/v1/batches/", API, "OS", None),
     ("batch-detail", "GET", "/api/v1/batches/{batch}/", API, "ROS", 200),
@@ -83,6 +84,7 @@ TABLE: list[tuple[str, str, str, str, str, int | None]] = [
     ("detail", "GET", "/review/runs/{run}/", PAGE, "ROS", 200),
     ("decide", "POST", "/review/runs/{run}/decide/", PAGE, "RS", 302),
     ("bulk", "POST", "/review/bulk/", PAGE, "RS", 302),
+    ("undo", "POST", "/review/runs/{run}/undo/", PAGE, "RS", 302),
     ("list", "GET", "/batches/", PAGE, "ROS", 200),
     ("start", "POST", "/batches/start/", PAGE, "OS", 302),
     ("detail", "GET", "/batches/{batch}/", PAGE, "ROS", 200),
@@ -92,6 +94,7 @@ TABLE: list[tuple[str, str, str, str, str, int | None]] = [
     ("list", "GET", "/releases/", PAGE, "ROS", 200),
     ("detail", "GET", "/releases/{release}/", PAGE, "ROS", 200),
     ("redeliver", "POST", "/releases/{release}/redeliver/", PAGE, "OS", 302),
+    ("by-run", "GET", "/releases/by-run/{run}/", PAGE, "ROS", 302),  # to the release, or back to the run
     ("overview", "GET", "/markets/", PAGE, "ROS", 200),
     ("country", "GET", "/markets/countries/DE/", PAGE, "ROS", None),  # 404: no data for DE here
     ("genre", "GET", "/markets/genres/pop/", PAGE, "ROS", None),
