@@ -178,7 +178,9 @@ def run_undo_decision(
     """
     run_id = run if isinstance(run, int) else run.pk
     with transaction.atomic():
-        decision = ReviewDecision.objects.select_for_update().select_related("actor").filter(run_id=run_id).first()
+        decision = (
+            ReviewDecision.objects.select_for_update(of=("self",)).select_related("actor").filter(run_id=run_id).first()
+        )
         if decision is None:
             current = GenerationRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
             if current is None:
