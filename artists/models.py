@@ -7,6 +7,7 @@ from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from artists.schemas import ArtistProfile, LLMSettings, profile_errors
 
@@ -153,3 +154,45 @@ class ArtistStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.artist}: {self.from_status} -> {self.to_status}"
+
+
+class ArtistScore(models.Model):
+    """One measurement of how an artist is doing, explained in words and kept as history.
+
+    Written by the evolution app (approval rate, performance against the artist's own baseline,
+    compatibility with its target markets); read by the lifecycle rules and the timeline page.
+    """
+
+    class Kind(models.TextChoices):
+        APPROVAL_RATE = "approval_rate", "Review approval rate"
+        PERFORMANCE = "performance", "Performance against own baseline"
+        COMPATIBILITY = "compatibility", "Compatibility with target markets"
+
+    class Alert(models.TextChoices):
+        NONE = "", "No alert"
+        JUMP = "jump", "Jump"
+        FALL = "fall", "Fall"
+
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="scores")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.FloatField(null=True, blank=True, help_text="None when there is not enough data to say.")
+    explanation = models.CharField(max_length=500)
+    figures = models.JSONField(default=dict, blank=True)
+    alert = models.CharField(max_length=8, choices=Alert.choices, blank=True, default="")
+    version = models.ForeignKey(
+        ArtistVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="scores",
+        help_text="The profile version the score was computed for.",
+    )
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-computed_at", "-id"]
+        indexes = [models.Index(fields=["artist", "kind", "computed_at"], name="artist_score_series_idx")]
+
+    def __str__(self) -> str:
+        shown = "n/a" if self.value is None else f"{self.value:.3f}"
+        return f"{self.artist} {self.kind}={shown}"

@@ -16,6 +16,14 @@ HEX_COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
+# Who the artist is: no evolution step may change these (the name lives on the Artist row).
+IDENTITY_CORE_FIELDS = ("persona", "primary_genre", "voice")
+# The primary genre keeps at least this share of the genre mix, so the artist stays recognisable.
+PRIMARY_GENRE_MIN_SHARE = 0.5
+# With no explicit mix, the primary genre takes this share and the secondaries split the rest.
+DEFAULT_PRIMARY_SHARE = 0.7
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -45,6 +53,9 @@ class MusicalDefaults(_Strict):
     preferred_modes: list[Mode] = Field(min_length=1, max_length=2)
     energy: float = Field(ge=0.0, le=1.0)
     track_seconds: int = Field(default=30, ge=5, le=600)
+    valence: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="How bright the tracks feel, 0 dark to 1 bright; None: from the modes"
+    )
 
     @field_validator("preferred_keys")
     @classmethod
@@ -116,6 +127,42 @@ class ArtistProfile(_Strict):
             raise ValueError(f"not an ISO 639-1 language code: {value}")
         return value
 
+    genre_mix: dict[str, float] = Field(
+        default_factory=dict,
+        description="Share of tracks per genre, the primary genre included, summing to 1; empty: derived",
+    )
+    style_notes: list[str] = Field(
+        default_factory=list, max_length=8, description="Short production and writing notes kept by reflection"
+    )
+
+    @field_validator("style_notes")
+    @classmethod
+    def _short_notes(cls, value: list[str]) -> list[str]:
+        value = [note.strip() for note in value if note.strip()]
+        long = [note for note in value if len(note) > 200]
+        if long:
+            raise ValueError(f"style notes are at most 200 characters: {long[0][:40]}...")
+        return value
+
+    @model_validator(mode="after")
+    def _genre_mix(self) -> ArtistProfile:
+        if not self.genre_mix:
+            return self
+        mix = {genre.strip().lower(): share for genre, share in self.genre_mix.items()}
+        if any(share < 0 or share > 1 for share in mix.values()):
+            raise ValueError("genre_mix shares are between 0 and 1")
+        if abs(sum(mix.values()) - 1.0) > 0.01:
+            raise ValueError(f"genre_mix shares must sum to 1 (they sum to {sum(mix.values()):.3f})")
+        primary = self.primary_genre.strip().lower()
+        if mix.get(primary, 0.0) < PRIMARY_GENRE_MIN_SHARE:
+            raise ValueError(
+                f"the primary genre {self.primary_genre!r} keeps at least {PRIMARY_GENRE_MIN_SHARE:.0%} of genre_mix"
+            )
+        if len(mix) > 7:
+            raise ValueError("genre_mix has at most 7 genres (the primary and six others)")
+        self.genre_mix = mix
+        return self
+
 
 class LLMSettings(_Strict):
     """Per-artist overrides of the LLM router (chains per role, temperature)."""
@@ -133,3 +180,28 @@ def profile_errors(data: object) -> list[str]:
             f"{'.'.join(str(part) for part in error['loc']) or 'profile'}: {error['msg']}" for error in exc.errors()
         ]
     return []
+
+
+def effective_genre_mix(profile: dict) -> dict[str, float]:
+    """The artist's genre mix: the explicit one, or the primary genre with its secondaries sharing the rest."""
+    mix = profile.get("genre_mix") or {}
+    if mix:
+        return {genre.lower(): float(share) for genre, share in mix.items()}
+    primary = str(profile.get("primary_genre", "")).lower()
+    secondary = [g.lower() for g in profile.get("secondary_genres", []) if g.lower() != primary]
+    if not secondary:
+        return {primary: 1.0}
+    rest = round((1.0 - DEFAULT_PRIMARY_SHARE) / len(secondary), 6)
+    return {primary: round(1.0 - rest * len(secondary), 6), **dict.fromkeys(secondary, rest)}
+
+
+def effective_valence(musical_defaults: dict) -> float:
+    """The valence the artist aims for: the explicit one, or what its preferred modes imply."""
+    if musical_defaults.get("valence") is not None:
+        return float(musical_defaults["valence"])
+    modes = set(musical_defaults.get("preferred_modes") or [])
+    if modes == {"major"}:
+        return 0.65
+    if modes == {"minor"}:
+        return 0.35
+    return 0.5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from artists.models import Artist, ArtistStatusChange, ArtistVersion
+from artists.models import Artist, ArtistScore, ArtistStatusChange, ArtistVersion
 from artists.schemas import ArtistProfile, profile_errors
 from kernel.errors import ApplicationError
 
@@ -125,4 +126,30 @@ def artist_set_status(
         reason=reason[:300],
         metrics=metrics or {},
         actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def artist_record_score(
+    *,
+    artist: Artist,
+    kind: str,
+    value: float | None,
+    explanation: str,
+    figures: dict | None = None,
+    alert: str = "",
+    version: ArtistVersion | None = None,
+    at: datetime | None = None,
+) -> ArtistScore:
+    """Keep one score in the artist's history (scores are never overwritten)."""
+    if kind not in ArtistScore.Kind.values:
+        raise ApplicationError(f"Unknown score kind {kind!r}.")
+    return ArtistScore.objects.create(
+        artist=artist,
+        kind=kind,
+        value=None if value is None else round(float(value), 4),
+        explanation=explanation[:500],
+        figures=figures or {},
+        alert=alert,
+        version=version,
+        computed_at=at or timezone.now(),
     )

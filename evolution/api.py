@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from evolution.models import PerformanceImport, PerformanceRecord
-from evolution.selectors import performance_list
+from artists.models import Artist, ArtistScore
+from evolution.models import EvolutionPlan, PerformanceImport, PerformanceRecord
+from evolution.selectors import performance_list, plan_list, score_list
 from evolution.services.performance import performance_import
+from evolution.services.plans import plan_approve, plan_propose, plan_reject, plan_rollback
 from kernel.actors import Channel
 from kernel.errors import ApplicationError
 
@@ -115,5 +118,144 @@ class PerformanceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(PerformanceImportSerializer(report.record).data, status=status.HTTP_201_CREATED)
 
 
+class ScoreSerializer(serializers.ModelSerializer):
+    artist = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    version = serializers.IntegerField(source="version.number", default=None, read_only=True)
+
+    class Meta:
+        model = ArtistScore
+        fields = ["id", "artist", "kind", "value", "explanation", "figures", "alert", "version", "computed_at"]
+
+
+class ScoreFilter(django_filters.FilterSet):
+    artist = django_filters.CharFilter(field_name="artist__slug")
+
+    class Meta:
+        model = ArtistScore
+        fields = ["artist", "kind", "alert"]
+
+
+class ScoreViewSet(viewsets.ReadOnlyModelViewSet):
+    """Artist scores over time (approval rate, performance against own baseline, compatibility)."""
+
+    serializer_class = ScoreSerializer
+    filterset_class = ScoreFilter
+    queryset = ArtistScore.objects.none()
+
+    def get_queryset(self):
+        return score_list()
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    artist = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    base_version = serializers.IntegerField(source="base_version.number", read_only=True)
+    applied_version = serializers.IntegerField(source="applied_version.number", default=None, read_only=True)
+    rollback_version = serializers.IntegerField(source="rollback_version.number", default=None, read_only=True)
+    decided_by = serializers.CharField(source="decided_by.get_username", default=None, read_only=True)
+
+    class Meta:
+        model = EvolutionPlan
+        fields = [
+            "id",
+            "artist",
+            "status",
+            "trigger",
+            "base_version",
+            "applied_version",
+            "rollback_version",
+            "changes",
+            "bounds",
+            "explanation",
+            "evidence",
+            "proposed_profile",
+            "decided_by",
+            "decided_channel",
+            "decision_comment",
+            "decided_at",
+            "rolled_back_at",
+            "created_at",
+        ]
+
+
+class PlanFilter(django_filters.FilterSet):
+    artist = django_filters.CharFilter(field_name="artist__slug")
+
+    class Meta:
+        model = EvolutionPlan
+        fields = ["artist", "status", "trigger"]
+
+
+class PlanDecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class PlanProposeSerializer(serializers.Serializer):
+    artist = serializers.SlugRelatedField(slug_field="slug", queryset=Artist.objects.all())
+    reflect = serializers.BooleanField(default=True, help_text="Ask the reflection role for style-note edits.")
+
+
+class CanDecidePlans(permissions.BasePermission):
+    def has_permission(self, request: Request, view) -> bool:
+        return bool(request.user and request.user.has_perm("evolution.decide_evolutionplan"))
+
+
+class PlanViewSet(viewsets.ReadOnlyModelViewSet):
+    """Evolution plans: propose one on demand, approve, reject, roll back."""
+
+    serializer_class = PlanSerializer
+    filterset_class = PlanFilter
+    queryset = EvolutionPlan.objects.none()
+
+    def get_queryset(self):
+        return plan_list()
+
+    @extend_schema(
+        request=PlanProposeSerializer,
+        responses={201: PlanSerializer, 200: OpenApiResponse(description="The evidence asks for no change.")},
+    )
+    @action(detail=False, methods=["post"], permission_classes=[CanDecidePlans])
+    def propose(self, request: Request) -> Response:
+        """Propose a plan for one artist now, from the current evidence."""
+        data = PlanProposeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = plan_propose(
+            artist=data.validated_data["artist"],
+            trigger=EvolutionPlan.Trigger.ON_DEMAND,
+            actor=request.user,
+            reflect=data.validated_data["reflect"],
+        )
+        if plan is None:
+            return Response({"plan": None, "detail": "The evidence asks for no change."})
+        return Response(PlanSerializer(plan_list().get(pk=plan.pk)).data, status=status.HTTP_201_CREATED)
+
+    def _decide(self, request: Request, service) -> Response:
+        data = PlanDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = service(
+            plan=self.get_object().pk, actor=request.user, channel=Channel.API, comment=data.validated_data["comment"]
+        )
+        return Response(PlanSerializer(plan_list().get(pk=plan.pk)).data)
+
+    @extend_schema(request=PlanDecisionSerializer, responses={200: PlanSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[CanDecidePlans])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """Apply a waiting plan as a new artist version (409 if it was decided or the profile moved on)."""
+        return self._decide(request, plan_approve)
+
+    @extend_schema(request=PlanDecisionSerializer, responses={200: PlanSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[CanDecidePlans])
+    def reject(self, request: Request, pk: str | None = None) -> Response:
+        """Reject a waiting plan."""
+        return self._decide(request, plan_reject)
+
+    @extend_schema(request=PlanDecisionSerializer, responses={200: PlanSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[CanDecidePlans])
+    def rollback(self, request: Request, pk: str | None = None) -> Response:
+        """Restore the profile an applied plan started from, as a new version."""
+        return self._decide(request, plan_rollback)
+
+
 def register(router: BaseRouter) -> None:
     router.register("performance", PerformanceViewSet, basename="performance")
+    router.register("evolution-plans", PlanViewSet, basename="evolution-plan")
+    router.register("artist-scores", ScoreViewSet, basename="artist-score")

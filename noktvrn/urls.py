@@ -30,6 +30,7 @@ urlpatterns = [
     path("artists/", include("noktvrn.console.urls")),
     path("releases/", include("releases.urls")),
     path("markets/", include("markets.urls")),
+    path("evolution/", include("evolution.urls")),
     # Media follows the permissions of the pages that show it (noktvrn/media.py); with S3 the
     # view redirects to a signed URL, on local disk it serves the file itself.
     re_path(r"^media/(?P<path>.*)$", media_serve, name="media"),

@@ -65,6 +65,14 @@ class GenerationRun(models.Model):
 
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
     artist = models.ForeignKey("artists.Artist", on_delete=models.PROTECT, related_name="runs")
+    artist_version = models.ForeignKey(
+        "artists.ArtistVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="runs",
+        help_text="The profile version adapt_parameters read (empty for runs older than the field).",
+    )
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.PENDING, db_index=True)
     status_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     title = models.CharField(max_length=200, blank=True)

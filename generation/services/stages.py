@@ -20,6 +20,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 
+from artists.schemas import ArtistProfile, effective_genre_mix, effective_valence
+from artists.selectors import artist_current_version
 from generation.models import GenerationRun, RunStage, Track, VideoClip
 from generation.services.analysis import track_analyse
 from generation.services.writing import write_track_text
@@ -48,34 +50,62 @@ def local_copy(file: FieldFile, workdir: Path) -> Path:
 
 
 def adapt_parameters(run: GenerationRun) -> None:
-    """Musical parameters from the artist's profile, deterministic per run seed."""
-    profile = run.artist.identity
-    defaults = profile.musical_defaults
-    rng = random.Random(run.seed)  # noqa: S311 - reproducible music, not secrets
-    tempo = rng.randint(defaults.tempo_min, defaults.tempo_max)
-    energy = min(1.0, max(0.0, defaults.energy + rng.uniform(-0.08, 0.08)))
+    """Musical parameters from the artist's current profile version, deterministic per run seed.
+
+    The run records the version it read, so every track can be traced to the profile (and the
+    evolution plan) that shaped it.
+    """
+    version = artist_current_version(artist=run.artist)
+    profile_data = version.profile if version is not None else run.artist.profile
+    parameters = parameters_from_profile(profile_data, seed=run.seed)
     variant = ""
     if settings.AB_TEST_SHARE > 0:
+        rng = random.Random(f"{run.seed}:variant")  # noqa: S311 - reproducible music, not secrets
         variant = "B" if rng.random() < settings.AB_TEST_SHARE else "A"
+    if variant == "B":
+        # Variant B pushes energy, to learn whether it pays.
+        parameters["energy"] = round(min(1.0, parameters["energy"] + 0.1), 3)
+    run.parameters = parameters
+    run.variant = variant
+    run.artist_version = version
+    run.save(update_fields=["parameters", "variant", "artist_version", "updated_at"])
+
+
+def parameters_from_profile(profile_data: dict, *, seed: int) -> dict:
+    """One track's parameters drawn from a profile: tempo in range, a key and mode, energy, valence, genre.
+
+    The genre is drawn from the artist's genre mix: most tracks are the primary genre, some
+    blend in a secondary one in proportion to its share.
+    """
+    profile = ArtistProfile.model_validate(profile_data)
+    defaults = profile.musical_defaults
+    rng = random.Random(seed)  # noqa: S311 - reproducible music, not secrets
+    tempo = rng.randint(defaults.tempo_min, defaults.tempo_max)
+    energy = min(1.0, max(0.0, defaults.energy + rng.uniform(-0.08, 0.08)))
+    valence = min(1.0, max(0.0, effective_valence(defaults.model_dump()) + rng.uniform(-0.08, 0.08)))
+    modes = defaults.preferred_modes
+    both = set(modes) == {"major", "minor"}
+    # With both modes allowed, brighter artists lean major.
+    mode = ("major" if rng.random() < valence else "minor") if both else modes[0]
+    mix = effective_genre_mix(profile.model_dump())
+    genres, shares = list(mix), list(mix.values())
+    drawn = rng.choices(genres, weights=shares)[0] if genres else profile.primary_genre
     parameters = {
         "genre": profile.primary_genre,
         "secondary_genres": profile.secondary_genres,
         "tempo": tempo,
         "key": rng.choice(defaults.preferred_keys),
-        "mode": rng.choice(defaults.preferred_modes),
+        "mode": mode,
         "energy": round(energy, 3),
+        "valence": round(valence, 3),
         "duration_seconds": defaults.track_seconds,
         "themes": profile.themes,
+        "style_notes": profile.style_notes,
         "source": "profile",
     }
-    if variant == "B":
-        # Variant B blends in a secondary genre and pushes energy, to learn whether it pays.
-        parameters["energy"] = round(min(1.0, energy + 0.1), 3)
-        if profile.secondary_genres:
-            parameters["blend_genre"] = rng.choice(profile.secondary_genres)
-    run.parameters = parameters
-    run.variant = variant
-    run.save(update_fields=["parameters", "variant", "updated_at"])
+    if drawn.lower() != profile.primary_genre.lower():
+        parameters["blend_genre"] = drawn
+    return parameters
 
 
 def write_prompts(run: GenerationRun) -> None:

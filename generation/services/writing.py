@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from artists.schemas import ArtistProfile
 from llm.router import complete
 
 
@@ -38,7 +39,9 @@ class TrackText(_Answer):
 
 
 def _brief(artist, parameters: dict[str, Any], run) -> tuple[str, bool]:
-    profile = artist.identity
+    # The run's own profile version when it has one: the words match the parameters it was given.
+    version = getattr(run, "artist_version", None) if run is not None else None
+    profile = ArtistProfile.model_validate(version.profile) if version is not None else artist.identity
     voice = profile.voice
     instrumental = bool(parameters.get("instrumental")) or voice.lower().startswith("instrumental")
     lines = [
@@ -50,7 +53,12 @@ def _brief(artist, parameters: dict[str, Any], run) -> tuple[str, bool]:
         f"Language: {profile.language}",
         f"Instrumental: {'yes' if instrumental else 'no'}",
     ]
-    for key in ("tempo", "key", "mode", "energy", "duration_seconds"):
+    if parameters.get("blend_genre"):
+        lines.append(f"Blend in: {parameters['blend_genre']}")
+    notes = parameters.get("style_notes") or profile.style_notes
+    if notes:
+        lines.append(f"Style notes: {'; '.join(notes)}")
+    for key in ("tempo", "key", "mode", "energy", "valence", "duration_seconds"):
         if parameters.get(key) not in (None, ""):
             lines.append(f"{key.replace('_', ' ').capitalize()}: {parameters[key]}")
     if parameters.get("title"):

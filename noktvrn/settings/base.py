@@ -249,6 +249,7 @@ LOGGING = {
 
 # --- Per-area settings, one file each (keeps concurrent work on areas apart) ------------
 from .components.analytics import *  # noqa: E402,F403
+from .components.evolution import *  # noqa: E402,F403
 from .components.generation import *  # noqa: E402,F403
 from .components.llm import *  # noqa: E402,F403
 from .components.markets import *  # noqa: E402,F403

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from llm.providers.local.compose import build_context, fill_model, write_prose
+from llm.providers.local.reflection import reflection_answer
 from llm.types import ProviderError, ProviderRequest, ProviderResponse
 
 
@@ -19,7 +20,14 @@ class LocalProvider:
 
     def complete(self, request: ProviderRequest) -> ProviderResponse:
         ctx = build_context(request.messages, request.seed)
-        if request.schema is not None:
+        reflection = (
+            reflection_answer(request.messages, request.schema)
+            if request.role == "reflection" and request.schema is not None
+            else None
+        )
+        if reflection is not None:
+            text = reflection
+        elif request.schema is not None:
             try:
                 text = fill_model(request.schema, ctx).model_dump_json()
             except Exception as exc:  # any schema the writer cannot satisfy is this provider's failure
