@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('artists', '0003_artistscore'),
-        ('generation', '0006_task_names'),
+        ('generation', '0007_stage_names'),
     ]
 
     operations = [
