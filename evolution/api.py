@@ -152,6 +152,10 @@ class PlanSerializer(serializers.ModelSerializer):
     applied_version = serializers.IntegerField(source="applied_version.number", default=None, read_only=True)
     rollback_version = serializers.IntegerField(source="rollback_version.number", default=None, read_only=True)
     decided_by = serializers.CharField(source="decided_by.get_username", default=None, read_only=True)
+    # A plain string: the model's choices include "" (undecided), which would name a second Channel enum.
+    decided_channel = serializers.CharField(
+        read_only=True, help_text="web, api, admin, telegram, system, cli; empty until decided."
+    )
 
     class Meta:
         model = EvolutionPlan
