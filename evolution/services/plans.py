@@ -338,12 +338,14 @@ def plan_approve(
         reason=f"Evolution plan #{plan.pk} ({plan.get_trigger_display().lower()})",
         actor=actor,
     )
+    if version is None:
+        raise ConflictError(f"Plan #{plan.pk} changes nothing in {plan.artist.name}'s current profile.")
     _decide(plan, EvolutionPlan.Status.APPLIED, actor, channel, comment)
     plan.applied_version = version
     plan.save(
         update_fields=["status", "decided_by", "decided_channel", "decision_comment", "decided_at", "applied_version"]
     )
-    _restore_status(plan, actor, f"Evolution plan #{plan.pk} applied as v{version.number if version else '?'}.")
+    _restore_status(plan, actor, f"Evolution plan #{plan.pk} applied as v{version.number}.")
     return plan
 
 

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from analytics.models import AnalysisJob
 from artists.models import CreationReport
+from evolution.models import EvolutionPlan
 from releases.models import ReleaseAsset
 from tests.factories import ReleaseFactory, RunFactory, TrackFactory, UserFactory
 
@@ -69,6 +70,14 @@ TABLE: list[tuple[str, str, str, str, str, int | None]] = [
     ("llm-call-detail", "GET", "/api/v1/llm-calls/999999/", API, "OS", 404),
     ("performance-list", "GET", "/api/v1/performance/", API, "ROS", 200),
     ("performance-list", "POST", "/api/v1/performance/", API, "OS", None),
+    ("evolution-plan-list", "GET", "/api/v1/evolution-plans/", API, "ROS", 200),
+    ("evolution-plan-detail", "GET", "/api/v1/evolution-plans/{plan}/", API, "ROS", 200),
+    ("evolution-plan-propose", "POST", "/api/v1/evolution-plans/propose/", API, "OS", 400),
+    ("evolution-plan-approve", "POST", "/api/v1/evolution-plans/{plan}/approve/", API, "OS", None),
+    ("evolution-plan-reject", "POST", "/api/v1/evolution-plans/{plan}/reject/", API, "OS", None),
+    ("evolution-plan-rollback", "POST", "/api/v1/evolution-plans/{plan}/rollback/", API, "OS", None),
+    ("artist-score-list", "GET", "/api/v1/artist-scores/", API, "ROS", 200),
+    ("artist-score-detail", "GET", "/api/v1/artist-scores/999999/", API, "ROS", 404),
     ("schema", "GET", "/api/schema/", PUBLIC, ROLES, 200),
     ("api-docs", "GET", "/api/docs/", PUBLIC, ROLES, 200),
     ("api-redoc", "GET", "/api/redoc/", PUBLIC, ROLES, 200),
@@ -99,6 +108,11 @@ TABLE: list[tuple[str, str, str, str, str, int | None]] = [
     ("country", "GET", "/markets/countries/DE/", PAGE, "ROS", None),  # 404: no data for DE here
     ("genre", "GET", "/markets/genres/pop/", PAGE, "ROS", None),
     ("alerts", "GET", "/markets/alerts/", PAGE, "ROS", 200),
+    ("index", "GET", "/evolution/", PAGE, "ROS", 200),
+    ("artist", "GET", "/evolution/artists/{artist_slug}/", PAGE, "ROS", 200),
+    ("propose", "POST", "/evolution/artists/{artist_slug}/propose/", PAGE, "OS", 302),
+    ("plan", "GET", "/evolution/plans/{plan}/", PAGE, "ROS", 200),
+    ("decide", "POST", "/evolution/plans/{plan}/reject/", PAGE, "OS", 302),
     # --- media: the permissions of the pages that show each folder -----------------------------
     ("media", "GET", "/media/{track_audio}", PAGE, "ROS", 200),  # review pages
     ("media", "GET", "/media/{cover}", PAGE, "ROS", 200),  # review and artist pages
@@ -148,7 +162,16 @@ def objects(db, settings, tmp_path):
     job = AnalysisJob.objects.create(filename="x.wav", size=3)
     job.upload.save("x.wav", ContentFile(b"abc"))
     unknown = default_storage.save("private/notes.txt", ContentFile(b"secret"))
+    plan = EvolutionPlan.objects.create(
+        artist=run.artist,
+        trigger=EvolutionPlan.Trigger.ON_DEMAND,
+        base_version=run.artist.versions.get(),
+        proposed_profile=run.artist.profile,
+        explanation="A plan that changes nothing.",
+        status_before="active",
+    )
     return {
+        "plan": plan.pk,
         "artist": run.artist.pk,
         "artist_slug": run.artist.slug,
         "report": report.pk,
