@@ -22,6 +22,7 @@ COMMANDS: list[list[str]] = [
     [PY, "bench/releases/bench_package.py", "--seconds", "180", "--repeat", "1"],
     [PY, "bench/review/bench_mp3_preview.py", "--repeat", "3"],
     [PY, "bench/pipeline.py", "--runs", "12", "--workers", "1", "2"],
+    [PY, "bench/markets.py"],
 ]
 
 

@@ -300,7 +300,7 @@ def _parse_spotify(text: str, *, fmt: str, country: str, day: dt.date) -> Parsed
     width = len(SPOTIFY_WEEKLY_HEADER)
     for cells in reader:
         line = reader.line_num
-        if not any(c.strip() for c in cells):
+        if len(cells) <= 1 and not "".join(cells).strip():
             continue
         out.rows_read += 1
         if len(cells) < width:
@@ -337,7 +337,7 @@ def _parse_spotify_legacy(text: str, *, country: str, day: dt.date, kind: str, n
     out = _Collector("spotify", kind)
     for cells in reader:
         line = reader.line_num
-        if not any(c.strip() for c in cells):
+        if len(cells) <= 1 and not "".join(cells).strip():
             continue
         out.rows_read += 1
         if len(cells) < 5:
@@ -368,7 +368,7 @@ def _parse_youtube(text: str, *, country: str, day: dt.date, kind: str) -> Parse
     out = _Collector("youtube", kind)
     for cells in reader:
         line = reader.line_num
-        if not any(c.strip() for c in cells):
+        if len(cells) <= 1 and not "".join(cells).strip():
             continue
         out.rows_read += 1
         if len(cells) < len(YOUTUBE_HEADER):
@@ -433,6 +433,19 @@ def _feature_values(cells: list[str], index: dict[str, int]) -> dict:
     return values
 
 
+def _cached_features(cache: dict[str, dict | str], spotify_id: str, cells: list[str], index: dict[str, int]):
+    """The features of this row's track, parsed on its first row; a bad value is every such row's error."""
+    known = cache.get(spotify_id)
+    if known is None:
+        try:
+            known = cache[spotify_id] = _feature_values(cells, index)
+        except ValueError as exc:
+            known = cache[spotify_id] = str(exc)
+    if isinstance(known, str):
+        raise ValueError(known)
+    return known or None
+
+
 def _parse_dataset(text: str, *, country: str | None, chart_date: dt.date | None) -> ParsedFile:
     header, reader = _rows(text, 0)
     index = {_norm(name).lower(): position for position, name in enumerate(header)}
@@ -440,9 +453,11 @@ def _parse_dataset(text: str, *, country: str | None, chart_date: dt.date | None
     wanted_country = country.upper() if country else None
     width = max(index[name] for name in DATASET_REQUIRED) + 1
     days: dict[str, dt.date] = {}
+    # A track's feature columns repeat on every day it charts: parse them once per id.
+    parsed_features: dict[str, dict | str] = {}
     for cells in reader:
         line = reader.line_num
-        if not any(c.strip() for c in cells):
+        if len(cells) <= 1 and not "".join(cells).strip():
             continue
         out.rows_read += 1
         if len(cells) < width:
@@ -471,7 +486,7 @@ def _parse_dataset(text: str, *, country: str | None, chart_date: dt.date | None
                 title=_text(cells[index["name"]], "name", 300),
                 artists=_text(cells[index["artists"]], "artists", 500),
                 rank=_rank(cells[index["daily_rank"]], "daily_rank"),
-                features=_feature_values(cells, index) or None,
+                features=_cached_features(parsed_features, spotify_id, cells, index),
             )
         except ValueError as exc:
             out.error(line, str(exc))

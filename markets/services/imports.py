@@ -160,12 +160,14 @@ def features_store(values_by_track: dict[int, dict], *, source: str) -> int:
     for start in range(0, len(track_ids), _CHUNK):
         for features in TrackFeatures.objects.filter(track_id__in=track_ids[start : start + _CHUNK]):
             existing[features.track_id] = features
-    create, update = [], []
+    create: list[tuple] = []
+    update: list[TrackFeatures] = []
+    now = timezone.now()
     for track_id, values in values_by_track.items():
         current = existing.get(track_id)
         row = {name: values.get(name) for name in _FEATURE_COLUMNS}
         if current is None:
-            create.append(TrackFeatures(track_id=track_id, source=source, **row))
+            create.append((track_id, source, *row.values(), "", "", now))
             continue
         if current.source == TrackFeatures.Source.IMPORTED and source != TrackFeatures.Source.IMPORTED:
             continue
@@ -176,13 +178,7 @@ def features_store(values_by_track: dict[int, dict], *, source: str) -> int:
             setattr(current, name, value)
         update.append(current)
     columns = ["track_id", "source", *_FEATURE_COLUMNS, "preview_source", "analyzer_version", "updated_at"]
-    now = timezone.now()
-    insert_many(
-        TrackFeatures,
-        columns,
-        [(f.track_id, f.source, *(getattr(f, name) for name in _FEATURE_COLUMNS), "", "", now) for f in create],
-        ignore_conflicts=True,
-    )
+    insert_many(TrackFeatures, columns, create, ignore_conflicts=True)
     if update:
         TrackFeatures.objects.bulk_update(update, ["source", *_FEATURE_COLUMNS], batch_size=_CHUNK)
     return len(create) + len(update)

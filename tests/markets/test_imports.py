@@ -134,7 +134,7 @@ def test_dataset_rows_with_bad_features_are_reported():
         "2plbrEY59IikOBgBGLjaoe,Song,Artist,1,0,0,US,2024-10-01,1,False,1,A,2024-01-01,1.7,0.5,6,-7,0,0.03,0.3,0,0.1,0.5,120,4\n"
         "6dOtVTDdiauQNBQEDOtlAB,Song,Artist,2,0,0,US,2024-13-01,1,False,1,A,2024-01-01,0.7,0.5,6,-7,0,0.03,0.3,0,0.1,0.5,120,4\n"
         "6dOtVTDdiauQNBQEDOtlAB,Song,Artist,2,0,0,US,2024-10-01,1,False,1,A,2024-01-01,0.7,0.5,13,-7,0,0.03,0.3,0,0.1,0.5,120,4\n"
-        "6dOtVTDdiauQNBQEDOtlAB,Song,Artist,3,0,0,US,2024-10-01,1,False,1,A,2024-01-01,0.7,0.5,-1,-7,0,0.03,0.3,0,0.1,0.5,120,4\n"
+        "5XeFesFbtLpXzIVDNQP22n,Song,Artist,3,0,0,US,2024-10-01,1,False,1,A,2024-01-01,0.7,0.5,-1,-7,0,0.03,0.3,0,0.1,0.5,120,4\n"
     )
     report = _import(text, "dataset.csv")
     assert [(e.line, e.message) for e in report.errors] == [
