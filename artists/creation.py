@@ -9,10 +9,13 @@ end, so a failure leaves a failed report and no artist.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -32,15 +35,18 @@ from artists.schemas import (
 from artists.services import artist_create
 from kernel.errors import ApplicationError, ConflictError
 from kernel.music import find_places, genre_named
+from kernel.outbox import outbox_enqueue, outbox_handed_over
 from llm.router import complete, role_chain, role_policy
 from llm.types import Completion, LLMUnavailableError
 
 BRIEF_MAX_CHARS = 1000
+CREATION_TASK = "artists.tasks.create_artist_from_brief"
 CREATION_ROLES = ("author", "helper", "validator")
 NAME_ATTEMPTS = 3
 # How far (BPM) a tempo range may stray outside the genre's usual range before it is corrected.
 TEMPO_TOLERANCE = 10
 COUNTRY = re.compile(r"^[A-Z]{2}$")
+logger = logging.getLogger(__name__)
 
 
 class _Answer(BaseModel):
@@ -372,19 +378,66 @@ def _finish(
 def artist_creation_enqueue(
     *, brief: str, genre: str | None = None, countries: list[str] | None = None, actor: AbstractBaseUser | None = None
 ) -> CreationReport:
-    """Validate the input now, then create the artist in a worker; the report is the job to poll."""
-    from django_q.tasks import async_task
+    """Validate the input now, then create the artist in a worker; the report is the job to poll.
 
+    The report and the job's hand-over commit together (the outbox): a broker outage delays
+    the job, it never leaves a report "running" that no worker will pick up.
+    """
     brief = clean_brief(brief)
     countries = clean_countries(countries)
     check_llm_configuration()
     genre = (genre or "").strip()[:60] or None
-    report = CreationReport.objects.create(
-        brief=brief,
-        options={"genre": genre, "countries": countries, "queued_at": timezone.now().isoformat()},
-        created_by=actor if actor is not None and actor.is_authenticated else None,
-    )
-    transaction.on_commit(
-        lambda: async_task("artists.tasks.create_artist_from_brief", report.pk, task_name=f"create-artist-{report.pk}")
-    )
+    with transaction.atomic():
+        report = CreationReport.objects.create(
+            brief=brief,
+            options={"genre": genre, "countries": countries, "queued_at": timezone.now().isoformat()},
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        artist_creation_handover(report=report)
     return report
+
+
+def artist_creation_handover(*, report: CreationReport) -> None:
+    """Hand a queued creation to the workers (again, for the sweep); one waiting hand-over per report."""
+    key = f"create-artist-{report.pk}"
+    outbox_enqueue(task=CREATION_TASK, args=[report.pk], task_name=key, key=key)
+
+
+def creation_report_start(*, report: CreationReport) -> None:
+    """Mark a queued creation as taken by a worker (the sweep tells lost hand-overs from lost workers)."""
+    options = {**(report.options or {}), "started_at": timezone.now().isoformat()}
+    options["attempts"] = int(options.get("attempts", 0)) + 1
+    CreationReport.objects.filter(pk=report.pk).update(options=options)
+    report.options = options
+
+
+def creation_reports_recover() -> dict[str, int]:
+    """Queued creations that will never finish on their own: hand them over again, or fail them.
+
+    A creation no worker took (the broker lost or dropped its task) is handed over again;
+    one whose worker died mid-way (started longer ago than the worker timeout) is failed
+    with the reason, so no job says "running" forever.
+    """
+    now = timezone.now()
+    idle = timedelta(minutes=settings.STUCK_SWEEP_MINUTES)
+    worker_limit = timedelta(seconds=settings.Q_CLUSTER["timeout"])
+    requeued = failed = 0
+    stale = CreationReport.objects.filter(
+        outcome=CreationReport.Outcome.RUNNING, artist__isnull=True, created_at__lt=now - idle
+    )
+    for report in stale:
+        started = (report.options or {}).get("started_at")
+        if started is None:
+            if outbox_handed_over(key=f"create-artist-{report.pk}", within=idle):
+                continue  # waiting for the broker, or queued behind other jobs
+            with transaction.atomic():
+                artist_creation_handover(report=report)
+            logger.warning("Creation report %s was never picked up by a worker; handed over again.", report.pk)
+            requeued += 1
+        elif datetime.fromisoformat(started) < now - worker_limit:
+            updated = CreationReport.objects.filter(pk=report.pk, outcome=CreationReport.Outcome.RUNNING).update(
+                outcome=CreationReport.Outcome.FAILED,
+                error="The worker creating this artist stopped without finishing (worker lost); create it again.",
+            )
+            failed += updated
+    return {"requeued": requeued, "failed": failed}

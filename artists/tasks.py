@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from artists.creation import artist_create_from_brief
+from artists.creation import artist_create_from_brief, creation_report_start, creation_reports_recover
 from artists.models import CreationReport
 from kernel.errors import ApplicationError
 
@@ -19,6 +19,7 @@ def create_artist_from_brief(report_id: int) -> int | None:
         return None
     if report.outcome != CreationReport.Outcome.RUNNING or report.artist_id:
         return report.artist_id
+    creation_report_start(report=report)
     options = report.options or {}
     try:
         artist = artist_create_from_brief(
@@ -33,3 +34,8 @@ def create_artist_from_brief(report_id: int) -> int | None:
         logger.info("Creation report %s failed: %s", report_id, exc.message)
         return None
     return artist.pk
+
+
+def recover_creations() -> dict[str, int]:
+    """Scheduled with the stuck-run sweep: queued creations no worker finished are handed over again or failed."""
+    return creation_reports_recover()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django_q.tasks import async_task
-
 from releases.models import Release
 from releases.services import release_deliver, release_package
 from releases.services.packaging import ReleaseNotAllowed
@@ -14,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def package_release(run_id: int) -> int | None:
-    """Enqueued on approval: package and check the run's release, then queue its delivery.
+    """Enqueued on approval: package and check the run's release, which hands over its delivery in the same transaction.
 
     A job for a run that is no longer approved (its approval was undone while the job waited)
     does nothing: the run is back in the review queue, and a new approval queues a new job.
@@ -24,8 +22,6 @@ def package_release(run_id: int) -> int | None:
     except ReleaseNotAllowed as exc:
         logger.info("package_release: %s Nothing to do.", exc.message)
         return None
-    if release.status == Release.Status.QUEUED:
-        async_task("releases.tasks.deliver_release", release.pk, task_name=f"deliver-release-{release.pk}")
     return release.pk
 
 

@@ -23,12 +23,12 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from generation.models import EVENT_NAMES, EventAttempt, EventDelivery, WebhookEndpoint
 from kernel.errors import ApplicationError
 from kernel.events import registered_event_names
+from kernel.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +82,8 @@ def event_emit(*, name: str, payload: dict[str, Any], key: str = "") -> list[Eve
             logger.info("Event %s with key %s already queued for endpoint %s", name, key, endpoint.pk)
             continue
         created.append(delivery)
-        transaction.on_commit(
-            lambda delivery_id=delivery.pk: async_task(DELIVER_TASK, delivery_id, task_name=f"event-{delivery_id}"),
-            robust=True,
+        outbox_enqueue(
+            task=DELIVER_TASK, args=[delivery.pk], task_name=f"event-{delivery.pk}", key=f"event-{delivery.pk}"
         )
     return created
 
@@ -164,7 +163,6 @@ def event_redeliver(*, delivery_id: int) -> bool:
             status=EventDelivery.Status.PENDING
         )
         if reopened:
-            transaction.on_commit(
-                lambda: async_task(DELIVER_TASK, delivery_id, task_name=f"event-{delivery_id}-retry"), robust=True
-            )
+            key = f"event-{delivery_id}"
+            outbox_enqueue(task=DELIVER_TASK, args=[delivery_id], task_name=f"{key}-retry", key=key)
     return bool(reopened)

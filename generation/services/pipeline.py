@@ -24,10 +24,12 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from artists.models import Artist
 from generation.models import Batch, Channel, GenerationRun, RunStage, RunStatus
+from generation.services.review import release_handover_key, run_release_enqueue
 from generation.services.selection import artists_select
 from generation.services.stages import STAGE_FUNCTIONS
 from generation.services.state import InvalidTransition, run_transition
 from kernel.errors import ApplicationError, NotFoundError
+from kernel.outbox import outbox_enqueue, outbox_handed_over
 from kernel.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ STAGE_ORDER: tuple[str, ...] = (
 )
 # After this stage the run's artifacts are complete and it goes to review.
 LAST_MAKING_STAGE = Stage.MAKE_COVER
+STAGE_TASK = "generation.tasks.run_stage"
 
 
 class StageOutcome:
@@ -66,14 +69,13 @@ def next_stage(stage: str) -> str | None:
 
 
 def stage_enqueue(*, run_id: int, stage: str) -> None:
-    """Queue a stage once the current transaction has committed (never before its data exists)."""
+    """Hand a stage to the workers through the outbox, in the caller's transaction.
 
-    def enqueue() -> None:
-        from django_q.tasks import async_task
-
-        async_task("generation.tasks.run_stage", run_id, stage, task_name=f"run-{run_id}-{stage}")
-
-    transaction.on_commit(enqueue)
+    It reaches the broker once the transaction commits (never before its data exists),
+    or later through the outbox sweep when the broker is down.
+    """
+    key = f"run-{run_id}-{stage}"
+    outbox_enqueue(task=STAGE_TASK, args=[run_id, stage], task_name=key, key=key)
 
 
 def batch_start(
@@ -227,15 +229,18 @@ def stage_execute(*, run_id: int, stage: str, chain: bool = True, sleep: Callabl
 
 
 def _advance(run: GenerationRun, stage: str, *, chain: bool) -> None:
+    """Move the run on and hand its next stage over, in one transaction (a crash between loses nothing)."""
+    with transaction.atomic():
+        if stage == LAST_MAKING_STAGE:
+            try:
+                run_transition(run=run.pk, from_status=RunStatus.GENERATING, to_status=RunStatus.AWAITING_REVIEW)
+            except InvalidTransition:
+                return
+        following = next_stage(stage)
+        if following and chain:
+            stage_enqueue(run_id=run.pk, stage=following)
     if stage == LAST_MAKING_STAGE:
-        try:
-            run_transition(run=run.pk, from_status=RunStatus.GENERATING, to_status=RunStatus.AWAITING_REVIEW)
-        except InvalidTransition:
-            return
         _batch_maybe_finish(run.batch_id)
-    following = next_stage(stage)
-    if following and chain:
-        stage_enqueue(run_id=run.pk, stage=following)
 
 
 def run_execute_sync(*, run_id: int, on_stage: Callable[[int, str, str], None] | None = None) -> GenerationRun:
@@ -286,4 +291,24 @@ def runs_recover_stuck() -> dict[str, int]:
         with transaction.atomic():
             stage_enqueue(run_id=run.pk, stage=pending)
         requeued += 1
-    return {"requeued": requeued, "failed": failed}
+    return {"requeued": requeued, "failed": failed, "releases": runs_recover_unreleased()}
+
+
+def runs_recover_unreleased() -> int:
+    """Approved runs whose release job never started: hand the job over again.
+
+    An approved run leaves `approved` the moment its release job claims it, so one still
+    approved after a sweep period has a job the broker lost or dropped (the approval and
+    its hand-over commit together, so it was handed over at least once).
+    """
+    idle = timedelta(minutes=settings.STUCK_SWEEP_MINUTES)
+    waiting = GenerationRun.objects.filter(status=RunStatus.APPROVED, status_changed_at__lt=timezone.now() - idle)
+    requeued = 0
+    for run_id in waiting.values_list("pk", flat=True):
+        if outbox_handed_over(key=release_handover_key(run_id), within=idle):
+            continue  # waiting for the broker, or queued behind other jobs
+        with transaction.atomic():
+            run_release_enqueue(run_id=run_id)
+        logger.warning("Approved run %s has no release job; handed over again.", run_id)
+        requeued += 1
+    return requeued

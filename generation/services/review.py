@@ -15,12 +15,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from generation.models import Channel, GenerationRun, ReviewDecision, RunStatus
 from generation.services.events import event_emit
 from generation.services.state import AlreadyDecided, InvalidTransition, run_transition
 from kernel.errors import ApplicationError, ConflictError, NotFoundError
+from kernel.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +57,25 @@ def run_event_payload(run: GenerationRun, decision: ReviewDecision | None = None
 
 
 def run_after_outcome(*, run_id: int) -> None:
-    """Queue the edit of the run's Telegram messages once the outcome is committed."""
+    """Hand over the edit of the run's Telegram messages with the outcome (sent once it commits)."""
     if settings.TELEGRAM_BOT_TOKEN:
-        transaction.on_commit(
-            lambda: async_task(CLOSE_TELEGRAM_TASK, run_id, task_name=f"telegram-close-{run_id}"), robust=True
-        )
+        key = f"telegram-close-{run_id}"
+        outbox_enqueue(task=CLOSE_TELEGRAM_TASK, args=[run_id], task_name=key, key=key)
+
+
+def run_release_enqueue(*, run_id: int) -> None:
+    """Hand the approved run to the release job (by task name: generation knows no releases code).
+
+    Written in the caller's transaction, so the approval and its release job commit together
+    and a broker outage only delays the job.
+    """
+    key = release_handover_key(run_id)
+    outbox_enqueue(task=RELEASE_TASK, args=[run_id], task_name=key, key=key)
+
+
+def release_handover_key(run_id: int) -> str:
+    """The outbox key of a run's release job (the releases app uses the same one for a re-packaging)."""
+    return f"package-release-{run_id}"
 
 
 def _already_decided_error(run_id: int) -> AlreadyDecided | None:
@@ -143,10 +157,7 @@ def run_decide(
                 name=f"run.{decision}", payload=run_event_payload(run_obj, record), key=f"run.{decision}:{run_id}"
             )
             if decision == ReviewDecision.Decision.APPROVED:
-                # robust: the decision stands even if enqueueing fails; the failure is logged.
-                transaction.on_commit(
-                    lambda: async_task(RELEASE_TASK, run_id, task_name=f"package-release-{run_id}"), robust=True
-                )
+                run_release_enqueue(run_id=run_id)
             run_after_outcome(run_id=run_id)
     except InvalidTransition as exc:
         already = _already_decided_error(run_id)

@@ -25,6 +25,12 @@ def schedule_specs() -> list[dict]:
             "schedule_type": Schedule.MINUTES,
             "minutes": settings.STUCK_SWEEP_MINUTES,
         },
+        {
+            "name": "stuck artist creation sweep",
+            "func": "artists.tasks.recover_creations",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.STUCK_SWEEP_MINUTES,
+        },
     ]
     # Jobs of apps this one must not import (markets' chart pulls), registered in their AppConfig.ready.
     specs.extend(registered_schedule_specs())

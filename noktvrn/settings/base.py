@@ -260,3 +260,4 @@ from .components.security import *  # noqa: E402,F403
 
 # Throttle scopes of the expensive API endpoints (components/security.py).
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = THROTTLE_RATES  # noqa: F405
+from .components.workers import *  # noqa: E402,F403

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from generation.services.events import event_emit
+from kernel.outbox import outbox_enqueue
 from releases.models import Release
 
 logger = logging.getLogger("releases")
@@ -59,3 +60,9 @@ def release_lock(*, release: Release, statuses: list[str], to_status: str | None
 def release_event(name: str, payload: dict, *, key: str) -> None:
     """Publish release.delivered / release.failed to the webhooks; `key` keeps a retried job from announcing twice."""
     event_emit(name=name, payload=payload, key=key)
+
+
+def release_delivery_enqueue(*, release_id: int) -> None:
+    """Hand a delivery job over through the outbox, in the caller's transaction (a broker outage only delays it)."""
+    key = f"deliver-release-{release_id}"
+    outbox_enqueue(task="releases.tasks.deliver_release", args=[release_id], task_name=key, key=key)

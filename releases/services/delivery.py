@@ -21,16 +21,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django_q.tasks import async_task
 from tenacity import RetryCallState, Retrying, retry_if_not_exception_type, stop_after_attempt, wait_exponential
 
 from generation.models import RunStatus
 from generation.services.state import InvalidTransition, run_transition
 from kernel.errors import ConflictError
+from kernel.outbox import outbox_enqueue
 from kernel.redaction import redact, redact_data
 from releases.distributors import Distributor, Package, PackageFile, get_distributor
 from releases.models import DeliveredFile, Delivery, Release, ReleaseAsset
-from releases.services.common import logger, release_event, release_lock
+from releases.services.common import logger, release_delivery_enqueue, release_event, release_lock
 from releases.services.packaging import PACKAGE_ORDER
 
 
@@ -276,7 +276,7 @@ def release_redeliver(*, release: Release, actor=None) -> Release:
         if refusal:
             raise ConflictError(refusal, {"release": release.pk, "status": release.status})
         if release.status == Release.Status.PENDING:
-            transaction.on_commit(lambda: _enqueue_packaging(release.run_id))
+            release_packaging_enqueue(run_id=release.run_id)
             return release
         if release.status == Release.Status.DELIVERY_FAILED:
             run_transition(
@@ -290,13 +290,11 @@ def release_redeliver(*, release: Release, actor=None) -> Release:
         release.locked_until = None
         release.error = ""
         release.save(update_fields=["status", "locked_until", "error", "updated_at"])
-        transaction.on_commit(lambda: _enqueue_delivery(release.pk))
+        release_delivery_enqueue(release_id=release.pk)
     return release
 
 
-def _enqueue_packaging(run_id: int) -> None:
-    async_task("releases.tasks.package_release", run_id, task_name=f"package-release-{run_id}")
-
-
-def _enqueue_delivery(release_id: int) -> None:
-    async_task("releases.tasks.deliver_release", release_id, task_name=f"deliver-release-{release_id}")
+def release_packaging_enqueue(*, run_id: int) -> None:
+    """Hand the packaging job over through the outbox (the same key the approval uses)."""
+    key = f"package-release-{run_id}"
+    outbox_enqueue(task="releases.tasks.package_release", args=[run_id], task_name=key, key=key)

@@ -32,7 +32,7 @@ from kernel.errors import ConflictError, NotFoundError
 from releases.models import Release, ReleaseAsset
 from releases.schemas import PromptsUsed, ReleaseMetadata
 from releases.services import audio, ddex, qc
-from releases.services.common import logger, release_event, release_lock, sha256_file
+from releases.services.common import logger, release_delivery_enqueue, release_event, release_lock, sha256_file
 from releases.services.identifiers import release_identifiers_assign
 from releases.services.summary import release_summary
 from releases.services.teaser import teaser_render, teaser_window
@@ -430,7 +430,9 @@ def _finish(release: Release, run: GenerationRun, report: qc.QCReport, metadata:
     release.locked_until = None
     with transaction.atomic():
         release.save()
-        if not passed:
+        if passed:
+            release_delivery_enqueue(release_id=release.pk)
+        else:
             run_transition(
                 run=run.pk, from_status=RunStatus.RELEASING, to_status=RunStatus.RELEASE_FAILED, reason=release.error
             )

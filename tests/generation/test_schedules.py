@@ -36,7 +36,7 @@ def test_scheduled_tasks_run(settings):
     from tests.factories import ArtistFactory
 
     settings.MIN_ACTIVE_ARTISTS = 0
-    assert recover_stuck_runs() == {"requeued": 0, "failed": 0}
+    assert recover_stuck_runs() == {"requeued": 0, "failed": 0, "releases": 0}
     assert evaluate_lifecycle() == {}
     ArtistFactory()
     batch_id = start_batch(size=1)

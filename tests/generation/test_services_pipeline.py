@@ -166,7 +166,7 @@ def test_stuck_sweep_requeues_a_lost_stage_and_the_run_completes(settings, djang
     GenerationRun.objects.filter(pk=run.pk).update(created_at=long_ago)
     RunStage.objects.create(run=run, name="adapt_parameters", started_at=long_ago)  # its worker died
     with django_capture_on_commit_callbacks(execute=True):
-        assert runs_recover_stuck() == {"requeued": 1, "failed": 0}
+        assert runs_recover_stuck() == {"requeued": 1, "failed": 0, "releases": 0}
     run.refresh_from_db()
     assert run.status == RunStatus.AWAITING_REVIEW
     lost = RunStage.objects.get(run=run, name="adapt_parameters", attempt=1)
@@ -186,7 +186,7 @@ def test_stuck_sweep_fails_a_run_whose_attempts_are_spent(settings):
     )
     for attempt in (1, 2):
         RunStage.objects.create(run=run, name="write_prompts", attempt=attempt, started_at=long_ago)
-    assert runs_recover_stuck() == {"requeued": 0, "failed": 1}
+    assert runs_recover_stuck() == {"requeued": 0, "failed": 1, "releases": 0}
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
     assert "write_prompts did not finish after 2 attempts" in run.error
@@ -195,7 +195,7 @@ def test_stuck_sweep_fails_a_run_whose_attempts_are_spent(settings):
 def test_stuck_sweep_leaves_healthy_runs_alone(settings):
     run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
     RunStage.objects.create(run=run, name="generate_track", started_at=timezone.now())
-    assert runs_recover_stuck() == {"requeued": 0, "failed": 0}
+    assert runs_recover_stuck() == {"requeued": 0, "failed": 0, "releases": 0}
 
 
 def test_run_batch_reports_when_no_artist_can_run():

@@ -150,7 +150,7 @@ def test_worker_killed_mid_stage_leaves_no_duplicates_and_no_stuck_run(monkeypat
     time.sleep(0.5)
     second = _start_worker(env, log)
     try:
-        assert runs_recover_stuck() == {"requeued": 1, "failed": 0}
+        assert runs_recover_stuck() == {"requeued": 1, "failed": 0, "releases": 0}
         _wait_for(
             lambda: GenerationRun.objects.get(pk=run.pk).status not in (RunStatus.PENDING, RunStatus.GENERATING),
             120,
