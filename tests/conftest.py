@@ -90,3 +90,38 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     root = getattr(settings, "TEST_ROOT", None)
     if root is not None:
         shutil.rmtree(root, ignore_errors=True)
+
+
+class BrokerSwitch:
+    """Takes the django-q broker down and brings it back, at the broker's own boundary.
+
+    Down: the Redis broker points at a loopback port nobody listens on, so every enqueue
+    fails with a connection error exactly as during a Redis outage. Up: the test
+    settings' synchronous broker again (tasks run at once).
+    """
+
+    def __init__(self) -> None:
+        from django_q.conf import Conf
+
+        self._conf = Conf
+        self._saved = {name: getattr(Conf, name) for name in ("SYNC", "ORM", "REDIS", "BROKER_CLASS")}
+
+    def down(self) -> None:
+        with socket.socket() as probe:  # a port that was free a moment ago: connections are refused
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self._conf.SYNC = False
+        self._conf.ORM = None
+        self._conf.BROKER_CLASS = None
+        self._conf.REDIS = f"redis://127.0.0.1:{port}/0"
+
+    def up(self) -> None:
+        for name, value in self._saved.items():
+            setattr(self._conf, name, value)
+
+
+@pytest.fixture
+def broker():
+    switch = BrokerSwitch()
+    yield switch
+    switch.up()

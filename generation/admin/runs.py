@@ -2,7 +2,6 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django_q.tasks import async_task
 
 from generation.models import (
     Batch,
@@ -24,6 +23,7 @@ from kernel.admin_widgets import (
     thumbnail,
     video_player,
 )
+from kernel.outbox import outbox_enqueue
 
 
 class RunStageInline(ReadOnlyTabularInline):
@@ -160,8 +160,9 @@ class TrackAdmin(HistoryAdmin):
     @admin.action(description="Analyse the audio again (e.g. after an analyser upgrade or a new upload)")
     def reanalyse(self, request: HttpRequest, queryset: QuerySet[Track]) -> None:
         track_ids = list(queryset.values_list("pk", flat=True))
-        for track_id in track_ids:
-            transaction.on_commit(lambda track_id=track_id: async_task("generation.tasks.analyse_track", track_id))
+        with transaction.atomic():
+            for track_id in track_ids:
+                outbox_enqueue(task="generation.tasks.analyse_track", args=[track_id], task_name=f"analyse-{track_id}")
         self.message_user(request, f"{len(track_ids)} track(s) queued for analysis.", messages.SUCCESS)
 
 
