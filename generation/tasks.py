@@ -7,12 +7,22 @@ from generation.services.analysis import track_analyse
 from generation.services.events import event_deliver
 from generation.services.expiry import runs_sweep
 from generation.services.lifecycle import artists_evaluate_lifecycle
-from generation.services.pipeline import batch_start, runs_recover_stuck, stage_execute
+from generation.services.pipeline import batch_start, runs_recover_stuck, stage_execute, stage_resume, vendor_jobs_check
 from generation.telegram.notify import telegram_messages_close
 
 
 def run_stage(run_id: int, stage: str) -> str:
     return stage_execute(run_id=run_id, stage=stage)
+
+
+def resume_stage(run_id: int, stage: str) -> str:
+    """After a vendor callback or the scheduled check: look at the stage's vendor job once."""
+    return stage_resume(run_id=run_id, stage=stage)
+
+
+def check_vendor_jobs() -> int:
+    """Scheduled every VENDOR_CHECK_MINUTES: hand over a check for each waiting stage that is due."""
+    return vendor_jobs_check()
 
 
 def start_batch(size: int | None = None) -> int:

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("generation.urls.review")),  # /review/... and /telegram/webhook/
     path("batches/", include("generation.urls.batches")),
     path("artists/", include("noktvrn.console.urls")),
+    path("hooks/", include("generation.urls.hooks")),  # vendor callbacks (Suno)
     path("releases/", include("releases.urls")),
     path("markets/", include("markets.urls")),
     path("evolution/", include("evolution.urls")),

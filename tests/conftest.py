@@ -125,3 +125,13 @@ def broker():
     switch = BrokerSwitch()
     yield switch
     switch.up()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_breakers():
+    """Circuit breakers and budgets live in the shared cache: no test inherits another's failures."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

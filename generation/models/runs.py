@@ -142,6 +142,7 @@ class RunStage(models.Model):
 
     class Outcome(models.TextChoices):
         RUNNING = "running", "Running"
+        WAITING = "waiting", "Waiting on a vendor"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
@@ -155,11 +156,23 @@ class RunStage(models.Model):
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
+    # Vendor work in flight: the stage submitted a job and ended; a check or the vendor's callback resumes it.
+    vendor = models.CharField(max_length=40, blank=True, help_text="Provider whose job the stage waits on.")
+    vendor_job_id = models.CharField(max_length=200, blank=True, db_index=True)
+    next_check_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the vendor job is checked next (also a short lease while checking)."
+    )
+    providers = models.JSONField(
+        default=list, blank=True, help_text="Providers tried in this attempt, in order, with why each was left."
+    )
 
     class Meta:
         ordering = ["run", "started_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "name", "attempt"], name="run_stage_attempt_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["next_check_at"], condition=models.Q(outcome="waiting"), name="run_stage_waiting_idx"),
         ]
 
     def __str__(self) -> str:
@@ -174,6 +187,9 @@ class Track(models.Model):
     duration = models.FloatField(null=True, blank=True, help_text="Seconds.")
     provider = models.CharField(max_length=40)
     provider_job_id = models.CharField(max_length=200, blank=True)
+    provider_log = models.JSONField(
+        default=list, blank=True, help_text="Providers tried before the one that made the track, and why each was left."
+    )
     lyrics = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -18,15 +18,16 @@ import httpx
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from artists.models import Artist
 from generation.models import Batch, Channel, GenerationRun, RunStage, RunStatus
+from generation.services.music import StageWaiting, track_check
 from generation.services.review import release_handover_key, run_release_enqueue
 from generation.services.selection import artists_select
-from generation.services.stages import STAGE_FUNCTIONS
+from generation.services.stages import STAGE_FUNCTIONS, generate_track
 from generation.services.state import InvalidTransition, run_transition
 from kernel.errors import ApplicationError, NotFoundError
 from kernel.outbox import outbox_enqueue, outbox_handed_over
@@ -54,6 +55,7 @@ class StageOutcome:
     SKIPPED = "skipped"
     BUSY = "busy"
     FAILED = "failed"
+    WAITING = "waiting"
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -131,6 +133,17 @@ def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) ->
     record.save(update_fields=["outcome", "finished_at", "duration_ms", "error", "traceback"])
 
 
+def _wait(record: RunStage, waiting: StageWaiting) -> None:
+    """The stage handed its work to a vendor: keep the job id, end the task, check back later."""
+    record.outcome = RunStage.Outcome.WAITING
+    record.vendor = waiting.vendor
+    record.vendor_job_id = waiting.job_id[:200]
+    record.providers = waiting.providers
+    record.next_check_at = timezone.now() + timedelta(seconds=settings.VENDOR_FIRST_CHECK_SECONDS)
+    record.save(update_fields=["outcome", "vendor", "vendor_job_id", "providers", "next_check_at"])
+    logger.info("Run %s %s waits on %s job %s", record.run_id, record.name, waiting.vendor, waiting.job_id)
+
+
 def _claim(run: GenerationRun, stage: str, attempt: int) -> RunStage | None:
     try:
         with transaction.atomic():
@@ -174,6 +187,8 @@ def stage_execute(*, run_id: int, stage: str, chain: bool = True, sleep: Callabl
     stages = RunStage.objects.filter(run=run, name=stage)
     if stages.filter(outcome=RunStage.Outcome.SUCCEEDED).exists():
         return StageOutcome.SKIPPED
+    if stages.filter(outcome=RunStage.Outcome.WAITING).exists():
+        return StageOutcome.WAITING  # a vendor has the job; its check or callback resumes the run
     lost_before = timezone.now() - timedelta(seconds=settings.STAGE_TIME_LIMIT_SECONDS)
     if stages.filter(outcome=RunStage.Outcome.RUNNING, started_at__gt=lost_before).exists():
         return StageOutcome.BUSY
@@ -209,7 +224,13 @@ def stage_execute(*, run_id: int, stage: str, chain: bool = True, sleep: Callabl
                     if record is None:
                         return StageOutcome.BUSY
                 try:
-                    STAGE_FUNCTIONS[stage](run)
+                    if stage == Stage.GENERATE_TRACK:
+                        generate_track(run, inline=not chain)
+                    else:
+                        STAGE_FUNCTIONS[stage](run)
+                except StageWaiting as waiting:
+                    _wait(record, waiting)
+                    return StageOutcome.WAITING
                 except Exception as exc:
                     _finish(record, RunStage.Outcome.FAILED, exc)
                     raise
@@ -243,6 +264,89 @@ def _advance(run: GenerationRun, stage: str, *, chain: bool) -> None:
         _batch_maybe_finish(run.batch_id)
 
 
+RESUME_TASK = "generation.tasks.resume_stage"
+
+
+def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
+    """Look once at the vendor job a waiting stage handed over; finish the stage when it is done.
+
+    Called by the scheduled check and after a vendor callback, possibly both at once: the
+    short lease on `next_check_at` lets one of them work. A worker that dies here loses
+    nothing: the lease runs out and the next check looks again.
+    """
+    record = RunStage.objects.filter(run_id=run_id, name=stage, outcome=RunStage.Outcome.WAITING).first()
+    if record is None:
+        return StageOutcome.SKIPPED
+    now = timezone.now()
+    leased = (
+        RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING)
+        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        .update(next_check_at=now + timedelta(seconds=settings.VENDOR_CHECK_LEASE_SECONDS))
+    )
+    if not leased:
+        return StageOutcome.BUSY
+    record.refresh_from_db()
+    run = GenerationRun.objects.select_related("artist").get(pk=run_id)
+    if run.status != RunStatus.GENERATING:
+        _finish(record, RunStage.Outcome.FAILED, RuntimeError(f"the run became {run.status} while the vendor worked"))
+        return StageOutcome.SKIPPED
+    try:
+        done = track_check(run=run, record=record)
+    except StageWaiting as waiting:
+        _wait(record, waiting)
+        return StageOutcome.WAITING
+    except Exception as exc:
+        _finish(record, RunStage.Outcome.FAILED, exc)
+        logger.warning("Run %s stage %s failed after its vendor job: %s", run_id, stage, exc)
+        if is_transient(exc) and record.attempt < settings.STAGE_MAX_ATTEMPTS:
+            with transaction.atomic():
+                stage_enqueue(run_id=run.pk, stage=stage)  # a fresh attempt along the whole chain
+        else:
+            message = exc.message if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
+            _fail_run(run, f"{stage}: {message}")
+        return StageOutcome.FAILED
+    if not done:
+        RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING).update(
+            next_check_at=timezone.now() + timedelta(seconds=settings.MUSIC_POLL_INTERVAL_SECONDS)
+        )
+        return StageOutcome.WAITING
+    _finish(record, RunStage.Outcome.SUCCEEDED)
+    _advance(run, stage, chain=True)
+    return StageOutcome.SUCCEEDED
+
+
+def vendor_jobs_check(*, limit: int = 500) -> int:
+    """Scheduled: hand over a check for every waiting stage that is due (the vendor sent no callback)."""
+    due = (
+        RunStage.objects.filter(outcome=RunStage.Outcome.WAITING)
+        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=timezone.now()))
+        .order_by("next_check_at")
+        .values_list("run_id", "name")[:limit]
+    )
+    handed = 0
+    for run_id, name in due:
+        key = f"resume-{run_id}-{name}"
+        outbox_enqueue(task=RESUME_TASK, args=[run_id, name], task_name=key, key=key)
+        handed += 1
+    return handed
+
+
+def vendor_job_completed(*, vendor: str, job_id: str) -> int:
+    """A vendor says its job is done (a verified callback): check the waiting stage now, not at the next sweep.
+
+    The callback's content is not trusted: the check asks the vendor's API itself.
+    """
+    waiting = RunStage.objects.filter(vendor=vendor, vendor_job_id=job_id, outcome=RunStage.Outcome.WAITING)
+    handed = 0
+    for record in waiting:
+        RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING).update(next_check_at=timezone.now())
+        key = f"resume-{record.run_id}-{record.name}"
+        with transaction.atomic():
+            outbox_enqueue(task=RESUME_TASK, args=[record.run_id, record.name], task_name=key, key=key)
+        handed += 1
+    return handed
+
+
 def run_execute_sync(*, run_id: int, on_stage: Callable[[int, str, str], None] | None = None) -> GenerationRun:
     """Run every remaining stage of a run in this process (the `run_batch --sync` path)."""
     for stage in STAGE_ORDER:
@@ -269,6 +373,8 @@ def runs_recover_stuck() -> dict[str, int]:
     ).prefetch_related("stages")
     for run in open_runs:
         stages = list(run.stages.all())
+        if any(s.outcome == RunStage.Outcome.WAITING for s in stages):
+            continue  # a vendor has the job: the vendor check owns it (and gives up after its time limit)
         running = [s for s in stages if s.outcome == RunStage.Outcome.RUNNING]
         if any(s.started_at > lost_before for s in running):
             continue  # still within its time limit

@@ -26,6 +26,12 @@ def schedule_specs() -> list[dict]:
             "minutes": settings.STUCK_SWEEP_MINUTES,
         },
         {
+            "name": "vendor job check",
+            "func": "generation.tasks.check_vendor_jobs",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": settings.VENDOR_CHECK_MINUTES,
+        },
+        {
             "name": "stuck artist creation sweep",
             "func": "artists.tasks.recover_creations",
             "schedule_type": Schedule.MINUTES,

@@ -123,54 +123,11 @@ def write_prompts(run: GenerationRun) -> None:
     run.save(update_fields=["title", "prompts", "updated_at"])
 
 
-def generate_track(run: GenerationRun) -> None:
-    """Render or fetch the audio; the one-to-one Track makes a second track impossible."""
-    if Track.objects.filter(run=run).exists():
-        return
-    from generation.providers.music import MusicRequest, get_music_provider
-    from generation.providers.voice import add_vocal
+def generate_track(run: GenerationRun, *, inline: bool = False) -> None:
+    """Make the audio along the music chain; a vendor job ends the stage waiting (StageWaiting)."""
+    from generation.services.music import track_generate
 
-    parameters = run.parameters
-    style = run.prompts.get("style", "")
-    if parameters.get("blend_genre"):
-        style = f"{style}, {parameters['blend_genre']}".strip(", ")
-    request = MusicRequest(
-        prompt=run.prompts.get("music_prompt", ""),
-        style=style[:1000],
-        title=run.title or f"Run {run.pk}",
-        genre=parameters.get("genre", "electronic"),
-        tempo=parameters.get("tempo", 120),
-        key=parameters.get("key", "C"),
-        mode=parameters.get("mode", "minor"),
-        energy=parameters.get("energy", 0.6),
-        duration_seconds=parameters.get("duration_seconds", 30),
-        seed=run.seed,
-        instrumental=not bool(settings.ELEVENLABS_API_KEY),
-        lyrics=run.prompts.get("lyrics", "")[:5000],
-    )
-    provider = get_music_provider()
-    with _workdir(run) as workdir:
-        result = provider.generate(request, workdir=workdir)
-        audio_path = result.path
-        lyrics = run.prompts.get("lyrics", "")
-        if lyrics.strip():
-            # add_vocal picks the line to speak itself (it skips section tags like "[Verse]").
-            audio_path = add_vocal(track_path=audio_path, text=lyrics, workdir=workdir) or audio_path
-        track = Track(
-            run=run,
-            duration=result.duration,
-            provider=result.provider,
-            provider_job_id=result.job_id,
-            lyrics=lyrics,
-        )
-        with audio_path.open("rb") as handle:
-            track.audio.save(f"run-{run.pk}.wav", File(handle), save=False)
-        try:
-            with transaction.atomic():
-                track.save()
-        except IntegrityError:
-            # Another delivery of this task won the race; keep its track, drop our file.
-            track.audio.delete(save=False)
+    track_generate(run, inline=inline)
 
 
 def analyse_audio(run: GenerationRun) -> None:

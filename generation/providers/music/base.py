@@ -52,3 +52,11 @@ class MusicProvider(Protocol):
     name: str
 
     def generate(self, request: MusicRequest, *, workdir: Path) -> MusicResult: ...
+
+
+class MusicJobProvider(MusicProvider, Protocol):
+    """A vendor that renders in the background: submit now, check later (never sleep on it)."""
+
+    def submit(self, request: MusicRequest) -> str: ...
+
+    def check(self, job_id: str, request: MusicRequest, *, workdir: Path) -> MusicResult | None: ...

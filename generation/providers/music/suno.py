@@ -47,18 +47,37 @@ def _check_code(data: dict, *, step: Step) -> None:
     )
 
 
+def callback_url() -> str:
+    """Where the vendor reports a finished job: our verified endpoint when SUNO_CALLBACK_SECRET is set.
+
+    Suno-compatible APIs require a callBackUrl even when the client polls; without a secret
+    the configured SUNO_CALLBACK_URL (a placeholder by default) is sent and the scheduled
+    check alone resumes runs.
+    """
+    if settings.SUNO_CALLBACK_SECRET:
+        return f"{settings.SITE_URL}/hooks/suno/{settings.SUNO_CALLBACK_SECRET}/"
+    return settings.SUNO_CALLBACK_URL
+
+
 class SunoMusicProvider:
-    """Client for a Suno-compatible API; the base URL is SUNO_BASE_URL."""
+    """Client for a Suno-compatible API; the base URL is SUNO_BASE_URL.
+
+    `submit` starts a job and returns its id; `check` asks once how it is going (and fetches
+    the audio when done), so a worker never sleeps on the vendor. `generate` does both with
+    polling, for the `run_batch --sync` path.
+    """
 
     name = "suno"
 
     def __init__(self) -> None:
         if not settings.SUNO_API_KEY:
-            raise ImproperlyConfigured("SUNO_API_KEY is not set but MUSIC_PROVIDER is suno")
+            raise ImproperlyConfigured("SUNO_API_KEY is not set but the music chain lists suno")
         self.base_url = settings.SUNO_BASE_URL
 
-    def generate(self, req: MusicRequest, *, workdir: Path) -> MusicResult:
-        workdir.mkdir(parents=True, exist_ok=True)
+    def _client(self):
+        return vendor_client(headers={"Authorization": f"Bearer {settings.SUNO_API_KEY}"})
+
+    def submit(self, req: MusicRequest) -> str:
         instrumental = req.instrumental or not req.lyrics
         body = {
             "customMode": True,
@@ -66,37 +85,54 @@ class SunoMusicProvider:
             "model": settings.SUNO_MODEL,
             "style": describe(req)[:1000],
             "title": req.title[:80],
-            "callBackUrl": settings.SUNO_CALLBACK_URL,
+            "callBackUrl": callback_url(),
         }
         if not instrumental:
             body["prompt"] = req.lyrics[:5000]
-        with vendor_client(headers={"Authorization": f"Bearer {settings.SUNO_API_KEY}"}) as client:
+        with self._client() as client:
             submit = Step(provider=self.name, name="submit", limit=settings.MUSIC_SUBMIT_TIME_LIMIT_SECONDS)
             data = json_body(
                 request(client, "POST", f"{self.base_url}/api/v1/generate", json=body, step=submit), step=submit
             )
-            _check_code(data, step=submit)
-            task_id = str((data.get("data") or {}).get("taskId") or "")
-            if not task_id:
-                raise ProviderError("suno accepted the request but returned no taskId", provider=self.name)
-            logger.info("suno task %s submitted (%r)", task_id, req.title)
-            wait = Step(provider=self.name, name="generation", limit=settings.MUSIC_POLL_TIME_LIMIT_SECONDS)
+        _check_code(data, step=submit)
+        task_id = str((data.get("data") or {}).get("taskId") or "")
+        if not task_id:
+            raise ProviderError("suno accepted the request but returned no taskId", provider=self.name)
+        logger.info("suno task %s submitted (%r)", task_id, req.title)
+        return task_id
 
-            def check() -> dict | None:
-                url = f"{self.base_url}/api/v1/generate/record-info"
-                info = json_body(request(client, "GET", url, params={"taskId": task_id}, step=wait), step=wait)
-                _check_code(info, step=wait)
-                record = info.get("data") or {}
-                status = str(record.get("status") or "").upper()
-                if status in FAILED:
-                    raise ProviderError(
-                        f"suno task {task_id} failed ({status}): {record.get('errorMessage') or 'no reason given'}",
-                        provider=self.name,
-                        extra={"job_id": task_id, "status": status},
-                    )
-                return record if status == "SUCCESS" else None
+    def _record(self, client, task_id: str, step: Step) -> dict | None:
+        url = f"{self.base_url}/api/v1/generate/record-info"
+        info = json_body(request(client, "GET", url, params={"taskId": task_id}, step=step), step=step)
+        _check_code(info, step=step)
+        record = info.get("data") or {}
+        status = str(record.get("status") or "").upper()
+        if status in FAILED:
+            raise ProviderError(
+                f"suno task {task_id} failed ({status}): {record.get('errorMessage') or 'no reason given'}",
+                provider=self.name,
+                extra={"job_id": task_id, "status": status},
+            )
+        return record if status == "SUCCESS" else None
 
-            record = poll(check, step=wait, interval=settings.MUSIC_POLL_INTERVAL_SECONDS)
+    def check(self, job_id: str, req: MusicRequest, *, workdir: Path) -> MusicResult | None:
+        """One look at the job: None while it renders, the converted audio once it is done."""
+        step = Step(provider=self.name, name="check", limit=settings.MUSIC_SUBMIT_TIME_LIMIT_SECONDS)
+        with self._client() as client:
+            record = self._record(client, job_id, step)
+        return None if record is None else self._fetch(job_id, record, req, workdir)
+
+    def generate(self, req: MusicRequest, *, workdir: Path) -> MusicResult:
+        task_id = self.submit(req)
+        wait = Step(provider=self.name, name="generation", limit=settings.MUSIC_POLL_TIME_LIMIT_SECONDS)
+        with self._client() as client:
+            record = poll(
+                lambda: self._record(client, task_id, wait), step=wait, interval=settings.MUSIC_POLL_INTERVAL_SECONDS
+            )
+        return self._fetch(task_id, record, req, workdir)
+
+    def _fetch(self, task_id: str, record: dict, req: MusicRequest, workdir: Path) -> MusicResult:
+        workdir.mkdir(parents=True, exist_ok=True)
         tracks = [t for t in ((record.get("response") or {}).get("sunoData") or []) if t.get("audioUrl")]
         if not tracks:
             raise ProviderError(f"suno task {task_id} succeeded without an audioUrl", provider=self.name)

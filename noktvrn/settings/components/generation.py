@@ -6,16 +6,21 @@ time limits and poll intervals with the ``settings`` fixture.
 
 from __future__ import annotations
 
-from kernel.env import env_float, env_int, env_str
+from kernel.env import env_float, env_int, env_list, env_str
 
 # --- Music providers -------------------------------------------------------------------------
 # "local" (numpy synthesizer, no network), "suno" (Suno-compatible API) or "replicate" (MusicGen).
 MUSIC_PROVIDER = env_str("MUSIC_PROVIDER", "local").lower()
+# The fallback chain, e.g. "suno,replicate,local"; empty means MUSIC_PROVIDER alone.
+MUSIC_PROVIDERS = [name.lower() for name in env_list("MUSIC_PROVIDERS", "")]
 SUNO_API_KEY = env_str("SUNO_API_KEY")
 SUNO_BASE_URL = env_str("SUNO_BASE_URL", "https://api.sunoapi.org").rstrip("/")
 SUNO_MODEL = env_str("SUNO_MODEL", "V4_5")
-# Third-party Suno APIs require a callback URL even when the client polls; nothing needs to answer it.
+# Third-party Suno APIs require a callback URL even when the client polls. With SUNO_CALLBACK_SECRET
+# set, the URL is ours ({SITE_URL}/hooks/suno/<secret>/) and a finished song resumes its run at once;
+# without it SUNO_CALLBACK_URL is sent and the scheduled check alone resumes runs.
 SUNO_CALLBACK_URL = env_str("SUNO_CALLBACK_URL", "https://example.invalid/noktvrn/suno-callback")
+SUNO_CALLBACK_SECRET = env_str("SUNO_CALLBACK_SECRET")
 REPLICATE_API_TOKEN = env_str("REPLICATE_API_TOKEN")
 REPLICATE_BASE_URL = env_str("REPLICATE_BASE_URL", "https://api.replicate.com").rstrip("/")
 # meta/musicgen on Replicate; pin another version hash to change model.
@@ -27,6 +32,15 @@ MUSIC_SUBMIT_TIME_LIMIT_SECONDS = env_float("MUSIC_SUBMIT_TIME_LIMIT_SECONDS", 6
 MUSIC_POLL_TIME_LIMIT_SECONDS = env_float("MUSIC_POLL_TIME_LIMIT_SECONDS", 600.0)
 MUSIC_POLL_INTERVAL_SECONDS = env_float("MUSIC_POLL_INTERVAL_SECONDS", 5.0)
 MUSIC_DOWNLOAD_TIME_LIMIT_SECONDS = env_float("MUSIC_DOWNLOAD_TIME_LIMIT_SECONDS", 120.0)
+# Vendor jobs: the first look after submitting, and the gap between later looks (the scheduled
+# check runs every VENDOR_CHECK_MINUTES and resumes the runs that are due).
+VENDOR_FIRST_CHECK_SECONDS = env_float("VENDOR_FIRST_CHECK_SECONDS", 30.0)
+VENDOR_CHECK_MINUTES = env_int("VENDOR_CHECK_MINUTES", 1)
+# A check owns the waiting stage this long (a worker that dies mid-check frees it after that).
+VENDOR_CHECK_LEASE_SECONDS = env_int("VENDOR_CHECK_LEASE_SECONDS", 300)
+# Provider circuit breaker (music and video chains): failures in a row, then skipped for this long.
+PROVIDER_COOLDOWN_FAILURES = env_int("PROVIDER_COOLDOWN_FAILURES", 3)
+PROVIDER_COOLDOWN_SECONDS = env_float("PROVIDER_COOLDOWN_SECONDS", 300.0)
 
 # --- Video providers -------------------------------------------------------------------------
 # Tried in order until one yields a clip; "local" (audio-reactive visualizer) never needs a key.
