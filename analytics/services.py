@@ -26,6 +26,7 @@ from django.utils.text import get_valid_filename
 from analytics.audio import AudioAnalysis, AudioAnalysisError, extract_features
 from analytics.models import AnalysisJob, AudioFeatures
 from kernel.errors import ApplicationError
+from kernel.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -129,8 +130,6 @@ class TooManyAnalysisJobs(ApplicationError):
 
 def analysis_job_enqueue(*, upload: UploadedFile, actor: AbstractBaseUser | None) -> AnalysisJob:
     """Store the upload and queue its analysis; refuse (429) a user with too many jobs unfinished."""
-    from django_q.tasks import async_task
-
     limit = settings.AUDIO_ANALYSIS_JOBS_PER_USER
     owner = actor if actor is not None and actor.is_authenticated else None
     filename = Path(upload.name or "upload").name[:255] or "upload"
@@ -149,9 +148,8 @@ def analysis_job_enqueue(*, upload: UploadedFile, actor: AbstractBaseUser | None
         job = AnalysisJob(filename=filename, size=upload.size or 0, created_by=owner)
         job.upload.save(get_valid_filename(filename) or "upload", upload, save=False)
         job.save()
-        transaction.on_commit(
-            lambda: async_task("analytics.tasks.run_analysis_job", job.pk, task_name=f"analysis-job-{job.pk}")
-        )
+        key = f"analysis-job-{job.pk}"
+        outbox_enqueue(task="analytics.tasks.run_analysis_job", args=[job.pk], task_name=key, key=key)
     return job
 
 
@@ -261,8 +259,6 @@ def analysis_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     - temporary analysis folders and streamed request uploads older than
       ANALYSIS_TEMP_MAX_AGE_MINUTES (a killed worker or web process) are removed.
     """
-    from django_q.tasks import async_task
-
     now = now or timezone.now()
     counts = {"failed": 0, "requeued": 0, "uploads_deleted": 0, "temp_removed": 0}
     worker_timeout = timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 600)
@@ -281,7 +277,8 @@ def analysis_jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     for job_id in AnalysisJob.objects.filter(
         status=AnalysisJob.Status.QUEUED, created_at__lt=now - redelivery
     ).values_list("pk", flat=True):
-        async_task("analytics.tasks.run_analysis_job", job_id, task_name=f"analysis-job-{job_id}-again")
+        key = f"analysis-job-{job_id}"
+        outbox_enqueue(task="analytics.tasks.run_analysis_job", args=[job_id], task_name=f"{key}-again", key=key)
         counts["requeued"] += 1
     for job in AnalysisJob.objects.filter(status__in=[AnalysisJob.Status.SUCCEEDED, AnalysisJob.Status.FAILED]).exclude(
         upload=""

@@ -12,7 +12,7 @@ logger = logging.getLogger(__name__)
 
 
 def package_release(run_id: int) -> int | None:
-    """Enqueued on approval: package and check the run's release, which hands over its delivery in the same transaction.
+    """Enqueued on approval: package and check the run's release (which hands over its delivery).
 
     A job for a run that is no longer approved (its approval was undone while the job waited)
     does nothing: the run is back in the review queue, and a new approval queues a new job.

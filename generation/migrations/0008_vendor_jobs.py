@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('generation', '0006_task_names'),
+        ('generation', '0007_stage_names'),
     ]
 
     operations = [
