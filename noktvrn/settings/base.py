@@ -197,6 +197,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "noktvrn.api.schema.add_error_responses",
+    ],
     # Several models name their choices `status`; each set gets its own stable name.
     "ENUM_NAME_OVERRIDES": {
         "ReleaseStatusEnum": "releases.models.ReleaseStatus",
