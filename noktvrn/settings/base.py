@@ -230,7 +230,18 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One cache shared by the web process and every worker: circuit breakers, LLM budgets and
+# django-q's cluster status must agree across processes ("clear cooldown" in the back office
+# has to reach the workers). The database by default (its table is created after `migrate`
+# by kernel's post-migrate hook), Redis when REDIS_URL is set.
+CACHE_TABLE = "noktvrn_cache"
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+}
 if REDIS_URL:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 

@@ -41,6 +41,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A per-process cache keeps the query counts asserted by the page and API tests about the code
+# under test; the worker tests start processes on the base settings (the shared database cache).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Unit tests run tasks inline; the few worker tests start a real cluster explicitly.
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}
 
