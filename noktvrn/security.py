@@ -25,6 +25,19 @@ def login_lockout_response(request: HttpRequest, original_response=None, credent
     return response
 
 
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the entry TRUSTED_PROXY_COUNT from the end of X-Forwarded-For.
+
+    Only the entries appended by our own proxies can be trusted; anything to their left was sent
+    by the client and could be forged to dodge a lockout.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if count > 0 and len(forwarded) >= count:
+        return forwarded[-count]
+    return request.META.get("REMOTE_ADDR")
+
+
 def _json_path(path: str) -> bool:
     return path.startswith(("/api/", "/telegram/"))
 

@@ -61,3 +61,28 @@ def test_attempts_do_not_store_the_password(client, user):
     _login(client, "/review/login/", "rita", "hunter2-secret")
     attempt = AccessAttempt.objects.get()
     assert "hunter2-secret" not in (attempt.post_data or "")
+
+
+def test_behind_one_proxy_the_forwarded_address_is_locked(client, user, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/review/login/",
+            {"username": f"guess{attempt}", "password": "x"},
+            REMOTE_ADDR="10.0.0.254",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{attempt}, 198.51.100.7",  # forged part, then the proxy's entry
+        )
+    response = client.post(
+        "/review/login/",
+        {"username": "rita", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7",
+    )
+    assert response.status_code == 429
+    other = client.post(
+        "/review/login/",
+        {"username": "rita", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.254",
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
+    )
+    assert other.status_code == 302

@@ -19,6 +19,9 @@ READYZ_TOKEN = env_str("READYZ_TOKEN")
 # for LOGIN_LOCKOUT_MINUTES, even with the right password.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_MINUTES = env_float("LOGIN_LOCKOUT_MINUTES", 15.0)
+# Reverse proxies in front of the web server that append to X-Forwarded-For; 0 trusts only the
+# socket's address (REMOTE_ADDR). With one proxy (nginx, caddy) set 1.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # --- API throttling (DRF) --------------------------------------------------------------------------
 # Per user, for the endpoints that start expensive work; DRF's rate syntax ("N/minute|hour|day").
@@ -39,6 +42,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "noktvrn.security.login_lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "noktvrn.security.client_address"
 # Attempt rows carry the user agent and path only: the password field is never stored.
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "token"]
 
