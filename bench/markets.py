@@ -122,12 +122,19 @@ rows_imported = 0
 for path in files:
     rows_imported += charts_import(raw=path.read_bytes(), name=path.name, rebuild=False).rows_imported
 import_seconds, import_cpu = time.perf_counter() - started, time.process_time() - cpu
+# Not timed: chart files carry no genres (the iTunes lookups of the previews find them), and Spotify's
+# carry no features (measured previews give them): take both from the demo generator.
+charts, genres = demo_charts(end=dt.date.fromisoformat(spec["end"]), weeks=spec["weeks"])
+ids = dict(ChartTrack.objects.values_list("key", "id"))
 if spec["format"] == "spotify":
-    # Spotify files carry no audio features: give the tracks the demo's, as measured previews would (not timed).
-    charts, _ = demo_charts(end=dt.date.fromisoformat(spec["end"]), weeks=spec["weeks"])
     by_key = {"spotify:" + _spotify_id(r.key): r.features for c in charts for r in c.rows if r.features}
-    ids = dict(ChartTrack.objects.values_list("key", "id"))
     features_store({ids[k]: v for k, v in by_key.items() if k in ids}, source="demo")
+by_genre = {}
+for key, genre in genres.items():
+    by_genre.setdefault(genre, []).append(ids.get("spotify:" + _spotify_id(key)))
+for genre, track_ids in by_genre.items():
+    for start in range(0, len(track_ids), 500):
+        ChartTrack.objects.filter(pk__in=[i for i in track_ids[start : start + 500] if i]).update(genre=genre)
 started, cpu = time.perf_counter(), time.process_time()
 full = profiles_rebuild(touched=None)
 full_seconds, full_cpu = time.perf_counter() - started, time.process_time() - cpu

@@ -64,3 +64,13 @@ def test_build_country_profiles_full_and_incremental(market_history):
     call_command("build_country_profiles", "--country", "BR", "--date", "2026-11-26", stdout=out)
     assert CountryProfile.objects.count() == full
     assert re.match(r"\d+ profiles \(\d+ country periods, \d+ chart entries\)", out.getvalue())
+
+
+def test_setup_schedules_creates_the_chart_pull_once(settings):
+    from django_q.models import Schedule
+
+    settings.MARKETS_PULL_CRON = "5 4 * * *"
+    call_command("setup_schedules", stdout=StringIO())
+    call_command("setup_schedules", stdout=StringIO())
+    pull = Schedule.objects.get(name="market charts pull")
+    assert (pull.func, pull.cron, pull.schedule_type) == ("markets.tasks.pull_charts", "5 4 * * *", Schedule.CRON)

@@ -184,3 +184,26 @@ def test_import_charts_command(tmp_path):
     with pytest.raises(CommandError, match="1 of 1"):
         call_command("import_charts", str(bad), stdout=StringIO(), stderr=err)
     assert "unrecognised chart layout" in err.getvalue()
+
+
+def test_an_incremental_rebuild_after_a_new_week_equals_a_full_rebuild():
+    from markets.services.demo import demo_charts
+    from markets.services.imports import charts_store
+    from markets.services.profiles import profiles_rebuild
+
+    charts, genres = demo_charts(end=dt.date(2026, 11, 26), weeks=14, rows=30, countries=["BR", "DE"])
+    last_day = charts[-1].chart_date
+    charts_store([c for c in charts if c.chart_date != last_day], genres=genres, feature_source="demo")
+    profiles_rebuild(touched=None)
+    outcomes = charts_store([c for c in charts if c.chart_date == last_day], genres=genres, feature_source="demo")
+    profiles_rebuild(touched={(o.country, o.chart_date) for o in outcomes})
+
+    def snapshot():
+        fields = ["country", "genre", "period", "period_start", "entries", "tracks", "features", "genre_shares"]
+        rows = CountryProfile.objects.values_list(*fields, "movers", "newcomers", "tempo_histogram", "key_distribution")
+        return sorted(rows, key=lambda r: (r[0], r[1], r[2], r[3]))
+
+    incremental = snapshot()
+    profiles_rebuild(touched=None)
+    assert snapshot() == incremental
+    assert any(p[2] == "week" and p[3] == last_day - dt.timedelta(days=3) for p in incremental)
