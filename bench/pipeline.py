@@ -67,6 +67,7 @@ def measure(*, workers: int, runs: int, seconds: int, database_url: str, redis_u
         "REDIS_URL": redis_url,
         "MEDIA_ROOT": media,
         "Q_WORKERS": str(workers),
+        "TRACK_SECONDS": str(seconds),
         "Q_CLUSTER_NAME": f"bench-{os.getpid()}-{workers}",
         "MIN_ACTIVE_ARTISTS": "0",
         "MAX_RUNS_PER_ARTIST_PER_DAY": "1000",
@@ -112,7 +113,7 @@ def measure(*, workers: int, runs: int, seconds: int, database_url: str, redis_u
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=12)
-    parser.add_argument("--seconds", type=int, default=30, help="track length")
+    parser.add_argument("--seconds", type=int, default=150, help="track length (TRACK_SECONDS)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--postgres", help="PostgreSQL URL of a scratch database (dropped and recreated)")
     parser.add_argument("--redis", default="", help="Redis URL for the django-q broker")

@@ -286,3 +286,22 @@ def language_of(country_code: str) -> str:
     """The main language (ISO 639-1) of a country, English when unknown."""
     country = countries().get(country_code)
     return country.language if country else "en"
+
+
+@lru_cache(maxsize=1)
+def drum_patterns() -> dict[str, dict[str, dict[int, float]]]:
+    """Drum patterns on a 16-step bar by name: instrument -> {step: velocity} (kernel/data/drums.json)."""
+    raw = _load("drums.json")["patterns"]
+    return {
+        name: {inst: {int(step): float(v) for step, v in hits.items()} for inst, hits in pattern.items()}
+        for name, pattern in raw.items()
+    }
+
+
+def genre_for(text: str) -> Genre | None:
+    """The genre a free-text genre name means: exact name or alias first, else the first one named in it."""
+    exact = genre_named(text)
+    if exact is not None:
+        return exact
+    found = find_genres(text)
+    return found[0][1] if found else None

@@ -74,8 +74,11 @@ def music_request(run: GenerationRun) -> MusicRequest:
         energy=parameters.get("energy", 0.6),
         duration_seconds=parameters.get("duration_seconds", 30),
         seed=run.seed,
-        instrumental=not bool(settings.ELEVENLABS_API_KEY),
+        # Lyrics are sung by the music provider (the local singer, or a vendor that sings), unless
+        # ElevenLabs is configured: then it voices a line over an instrumental.
+        instrumental=not run.prompts.get("lyrics", "").strip() or bool(settings.ELEVENLABS_API_KEY),
         lyrics=run.prompts.get("lyrics", "")[:5000],
+        voice=run.artist.identity.voice[:500],
     )
 
 

@@ -98,7 +98,7 @@ def parameters_from_profile(profile_data: dict, *, seed: int) -> dict:
         "mode": mode,
         "energy": round(energy, 3),
         "valence": round(valence, 3),
-        "duration_seconds": defaults.track_seconds,
+        "duration_seconds": settings.TRACK_SECONDS or defaults.track_seconds,
         "themes": profile.themes,
         "style_notes": profile.style_notes,
         "source": "profile",

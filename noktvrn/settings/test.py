@@ -23,6 +23,8 @@ from .base import *  # noqa: E402,F403
 from .base import Q_CLUSTER  # noqa: E402
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
+# Tracks as long as each test's profile asks (short): one test renders a full-length song on purpose.
+TRACK_SECONDS = 0
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -29,6 +29,7 @@ class MusicRequest(BaseModel):
     seed: int = Field(default=0, ge=0)
     instrumental: bool = True
     lyrics: str = Field(default="", max_length=5000)
+    voice: str = Field(default="", max_length=500, description="The artist's voice description, for a sung line")
 
     @field_validator("key")
     @classmethod

@@ -9,6 +9,9 @@ from __future__ import annotations
 from kernel.env import env_float, env_int, env_list, env_str
 
 # --- Music providers -------------------------------------------------------------------------
+# Length of every generated track in seconds (a full song: intro, verses, choruses, bridge, outro);
+# 0 lets each artist's profile decide (musical_defaults.track_seconds).
+TRACK_SECONDS = env_int("TRACK_SECONDS", 150)
 # "local" (numpy synthesizer, no network), "suno" (Suno-compatible API) or "replicate" (MusicGen).
 MUSIC_PROVIDER = env_str("MUSIC_PROVIDER", "local").lower()
 # The fallback chain, e.g. "suno,replicate,local"; empty means MUSIC_PROVIDER alone.

@@ -95,9 +95,11 @@ def test_arrangement_opens_with_an_intro_and_closes_with_an_outro(bars):
         assert labels[-1] == "outro"
     body = [label for label in labels if label not in ("intro", "outro")]
     if body:
-        assert body[-1] == "B"  # the full section, with the hook, leads into the outro
-    if bars >= 30:
-        assert {"A", "B", "break"} <= set(labels)
+        assert body[-1] == "chorus"  # the chorus, with the hook, leads into the outro
+    if bars >= 40:
+        assert {"verse", "chorus", "bridge"} <= set(labels)
+        runs = [label for i, label in enumerate(labels) if i == 0 or labels[i - 1] != label]
+        assert runs == ["intro", "verse", "chorus", "verse", "chorus", "bridge", "chorus", "outro"]
 
 
 def test_genre_words_choose_the_drum_style():
@@ -105,7 +107,9 @@ def test_genre_words_choose_the_drum_style():
     assert style_for("deep house").drums == "four_on_floor"
     assert style_for("lo-fi beats").drums == "boom_bap"
     assert style_for("synthwave").drums == "driving"
-    assert style_for("indie rock").drums == "driving"
+    assert style_for("indie rock").drums == "rock"
+    assert style_for("reguetón").drums == "dembow" and style_for("baile funk").drums == "tamborzao"
+    assert style_for("fado").drums == "none" and style_for("fado").lead == "pluck"
     assert style_for("something unheard of").drums == "pop"
 
 
