@@ -18,6 +18,7 @@ from evolution.selectors import (
     plan_list,
 )
 from evolution.services.plans import plan_approve, plan_propose, plan_reject, plan_rollback
+from generation.selectors.experiments import experiment_overview
 from kernel.actors import Channel
 from kernel.errors import ApplicationError
 
@@ -46,6 +47,16 @@ class ArtistEvolutionView(EvolutionAccessMixin, TemplateView):
         context.update(artist_evolution_timeline(artist=artist))
         context["can_decide"] = self.request.user.has_perm("evolution.decide_evolutionplan")
         return context
+
+
+class ExperimentsView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """A/B experiments: arms, approvals, posterior, P(best), and the adoption rule."""
+
+    permission_required = "generation.view_generationrun"
+    template_name = "evolution/experiments.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "rows": experiment_overview()}
 
 
 class PlanDetailView(EvolutionAccessMixin, DetailView):

@@ -32,7 +32,13 @@ from llm import breaker
 from llm.models import LLMCall, PromptTemplate
 from llm.pricing import call_cost
 from llm.providers import PROVIDER_NAMES, default_model, get_provider, provider_unavailable_reason
-from llm.selectors import prompt_template_active, provider_routing_stats, provider_spend_since, start_of_today
+from llm.selectors import (
+    prompt_template_active,
+    prompt_template_version,
+    provider_routing_stats,
+    provider_spend_since,
+    start_of_today,
+)
 from llm.types import Completion, InvalidOutputError, LLMUnavailableError, Message, ProviderError, ProviderRequest
 
 POLICIES = ("ordered", "cost", "latency")
@@ -333,6 +339,7 @@ def complete(
     messages: list[Message],
     schema: type[BaseModel] | None = None,
     template: str | None = None,
+    template_version: int | None = None,
     temperature: float | None = None,
     max_tokens: int | None = None,
     subject: Model | None = None,
@@ -340,14 +347,18 @@ def complete(
 ) -> Completion:
     """Answer `messages` for `role` through its chain; `parsed` is a `schema` instance when one is given.
 
-    `template` names a PromptTemplate whose newest active version becomes the system prompt.
+    `template` names a PromptTemplate whose newest active version becomes the system prompt;
+    `template_version` picks another version of it (an A/B experiment's variant).
     `chain` overrides the role's chain (e.g. from an artist's llm_settings).
     `subject` is the caller's object the call is for (saved; recorded on every attempt).
     Raises LLMUnavailableError (HTTP 503) when no provider answers.
     """
     entries = order_chain(role_chain(role, chain), role_policy(role))
     messages = validate_messages(messages)
-    prompt = prompt_template_active(template) if template else None
+    if template and template_version is not None:
+        prompt = prompt_template_version(template, template_version)
+    else:
+        prompt = prompt_template_active(template) if template else None
     if prompt is not None:
         if messages[0]["role"] == "system":
             messages = [{"role": "system", "content": f"{prompt.text}\n\n{messages[0]['content']}"}, *messages[1:]]

@@ -28,6 +28,14 @@ def prompt_template_active(name: str) -> PromptTemplate:
     return template
 
 
+def prompt_template_version(name: str, version: int) -> PromptTemplate:
+    """One version of a template, active or not (an experiment may test a draft)."""
+    template = PromptTemplate.objects.filter(name=name, version=version).first()
+    if template is None:
+        raise NotFoundError(f"No prompt template {name!r} version {version}.", {"template": name, "version": version})
+    return template
+
+
 def provider_spend_since(provider: str, since: datetime) -> Decimal:
     total = LLMCall.objects.filter(provider=provider, created_at__gte=since).aggregate(total=Sum("cost"))["total"]
     return total or Decimal("0")

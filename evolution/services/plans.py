@@ -30,7 +30,7 @@ from evolution.compatibility import MarketSnapshot, artist_sound, compatibility,
 from evolution.markets import market_snapshots
 from evolution.models import EvolutionPlan, PerformanceRecord
 from evolution.reflection import reflect_on_reviews
-from generation.models import GenerationRun, ReviewDecision
+from generation.models import APPROVED_STATUSES, REJECTED_STATUSES, GenerationRun
 from kernel.actors import Channel
 from kernel.errors import ApplicationError, ConflictError, NotFoundError
 
@@ -53,16 +53,18 @@ def _mean_parameters(parameter_sets: list[dict]) -> dict[str, float]:
 def review_evidence(*, artist: Artist, now: datetime | None = None) -> dict[str, Any]:
     """Approved and rejected runs in the review window: counts, parameter means, recent comments."""
     since = (now or timezone.now()) - timedelta(days=settings.EVOLUTION_REVIEW_WINDOW_DAYS)
+    # Approval is the one definition of generation.models.APPROVED_STATUSES (by run status).
     rows = list(
         GenerationRun.objects.filter(artist=artist, decision__decided_at__gte=since)
+        .filter(status__in=APPROVED_STATUSES | REJECTED_STATUSES)
         .order_by("-decision__decided_at")
-        .values("parameters", "decision__decision", "decision__comment")
+        .values("parameters", "status", "decision__comment")
     )
-    approved = [r["parameters"] for r in rows if r["decision__decision"] == ReviewDecision.Decision.APPROVED]
-    rejected = [r["parameters"] for r in rows if r["decision__decision"] == ReviewDecision.Decision.REJECTED]
+    approved = [r["parameters"] for r in rows if r["status"] in APPROVED_STATUSES]
+    rejected = [r["parameters"] for r in rows if r["status"] in REJECTED_STATUSES]
 
-    def comments(decision: str) -> list[str]:
-        found = [r["decision__comment"].strip() for r in rows if r["decision__decision"] == decision]
+    def comments(statuses: frozenset) -> list[str]:
+        found = [(r["decision__comment"] or "").strip() for r in rows if r["status"] in statuses]
         return [comment[:300] for comment in found if comment][:12]
 
     return {
@@ -71,8 +73,8 @@ def review_evidence(*, artist: Artist, now: datetime | None = None) -> dict[str,
         "rejected": len(rejected),
         "approved_means": _mean_parameters(approved),
         "rejected_means": _mean_parameters(rejected),
-        "approval_comments": comments(ReviewDecision.Decision.APPROVED),
-        "rejection_comments": comments(ReviewDecision.Decision.REJECTED),
+        "approval_comments": comments(APPROVED_STATUSES),
+        "rejection_comments": comments(REJECTED_STATUSES),
     }
 
 

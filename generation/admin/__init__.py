@@ -1,3 +1,3 @@
 """The back office for generation: runs and batches, and the review area."""
 
-from generation.admin import review, runs  # noqa: F401  (registers the model admins)
+from generation.admin import experiments, review, runs  # noqa: F401  (registers the model admins)

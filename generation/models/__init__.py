@@ -1,5 +1,6 @@
 """generation's models, one module per concern; everything is importable from here."""
 
+from generation.models.experiments import Experiment, ExperimentVariant
 from generation.models.review import (
     EVENT_NAMES,
     EventAttempt,
@@ -32,6 +33,8 @@ __all__ = [
     "Channel",
     "EventAttempt",
     "EventDelivery",
+    "Experiment",
+    "ExperimentVariant",
     "GenerationRun",
     "ReviewDecision",
     "RunStage",

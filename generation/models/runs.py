@@ -79,7 +79,15 @@ class GenerationRun(models.Model):
     seed = models.PositiveBigIntegerField(default=0)
     parameters = models.JSONField(default=dict, blank=True, help_text="Tempo, key, mode, energy, duration, genre...")
     prompts = models.JSONField(default=dict, blank=True, help_text="Prompts and lyrics used, by role.")
-    variant = models.CharField(max_length=16, blank=True, help_text="A/B variant of the music prompt.")
+    variant = models.CharField(max_length=16, blank=True, help_text="Name of the experiment variant the run got.")
+    experiment_variant = models.ForeignKey(
+        "generation.ExperimentVariant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+        help_text="The A/B experiment arm the bandit gave this run.",
+    )
     cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -24,6 +24,7 @@ from artists.schemas import ArtistProfile, effective_genre_mix, effective_valenc
 from artists.selectors import artist_current_version
 from generation.models import GenerationRun, RunStage, Track, VideoClip
 from generation.services.analysis import track_analyse
+from generation.services.experiments import experiments_assign
 from generation.services.writing import write_track_text
 
 Stage = RunStage.Name
@@ -58,17 +59,11 @@ def adapt_parameters(run: GenerationRun) -> None:
     version = artist_current_version(artist=run.artist)
     profile_data = version.profile if version is not None else run.artist.profile
     parameters = parameters_from_profile(profile_data, seed=run.seed)
-    variant = ""
-    if settings.AB_TEST_SHARE > 0:
-        rng = random.Random(f"{run.seed}:variant")  # noqa: S311 - reproducible music, not secrets
-        variant = "B" if rng.random() < settings.AB_TEST_SHARE else "A"
-    if variant == "B":
-        # Variant B pushes energy, to learn whether it pays.
-        parameters["energy"] = round(min(1.0, parameters["energy"] + 0.1), 3)
+    # A/B experiments (a bandit on approvals) may offset parameters or pick prompt template versions.
+    experiments_assign(run=run, parameters=parameters)
     run.parameters = parameters
-    run.variant = variant
     run.artist_version = version
-    run.save(update_fields=["parameters", "variant", "artist_version", "updated_at"])
+    run.save(update_fields=["parameters", "variant", "experiment_variant", "artist_version", "updated_at"])
 
 
 def parameters_from_profile(profile_data: dict, *, seed: int) -> dict:

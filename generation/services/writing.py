@@ -73,6 +73,7 @@ def _brief(artist, parameters: dict[str, Any], run) -> tuple[str, bool]:
 def write_track_text(*, artist, parameters: dict[str, Any], run=None) -> TrackText:
     """Title, lyrics, music prompt and style tags for one track, honouring the artist's LLM settings."""
     brief, instrumental = _brief(artist, parameters, run)
+    versions = parameters.get("prompt_template_versions") or {}  # an A/B experiment's template versions
     overrides = artist.llm_overrides
     chains = overrides.chains
     temperature = overrides.temperature if "temperature" in (artist.llm_settings or {}) else None
@@ -81,6 +82,7 @@ def write_track_text(*, artist, parameters: dict[str, Any], run=None) -> TrackTe
         messages=[{"role": "user", "content": brief}],
         schema=TrackLyrics,
         template="track_lyricist",
+        template_version=versions.get("track_lyricist"),
         temperature=temperature,
         subject=run,
         chain=chains.get("lyricist"),
@@ -90,6 +92,7 @@ def write_track_text(*, artist, parameters: dict[str, Any], run=None) -> TrackTe
         messages=[{"role": "user", "content": f"{brief}\nTitle: {lyrics.title}"}],
         schema=MusicPrompt,
         template="track_prompt_writer",
+        template_version=versions.get("track_prompt_writer"),
         temperature=temperature,
         subject=run,
         chain=chains.get("prompt_writer"),

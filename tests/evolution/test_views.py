@@ -75,3 +75,21 @@ def test_api_propose_and_decide(api_client, operator):
     assert listed.status_code == 200
     scores = api_client.get(f"/api/v1/artist-scores/?artist={artist.slug}")
     assert scores.status_code == 200
+
+
+def test_experiments_page_shows_arms_and_the_rule(client, operator, django_assert_max_num_queries):
+    from generation.models import Experiment
+    from generation.services.experiments import experiment_create
+
+    for n in range(3):
+        experiment_create(
+            name=f"exp-{n}",
+            kind=Experiment.Kind.PARAMETERS,
+            variants=[{"name": "A"}, {"name": "B", "parameter_offsets": {"tempo": 4}}],
+        )
+    client.force_login(operator)
+    with django_assert_max_num_queries(12):
+        response = client.get("/evolution/experiments/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Adoption rule" in body and 'id="experiment-data-' in body and "exp-2" in body

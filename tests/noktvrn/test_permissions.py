@@ -109,6 +109,7 @@ TABLE: list[tuple[str, str, str, str, str, int | None]] = [
     ("genre", "GET", "/markets/genres/pop/", PAGE, "ROS", None),
     ("alerts", "GET", "/markets/alerts/", PAGE, "ROS", 200),
     ("index", "GET", "/evolution/", PAGE, "ROS", 200),
+    ("experiments", "GET", "/evolution/experiments/", PAGE, "ROS", 200),
     ("artist", "GET", "/evolution/artists/{artist_slug}/", PAGE, "ROS", 200),
     ("propose", "POST", "/evolution/artists/{artist_slug}/propose/", PAGE, "OS", 302),
     ("plan", "GET", "/evolution/plans/{plan}/", PAGE, "ROS", 200),

@@ -10,8 +10,6 @@ BATCH_CRON = env_str("BATCH_CRON", "*/30 * * * *")
 MAX_RUNS_PER_ARTIST_PER_DAY = env_int("MAX_RUNS_PER_ARTIST_PER_DAY", 4)
 MIN_ACTIVE_ARTISTS = env_int("MIN_ACTIVE_ARTISTS", 3)
 MAX_NEW_ARTISTS_PER_DAY = env_int("MAX_NEW_ARTISTS_PER_DAY", 2)
-# A/B testing of the music prompt: fraction of runs given variant "B" (0 disables it).
-AB_TEST_SHARE = env_float("AB_TEST_SHARE", 0.5)
 
 # Stages: attempts per stage (transient errors are retried with exponential backoff), the
 # backoff base in seconds, and how long a stage may run before the sweep deems it lost.
