@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('artists', '0003_artistscore'),
-        ('generation', '0008_generationrun_artist_version'),
+        ('generation', '0009_vendor_jobs'),
     ]
 
     operations = [
