@@ -1,0 +1,324 @@
+"""Operator pages and API lists under load: server time at p50/p95 with 10k runs and 100k stages.
+
+Builds a fresh PostgreSQL database with 10,000 runs (every status, spread over 30 days),
+100,000 stage rows, their decisions, 20,000 LLM calls, releases and deliveries; starts gunicorn
+(2 workers, production-like settings, DEBUG off); then times sequential GETs of the home
+dashboard, the review queue, the artist grid, the batches page and every list of the REST API.
+The time is measured by the client over loopback, so it is an upper bound of the server time.
+
+    .venv/bin/python bench/console.py                                # noktvrn_console_bench on 127.0.0.1
+    .venv/bin/python bench/console.py --database postgres://postgres@127.0.0.1:5432/noktvrn_console_bench \
+        --runs 10000 --stages-per-run 10 --requests 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["/", "/review/", "/artists/", "/batches/", "/releases/"]
+API_LISTS = [
+    "/api/v1/runs/",
+    "/api/v1/runs/?status=awaiting_review",
+    "/api/v1/batches/",
+    "/api/v1/artists/",
+    "/api/v1/releases/",
+    "/api/v1/llm-calls/",
+    "/api/v1/artist-creations/",
+]
+
+
+def seed(*, runs: int, stages_per_run: int) -> dict:
+    """Fill the database (runs in a child process with Django set up) and return the credentials."""
+    import random
+    from datetime import timedelta
+    from decimal import Decimal
+
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    from artists.models import Artist, ArtistVersion
+    from generation.models import Batch, GenerationRun, ReviewDecision, RunStage, RunStatus, Track
+    from llm.models import LLMCall
+    from noktvrn.demo import DEMO_ARTISTS
+    from releases.models import Delivery, Release
+
+    rng = random.Random(7)
+    now = timezone.now()
+    artists = [
+        Artist.objects.create(
+            name=f"Bench artist {i}", slug=f"bench-{i}", status="active", profile=DEMO_ARTISTS[i % 3]["profile"]
+        )
+        for i in range(40)
+    ]
+    ArtistVersion.objects.bulk_create(
+        ArtistVersion(artist=a, number=1, profile=a.profile, reason="bench") for a in artists
+    )
+    batches = Batch.objects.bulk_create(Batch(size=20, status="finished", finished_at=now) for _ in range(runs // 20))
+    statuses = (
+        [RunStatus.AWAITING_REVIEW] * 8
+        + [RunStatus.REJECTED] * 20
+        + [RunStatus.RELEASED] * 15
+        + [RunStatus.APPROVED] * 2
+        + [RunStatus.FAILED] * 10
+        + [RunStatus.EXPIRED] * 5
+        + [RunStatus.GENERATING] * 2
+    )
+    run_rows = []
+    for i in range(runs):
+        created = now - timedelta(minutes=rng.randrange(30 * 24 * 60))
+        run_rows.append(
+            GenerationRun(
+                batch=batches[i % len(batches)],
+                artist=artists[i % len(artists)],
+                status=rng.choice(statuses),
+                status_changed_at=created + timedelta(minutes=30),
+                title=f"Bench track {i}",
+                seed=i,
+                parameters={"tempo": 100 + i % 40, "key": "A", "mode": "minor"},
+                prompts={"music": "bench prompt"},
+                variant="AB"[i % 2],
+            )
+        )
+    run_rows = GenerationRun.objects.bulk_create(run_rows, batch_size=2000)
+    # created_at is auto_now_add: spread it over the month afterwards.
+    for run in run_rows:
+        run.created_at = run.status_changed_at - timedelta(minutes=30)
+    GenerationRun.objects.bulk_update(run_rows, ["created_at"], batch_size=2000)
+    names = list(RunStage.Name.values)
+    stage_rows = []
+    for run in run_rows:
+        # Every stage once, then retries (attempt 2, 3...) until the run has `stages_per_run` rows.
+        for index in range(stages_per_run):
+            name, attempt = names[index % len(names)], index // len(names) + 1
+            failed = run.status == RunStatus.FAILED and index == stages_per_run - 1
+            stage_rows.append(
+                RunStage(
+                    run=run,
+                    name=name,
+                    attempt=attempt,
+                    outcome="failed" if failed else "succeeded",
+                    started_at=run.created_at + timedelta(seconds=index),
+                    finished_at=run.created_at + timedelta(seconds=index + 1),
+                    duration_ms=900,
+                    error="generate_track: vendor said no" if failed else "",
+                )
+            )
+    RunStage.objects.bulk_create(stage_rows, batch_size=5000)
+    Track.objects.bulk_create(
+        (
+            Track(run=r, audio=f"tracks/bench-{r.pk}.wav", duration=30, provider="local", lyrics="la la")
+            for r in run_rows
+        ),
+        batch_size=2000,
+    )
+    decided = {RunStatus.REJECTED: "rejected", RunStatus.RELEASED: "approved", RunStatus.APPROVED: "approved"}
+    decisions = [
+        ReviewDecision(run=r, decision=decided[r.status], channel="web") for r in run_rows if r.status in decided
+    ]
+    ReviewDecision.objects.bulk_create(decisions, batch_size=2000)
+    releases = Release.objects.bulk_create(
+        (
+            Release(run=r, artist_id=r.artist_id, title=r.title, status="delivered")
+            for r in run_rows
+            if r.status == RunStatus.RELEASED
+        ),
+        batch_size=2000,
+    )
+    Delivery.objects.bulk_create(
+        (Delivery(release=rel, distributor="outbox", status="succeeded") for rel in releases), batch_size=2000
+    )
+    LLMCall.objects.bulk_create(
+        (
+            LLMCall(
+                provider=rng.choice(["local", "openai", "deepseek", "anthropic"]),
+                model="m",
+                role=rng.choice(["author", "writer", "analyst"]),
+                outcome=rng.choice(["success"] * 9 + ["error"]),
+                cost=Decimal("0.0004"),
+                latency_ms=rng.randrange(50, 3000),
+            )
+            for _ in range(runs * 2)
+        ),
+        batch_size=5000,
+    )
+    user = get_user_model().objects.create_superuser("bench", "bench@example.invalid", "bench-password")
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return {
+        "session": session.session_key,
+        "token": Token.objects.create(user=user).key,
+        "runs": GenerationRun.objects.count(),
+        "stages": RunStage.objects.count(),
+        "llm_calls": LLMCall.objects.count(),
+        "releases": len(releases),
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _psql(database_url: str, sql: str) -> None:
+    url = urlparse(database_url)
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            url.hostname or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username or "postgres",
+            "-d",
+            "postgres",
+            "-q",
+            "-c",
+            sql,
+        ],
+        check=True,
+    )
+
+
+def measure(url: str, *, headers: dict, requests: int, warmup: int = 5) -> dict:
+    import httpx
+
+    timings, status = [], None
+    with httpx.Client(headers=headers, timeout=30, follow_redirects=False) as client:
+        for n in range(warmup + requests):
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+            status = response.status_code
+            if status != 200:
+                raise SystemExit(f"{url} answered {status}: {response.text[:300]}")
+            if n >= warmup:
+                timings.append(elapsed)
+    timings.sort()
+    return {
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
+        "max_ms": round(timings[-1], 1),
+        "requests": len(timings),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/noktvrn_console_bench")
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--stages-per-run", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--_seed", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args._seed:
+        print(json.dumps(seed(runs=args.runs, stages_per_run=args.stages_per_run)))
+        return 0
+
+    name = urlparse(args.database).path.lstrip("/")
+    _psql(args.database, f"DROP DATABASE IF EXISTS {name}")
+    _psql(args.database, f"CREATE DATABASE {name}")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "noktvrn.settings.base",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": args.database,
+        "MEDIA_ROOT": tempfile.mkdtemp(prefix="noktvrn-bench-media-"),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    started = time.monotonic()
+    seeded = subprocess.run(
+        [
+            python,
+            "-m",
+            "bench.console",
+            "--_seed",
+            "--runs",
+            str(args.runs),
+            "--stages-per-run",
+            str(args.stages_per_run),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data = json.loads(seeded.stdout.strip().splitlines()[-1])
+    print(
+        f"seeded {data['runs']} runs, {data['stages']} stages, {data['llm_calls']} LLM calls, "
+        f"{data['releases']} releases in {time.monotonic() - started:.0f} s",
+        flush=True,
+    )
+    subprocess.run(["psql", args.database, "-q", "-c", "VACUUM ANALYZE"], check=True)
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            os.path.join(os.path.dirname(python), "gunicorn"),
+            "noktvrn.wsgi:application",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(120):
+            try:
+                httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.5)
+        results = {}
+        session = {"Cookie": f"sessionid={data['session']}"}
+        token = {"Authorization": f"Token {data['token']}"}
+        for path in PAGES:
+            results[path] = measure(base + path, headers=session, requests=args.requests)
+            print(f"{path:40} p50 {results[path]['p50_ms']:7.1f} ms  p95 {results[path]['p95_ms']:7.1f} ms", flush=True)
+        for path in API_LISTS:
+            results[path] = measure(base + path, headers=token, requests=args.requests)
+            print(f"{path:40} p50 {results[path]['p50_ms']:7.1f} ms  p95 {results[path]['p95_ms']:7.1f} ms", flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    print(json.dumps({"seed": {k: v for k, v in data.items() if k not in ("session", "token")}, "results": results}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
