@@ -23,6 +23,7 @@ COMMANDS: list[list[str]] = [
     [PY, "bench/review/bench_mp3_preview.py", "--repeat", "3"],
     [PY, "bench/pipeline.py", "--runs", "12", "--workers", "1", "2"],
     [PY, "bench/markets.py"],
+    [PY, "bench/console.py", "--runs", "10000", "--stages-per-run", "10", "--requests", "60"],
 ]
 
 
