@@ -26,10 +26,7 @@ run: install
 	$(PY) manage.py seed_demo
 	$(PY) manage.py ensure_admin
 	@echo "noktvrn: web on http://127.0.0.1:8000 (admin at /admin/, API docs at /api/docs/) and a worker cluster. Ctrl-C stops both."
-	@DJANGO_DEBUG=$${DJANGO_DEBUG:-0} $(PY) manage.py qcluster & QCLUSTER=$$!; \
-	stop() { kill -TERM $$QCLUSTER 2>/dev/null; wait $$QCLUSTER 2>/dev/null; }; \
-	trap 'stop; exit 0' INT TERM; trap stop EXIT; \
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-0} $(PY) manage.py runserver 127.0.0.1:8000 --noreload
+	@sh deploy/run-dev.sh $(PY)
 
 test: install lint
 	DJANGO_SETTINGS_MODULE=noktvrn.settings.test $(PY) manage.py makemigrations --check --dry-run
