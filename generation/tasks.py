@@ -7,7 +7,13 @@ from generation.services.analysis import track_analyse
 from generation.services.events import event_deliver
 from generation.services.expiry import runs_sweep
 from generation.services.lifecycle import artists_evaluate_lifecycle
-from generation.services.pipeline import batch_start, runs_recover_stuck, stage_execute, stage_resume, vendor_jobs_check
+from generation.services.pipeline import (
+    batch_start_scheduled,
+    runs_recover_stuck,
+    stage_execute,
+    stage_resume,
+    vendor_jobs_check,
+)
 from generation.telegram.notify import telegram_messages_close
 
 
@@ -26,8 +32,8 @@ def check_vendor_jobs() -> int:
 
 
 def start_batch(size: int | None = None) -> int:
-    """The scheduled batch."""
-    return batch_start(size=size).pk
+    """The scheduled batch (skipped, with its reason, while a critical provider is down)."""
+    return batch_start_scheduled(size=size).pk
 
 
 def recover_stuck_runs() -> dict[str, int]:

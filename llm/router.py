@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 
 from kernel.errors import ApplicationError
+from kernel.monitoring import failure_report
 from kernel.redaction import redact
 from llm import breaker
 from llm.models import LLMCall, PromptTemplate
@@ -390,6 +391,13 @@ def complete(
             return _call_entry(call, entry, position)
         except ProviderError as exc:
             failures.append(f"{entry}: {exc.outcome} ({exc.message[:300]})")
+            failure_report(
+                source="llm",
+                scope=entry.provider,
+                exception_type=_error_class(exc),
+                message=exc.message,
+                subject=call.subject,
+            )
     raise LLMUnavailableError(
         f"No LLM provider answered for role {role!r}: {'; '.join(failures)}",
         {"role": role, "attempts": failures},

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from kernel import health
+from monitoring import views as monitoring_views
 from noktvrn.api.router import router
 from noktvrn.media import media_serve
 from noktvrn.views import HomeView
@@ -25,6 +26,8 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", monitoring_views.metrics, name="metrics"),
+    path("monitoring/", include("monitoring.urls")),
     path("", include("generation.urls.review")),  # /review/... and /telegram/webhook/
     path("batches/", include("generation.urls.batches")),
     path("artists/", include("noktvrn.console.urls")),

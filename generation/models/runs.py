@@ -16,6 +16,7 @@ class Batch(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running", "Running"
         FINISHED = "finished", "Finished"
+        SKIPPED = "skipped", "Skipped"  # a scheduled cycle that did not start (the reason is in notes)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING, db_index=True)
     size = models.PositiveIntegerField(default=0, help_text="Runs requested.")

@@ -28,6 +28,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_a
 from generation.models import EVENT_NAMES, EventAttempt, EventDelivery, WebhookEndpoint
 from kernel.errors import ApplicationError
 from kernel.events import registered_event_names
+from kernel.monitoring import failure_report
 from kernel.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -152,6 +153,12 @@ def event_deliver(*, delivery_id: int) -> EventDelivery:
         delivery.save(update_fields=["status"])
         logger.warning(
             "Event %s to %s failed after %s attempts", delivery.name, delivery.endpoint.url, delivery.attempts
+        )
+        failure_report(
+            source="event",
+            scope=delivery.endpoint.name,
+            exception_type="EventDeliveryFailed",
+            message=f"{delivery.name}: {delivery.last_error}",
         )
     return delivery
 

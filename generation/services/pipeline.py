@@ -30,6 +30,8 @@ from generation.services.selection import artists_select
 from generation.services.stages import STAGE_FUNCTIONS, generate_track
 from generation.services.state import InvalidTransition, run_transition
 from kernel.errors import ApplicationError, NotFoundError
+from kernel.logs import log_context
+from kernel.monitoring import batch_blockers, failure_report
 from kernel.outbox import outbox_enqueue, outbox_handed_over
 from kernel.redaction import redact
 
@@ -122,6 +124,27 @@ def batch_start(
     return batch
 
 
+def batch_start_scheduled(*, size: int | None = None) -> Batch:
+    """The scheduler's cycle: a batch, or a skipped one saying why (a critical provider is down).
+
+    The gates (kernel.monitoring.batch_blockers) are asked at every cycle, so the batches resume
+    on the first cycle after the provider recovers.
+    """
+    reasons = batch_blockers()
+    if reasons:
+        now = timezone.now()
+        note = "Skipped: " + "; ".join(reasons)
+        logger.warning("Scheduled batch skipped: %s", "; ".join(reasons))
+        return Batch.objects.create(
+            size=settings.BATCH_SIZE if size is None else size,
+            status=Batch.Status.SKIPPED,
+            channel=Channel.SYSTEM,
+            notes=note[:5000],
+            finished_at=now,
+        )
+    return batch_start(size=size)
+
+
 def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) -> None:
     record.outcome = outcome
     record.finished_at = timezone.now()
@@ -173,6 +196,11 @@ def _batch_maybe_finish(batch_id: int | None) -> None:
 
 def stage_execute(*, run_id: int, stage: str, chain: bool = True, sleep: Callable[[float], None] | None = None) -> str:
     """Run one stage of one run with retries; on success queue the next stage when `chain`."""
+    with log_context(run_id=run_id):
+        return _stage_execute(run_id=run_id, stage=stage, chain=chain, sleep=sleep)
+
+
+def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[float], None] | None) -> str:
     if stage not in STAGE_FUNCTIONS:
         raise ApplicationError(f"Unknown stage {stage!r}.")
     run = GenerationRun.objects.select_related("artist").filter(pk=run_id).first()
@@ -196,7 +224,9 @@ def stage_execute(*, run_id: int, stage: str, chain: bool = True, sleep: Callabl
         _finish(lost, RunStage.Outcome.FAILED, TimeoutError("no result within the stage time limit (worker lost)"))
     first_attempt = (stages.aggregate(n=Max("attempt"))["n"] or 0) + 1
     if first_attempt > settings.STAGE_MAX_ATTEMPTS:
-        _fail_run(run, f"{stage} failed {settings.STAGE_MAX_ATTEMPTS} times; giving up.")
+        reason = f"{stage} failed {settings.STAGE_MAX_ATTEMPTS} times; giving up."
+        failure_report(source="stage", scope=stage, exception_type="AttemptsExhausted", message=reason, run_id=run.pk)
+        _fail_run(run, reason)
         return StageOutcome.FAILED
     record = _claim(run, stage, first_attempt)
     if record is None:
@@ -237,6 +267,7 @@ def stage_execute(*, run_id: int, stage: str, chain: bool = True, sleep: Callabl
                 _finish(record, RunStage.Outcome.SUCCEEDED)
     except Exception as exc:
         logger.warning("Run %s stage %s failed: %s", run_id, stage, exc)
+        failure_report(source="stage", scope=stage, exc=exc, run_id=run.pk)
         if stage == Stage.NOTIFY_REVIEWERS:
             # The run is complete and visible in the review queue; only the push failed.
             GenerationRun.objects.filter(pk=run.pk).update(error=f"Reviewers not notified: {exc}"[:5000])
@@ -391,7 +422,9 @@ def runs_recover_stuck() -> dict[str, int]:
             continue
         attempts = max((s.attempt for s in stages if s.name == pending), default=0)
         if attempts >= settings.STAGE_MAX_ATTEMPTS:
-            _fail_run(run, f"{pending} did not finish after {attempts} attempts (worker lost).")
+            reason = f"{pending} did not finish after {attempts} attempts (worker lost)."
+            failure_report(source="stage", scope=pending, exception_type="WorkerLost", message=reason, run_id=run.pk)
+            _fail_run(run, reason)
             failed += 1
             continue
         with transaction.atomic():

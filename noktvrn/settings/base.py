@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from kernel.env import env_bool, env_int, env_list, env_str, load_dotenv_file
 
@@ -48,9 +49,12 @@ INSTALLED_APPS = [
     "analytics",
     "markets",
     "evolution",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
+    "kernel.logs.RequestIdMiddleware",
+    "monitoring.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -245,15 +249,28 @@ CACHES = {
 if REDIS_URL:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 
+# Every line carries the request id or run id (kernel.logs); LOG_FORMAT=json gives one JSON object a line.
+LOG_FORMAT = env_str("LOG_FORMAT", "text").lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    # Every handler masks secrets (vendor keys in URLs, bot tokens, Authorization headers):
-    # kernel.redaction. A handler added here must list the filter too (a test checks).
-    "filters": {"redact_secrets": {"()": "kernel.redaction.RedactSecretsFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "formatters": {
+        "text": {"()": "kernel.logs.TextFormatter", "format": "%(asctime)s %(levelname)s %(name)s%(ids)s: %(message)s"},
+        "json": {"()": "kernel.logs.JsonFormatter"},
+    },
+    # Every line carries the request or run id (kernel.logs.ContextFilter), and every handler masks
+    # secrets (vendor keys in URLs, bot tokens, Authorization headers): kernel.redaction. A handler
+    # added here must list both filters too (a test checks the redaction).
+    "filters": {
+        "context": {"()": "kernel.logs.ContextFilter"},
+        "redact_secrets": {"()": "kernel.redaction.RedactSecretsFilter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context", "redact_secrets"]}
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # Django's own default handlers do not mask secrets: send its records to ours instead.
@@ -268,6 +285,7 @@ from .components.evolution import *  # noqa: E402,F403
 from .components.generation import *  # noqa: E402,F403
 from .components.llm import *  # noqa: E402,F403
 from .components.markets import *  # noqa: E402,F403
+from .components.monitoring import *  # noqa: E402,F403
 from .components.pipeline import *  # noqa: E402,F403
 from .components.releases import *  # noqa: E402,F403
 from .components.review import *  # noqa: E402,F403

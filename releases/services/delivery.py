@@ -26,6 +26,7 @@ from tenacity import RetryCallState, Retrying, retry_if_not_exception_type, stop
 from generation.models import RunStatus
 from generation.services.state import InvalidTransition, run_transition
 from kernel.errors import ConflictError
+from kernel.monitoring import failure_report
 from kernel.outbox import outbox_enqueue
 from kernel.redaction import redact, redact_data
 from releases.distributors import Distributor, Package, PackageFile, get_distributor
@@ -154,6 +155,7 @@ def _deliver_to(release: Release, name: str, package: Package) -> str:
             error=redact(str(exc)),
             finished_at=timezone.now(),
         )
+        failure_report(source="delivery", scope=name, exc=exc, subject=release)
         return f"{name}: {exc}"
     retrying = Retrying(
         stop=stop_after_attempt(max(1, settings.RELEASE_DELIVERY_MAX_ATTEMPTS)),
@@ -168,6 +170,7 @@ def _deliver_to(release: Release, name: str, package: Package) -> str:
         retrying(_attempt, release, distributor, package)
     except Exception as exc:  # every failure is already recorded on its Delivery row
         logger.warning("release %s: delivery to %s failed for good: %s", release.pk, name, exc)
+        failure_report(source="delivery", scope=name, exc=exc, subject=release)
         return f"{name}: {type(exc).__name__}: {exc}"
     return ""
 
@@ -190,14 +193,21 @@ def release_deliver(*, release: Release) -> Release:
     )
     try:
         package = release_package_files(release)
+        problem = ""
         if not settings.DISTRIBUTORS:
-            errors = ["DISTRIBUTORS is empty: there is nowhere to deliver to."]
+            problem = "DISTRIBUTORS is empty: there is nowhere to deliver to."
         elif not package.files:
-            errors = [f"Release {release.pk} has no packaged files to deliver."]
-        else:
+            problem = f"Release {release.pk} has no packaged files to deliver."
+        if problem:
+            errors = [problem]
+            failure_report(
+                source="delivery", scope="release", exception_type="NothingToDeliver", message=problem, subject=release
+            )
+        else:  # each distributor's failure is reported by _deliver_to
             errors = [error for name in settings.DISTRIBUTORS if (error := _deliver_to(release, name, package))]
     except Exception as exc:
         errors = [f"{type(exc).__name__}: {exc}"]
+        failure_report(source="delivery", scope="release", exc=exc, subject=release)
         _finish(release, errors)
         raise
     return _finish(release, errors)
