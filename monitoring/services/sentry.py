@@ -40,7 +40,6 @@ def sentry_init(*, dsn: str) -> None:
         environment=settings.SENTRY_ENVIRONMENT,
         release=settings.SENTRY_RELEASE or None,
         traces_sample_rate=settings.SENTRY_TRACES_SAMPLE_RATE,
-        send_default_pii=False,
         integrations=[DjangoIntegration()],
         before_send=before_send,
     )
