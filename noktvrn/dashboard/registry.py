@@ -29,7 +29,7 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 # Modules whose import registers panels; the monitoring and evolution areas append theirs.
-PANEL_MODULES = ["noktvrn.dashboard.panels"]
+PANEL_MODULES = ["noktvrn.dashboard.panels", "noktvrn.dashboard.monitoring"]
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 366

@@ -216,3 +216,21 @@ def test_setup_schedules_creates_the_monitoring_jobs(settings):
     assert (health.func, health.schedule_type, health.minutes) == ("monitoring.tasks.check_providers", "I", 7)
     report = Schedule.objects.get(name="weekly report")
     assert (report.func, report.schedule_type, report.cron) == ("monitoring.tasks.make_weekly_report", "C", "0 5 * * 1")
+
+
+def test_the_dashboard_shows_provider_health_errors_reports_and_what_is_down(settings, staff_client):
+    from kernel.monitoring import failure_report
+    from monitoring.services.reports import weekly_report_make
+
+    settings.CRITICAL_PROVIDERS = ["music:nope"]
+    provider_check("llm:local")
+    provider_check("music:nope")
+    Batch.objects.create(status=Batch.Status.SKIPPED, notes="Skipped: critical provider music:nope is down")
+    failure_report(source="stage", scope="make_cover", exc=OSError("font 12 missing"))
+    report = weekly_report_make(send=False)
+    page = staff_client.get("/").content.decode()
+    assert 'id="panel-providers"' in page and "music:nope" in page and "llm:local" in page
+    assert 'id="panel-error-groups"' in page and "font &lt;n&gt; missing" in page
+    assert f"/monitoring/reports/{report.pk}.md" in page
+    assert "providers down" in page and "(critical: batches skip)" in page
+    assert "scheduled batches skipped in the last 24 h" in page
