@@ -1,12 +1,15 @@
-"""Monitoring pages (staff only): error groups, provider health, weekly reports; and /metrics."""
+"""Monitoring pages (staff and Operators): error groups, provider health, weekly reports; and /metrics."""
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Callable
+from functools import wraps
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -16,6 +19,24 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from monitoring.models import ErrorGroup, WeeklyReport
 from monitoring.selectors import error_group_detail, error_groups, provider_health
 from monitoring.services.metrics import metrics_render
+
+
+def staff_or(permission: str) -> Callable:
+    """Staff, or users holding `permission` (Operators do): anonymous users go to the login page, others get 403."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (user.is_staff or user.has_perm(permission)):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorate
 
 
 def metrics_allowed(request: HttpRequest) -> bool:
@@ -41,7 +62,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     return HttpResponse(metrics_render(), content_type=CONTENT_TYPE_LATEST)
 
 
-@staff_member_required
+@staff_or("monitoring.view_errorgroup")
 def error_list(request: HttpRequest) -> HttpResponse:
     source = request.GET.get("source", "")
     search = request.GET.get("q", "").strip()
@@ -54,13 +75,13 @@ def error_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_or("monitoring.view_errorgroup")
 def error_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = get_object_or_404(ErrorGroup, pk=pk)
     return render(request, "monitoring/error_detail.html", {"group": group, **error_group_detail(group=group)})
 
 
-@staff_member_required
+@staff_or("monitoring.view_providercheck")
 def health(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -69,14 +90,14 @@ def health(request: HttpRequest) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_or("monitoring.view_weeklyreport")
 def report_list(request: HttpRequest) -> HttpResponse:
     reports = WeeklyReport.objects.only("pk", "period_start", "period_end", "created_at", "updated_at")[:104]
     latest = WeeklyReport.objects.first()
     return render(request, "monitoring/reports.html", {"reports": reports, "latest": latest})
 
 
-@staff_member_required
+@staff_or("monitoring.view_weeklyreport")
 def report_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     report = get_object_or_404(WeeklyReport, pk=pk)
     if fmt == "md":

@@ -19,13 +19,25 @@ from monitoring.selectors import provider_health
 from noktvrn.dashboard.registry import PanelContext, attention_register, panel
 
 
-@panel(key="providers", title="Provider health", template="noktvrn/panels/provider_health.html", order=80, wide=True)
+@panel(
+    key="providers",
+    title="Provider health",
+    template="noktvrn/panels/provider_health.html",
+    order=80,
+    wide=True,
+)
 def providers(ctx: PanelContext) -> dict:
     """Replaces the core panel of the same key: the latest check, 7-day uptime and recent history."""
     return {"providers": provider_health(history=36), "critical": settings.CRITICAL_PROVIDERS}
 
 
-@panel(key="error-groups", title="Error groups", template="noktvrn/panels/error_groups.html", order=35)
+@panel(
+    key="error-groups",
+    title="Error groups",
+    template="noktvrn/panels/error_groups.html",
+    order=35,
+    permission="monitoring.view_errorgroup",
+)
 def error_groups(ctx: PanelContext) -> dict:
     rows = list(
         ErrorOccurrence.objects.filter(created_at__gte=ctx.range.since, created_at__lt=ctx.range.until)
@@ -37,7 +49,13 @@ def error_groups(ctx: PanelContext) -> dict:
     return {"rows": rows, "url": reverse("monitoring:errors")}
 
 
-@panel(key="reports", title="Weekly reports", template="noktvrn/panels/reports.html", order=90)
+@panel(
+    key="reports",
+    title="Weekly reports",
+    template="noktvrn/panels/reports.html",
+    order=90,
+    permission="monitoring.view_weeklyreport",
+)
 def reports(ctx: PanelContext) -> dict:
     return {
         "reports": list(WeeklyReport.objects.only("pk", "period_start", "period_end")[:4]),

@@ -109,13 +109,17 @@ def test_an_llm_provider_giving_up_is_recorded(settings, scripted_server):
     assert group.occurrences.get().run_id == run.pk
 
 
-def test_the_error_pages_are_for_staff_only(client):
+def test_the_error_pages_are_for_staff_and_operators(client):
     failure_report(source="stage", scope="generate_track", exc=RuntimeError("boom 1"))
     group = ErrorGroup.objects.get()
     for url in (reverse("monitoring:errors"), reverse("monitoring:error-detail", args=[group.pk])):
         assert client.get(url).status_code == 302  # to the login page
         client.force_login(UserFactory(groups=["Reviewers"]))
-        assert client.get(url).status_code == 302
+        assert client.get(url).status_code == 403
+        client.force_login(UserFactory(groups=["Operators"]))
+        assert client.get(url).status_code == 200
+        client.force_login(UserFactory(is_staff=True))
+        assert client.get(url).status_code == 200
         client.logout()
 
 

@@ -84,6 +84,7 @@ TABLE: list[tuple[str, str, str, str, str, int | None]] = [
     # --- probes and webhook ------------------------------------------------------------------
     ("healthz", "GET", "/healthz", PUBLIC, ROLES, 200),
     ("readyz", "GET", "/readyz", PUBLIC, ROLES, None),
+    ("metrics", "GET", "/metrics", PUBLIC, "", 401),  # METRICS_TOKEN or an allowed network, never a session
     ("telegram-webhook", "POST", "/telegram/webhook/", PUBLIC, "", 403),  # refused without the secret
     # --- pages -----------------------------------------------------------------------------------
     ("home", "GET", "/", PUBLIC, ROLES, 200),
@@ -104,6 +105,11 @@ TABLE: list[tuple[str, str, str, str, str, int | None]] = [
     ("detail", "GET", "/releases/{release}/", PAGE, "ROS", 200),
     ("redeliver", "POST", "/releases/{release}/redeliver/", PAGE, "OS", 302),
     ("by-run", "GET", "/releases/by-run/{run}/", PAGE, "ROS", 302),  # to the release, or back to the run
+    ("errors", "GET", "/monitoring/errors/", PAGE, "OS", 200),
+    ("error-detail", "GET", "/monitoring/errors/999999/", PAGE, "OS", 404),
+    ("health", "GET", "/monitoring/health/", PAGE, "OS", 200),
+    ("reports", "GET", "/monitoring/reports/", PAGE, "OS", 200),
+    ("report-download", "GET", "/monitoring/reports/999999.md", PAGE, "OS", 404),
     ("overview", "GET", "/markets/", PAGE, "ROS", 200),
     ("country", "GET", "/markets/countries/DE/", PAGE, "ROS", None),  # 404: no data for DE here
     ("genre", "GET", "/markets/genres/pop/", PAGE, "ROS", None),
