@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('generation', '0009_vendor_jobs'),
+        ('generation', '0010_experiments'),
     ]
 
     operations = [
