@@ -11,8 +11,29 @@ class KernelConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from kernel import checks  # noqa: F401  (registers the checks)
+        from kernel.health import register_readiness_check
 
         post_migrate.connect(create_cache_table, sender=self, dispatch_uid="kernel-create-cache-table")
+        register_readiness_check("task signatures", check_task_signatures)
+
+
+def check_task_signatures() -> str:
+    """Not ready while workers recently dropped tasks signed with another SECRET_KEY (hosts disagree on it)."""
+    import time
+
+    from django.conf import settings
+
+    from kernel.brokers import foreign_task_incident
+
+    incident = foreign_task_incident()
+    window = settings.TASK_SIGNATURE_ALERT_MINUTES * 60
+    if incident and time.time() - incident["last"] < window:
+        minutes = (time.time() - incident["last"]) / 60
+        raise RuntimeError(
+            f"{incident['count']} task(s) signed with another SECRET_KEY dropped by the {incident['broker']} broker, "
+            f"the last {minutes:.0f} min ago: every web and worker host needs the same DJANGO_SECRET_KEY."
+        )
+    return "no task signed with another key seen recently"
 
 
 def create_cache_table(sender, using: str = "default", verbosity: int = 1, **kwargs) -> None:

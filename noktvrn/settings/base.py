@@ -20,6 +20,8 @@ load_dotenv_file(BASE_DIR / ".env")
 # The development key only exists so that `make run` works with no configuration;
 # production.py refuses to start without DJANGO_SECRET_KEY.
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or "dev-insecure-noktvrn-key-change-me"
+# Old keys still accepted while a new DJANGO_SECRET_KEY rolls out (sessions, and queued tasks).
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS", "")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
@@ -229,10 +231,14 @@ Q_CLUSTER: dict = {
     "label": "Background tasks",
     "poll": 0.5,
 }
+# The brokers check each task's signature as it is pulled: a task signed with another
+# SECRET_KEY is reported loudly (kernel/brokers.py) instead of vanishing.
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["broker_class"] = "kernel.brokers.GuardedRedis"
 else:
     Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["broker_class"] = "kernel.brokers.GuardedORM"
 
 # One cache shared by the web process and every worker: circuit breakers, LLM budgets and
 # django-q's cluster status must agree across processes ("clear cooldown" in the back office
