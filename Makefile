@@ -20,6 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 install: $(STAMP)
 
 run: install
+	sh scripts/ensure_fonts.sh
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py setup_schedules
@@ -31,6 +32,7 @@ run: install
 test: install lint
 	DJANGO_SETTINGS_MODULE=noktvrn.settings.test $(PY) manage.py makemigrations --check --dry-run
 	sh tests/e2e/ensure_chromium.sh
+	sh scripts/ensure_fonts.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -184,6 +184,7 @@ def make_cover(run: GenerationRun) -> None:
         palette=visual.palette,
         typography=visual.typography,
         seed=run.seed,
+        genre=run.artist.identity.primary_genre,
     )
     buffer = io.BytesIO()
     save_cover_jpeg(image, buffer)

@@ -156,6 +156,7 @@ def _cover(run: GenerationRun, release: Release, path: Path) -> str:
             typography=identity.typography,
             seed=run.seed,
             size=side,
+            genre=run.artist.identity.primary_genre,
         )
         source = "rendered"
     save_cover_jpeg(image, path, max_bytes=settings.RELEASE_COVER_MAX_BYTES)

@@ -13,6 +13,7 @@ import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from generation.providers.cover import text_font
 from releases.services.audio import MASTER_SAMPLE_RATE
 
 _AUDIO_CHUNK = 1024
@@ -51,7 +52,8 @@ def teaser_window(
 
 
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
+    """A font with the glyphs names and titles need ("KØLD FRONT", "Lua Maré"): the covers' own lookup."""
+    return text_font(size)
 
 
 def _fit_text(draw: ImageDraw.ImageDraw, text: str, max_width: int, size: int) -> ImageFont.ImageFont:

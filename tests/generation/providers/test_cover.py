@@ -67,3 +67,38 @@ def test_save_lowers_quality_to_fit_and_refuses_what_cannot_fit():
 def test_bad_palette_is_a_domain_error():
     with pytest.raises(ApplicationError):
         render_cover(artist_name="A", title="B", palette=["red", "#000000"], size=100)
+
+
+def test_sixteen_motif_families_each_draw_something_different():
+    from generation.providers.cover import MOTIFS
+
+    assert len(MOTIFS) >= 12
+    images = {}
+    for motif in MOTIFS:
+        image = render_cover(
+            artist_name="A", title="B", palette=["#101020", "#e0c060", "#3080c0"], seed=3, size=128, motif=motif
+        )
+        images[motif] = np.asarray(image, dtype=np.int16)
+    for first in MOTIFS:
+        for second in MOTIFS:
+            if first < second:
+                assert np.abs(images[first] - images[second]).mean() > 2, (first, second)
+
+
+def test_the_genre_chooses_the_motif_family():
+    from generation.providers.cover import motifs_for
+
+    assert "sun" not in motifs_for("folk") and set(motifs_for("folk")) <= {"mountains", "botanical", "waves"}
+    assert "sun" in motifs_for("synthwave") and "palms" in motifs_for("reggaeton")
+    assert len(set(motifs_for("an unheard-of genre"))) >= 12
+    # Same seed, different genres: the composition follows the genre.
+    folk = render_cover(artist_name="A", title="B", palette=["#606c38", "#fefae0"], seed=1, size=96, genre="folk")
+    synth = render_cover(artist_name="A", title="B", palette=["#606c38", "#fefae0"], seed=1, size=96, genre="synthwave")
+    assert not np.array_equal(np.asarray(folk), np.asarray(synth))
+
+
+def test_accented_names_use_a_font_with_the_glyphs():
+    from generation.providers.cover import font_path
+
+    path = font_path("sans")
+    assert path is not None and path.lower().endswith((".ttf", ".otf", ".ttc")), "run scripts/ensure_fonts.sh"
