@@ -40,6 +40,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 # Either the user name or the address alone reaching the limit locks (a list, not a combination).
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+# No "AXES: BEGIN" banner on every management command.
+AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "noktvrn.security.login_lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "noktvrn.security.client_address"
