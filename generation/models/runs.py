@@ -182,6 +182,8 @@ class RunStage(models.Model):
         ]
         indexes = [
             models.Index(fields=["next_check_at"], condition=models.Q(outcome="waiting"), name="run_stage_waiting_idx"),
+            # The dashboard's "failures by stage" over a date range reads only failed attempts.
+            models.Index(fields=["started_at"], condition=models.Q(outcome="failed"), name="run_stage_failed_idx"),
         ]
 
     def __str__(self) -> str:
