@@ -99,8 +99,8 @@ def explain(score: float | None, fits: list[CountryFit], countries: list[str]) -
 
 
 def market_target(profile: dict[str, Any], markets: dict[str, MarketSnapshot]) -> dict[str, Any] | None:
-    """Where the target countries' charts are, averaged: feature means and genre shares (the artist's
-    genres plus the biggest genre it does not play yet, so a step can open one door at a time)."""
+    """Where the target countries' charts are, averaged: feature means, and the market's shares of
+    the genres the artist plays."""
     countries = [country for country in profile["target_audience"]["countries"] if country in markets]
     if not countries:
         return None
@@ -115,11 +115,9 @@ def market_target(profile: dict[str, Any], markets: dict[str, MarketSnapshot]) -
             if genre:
                 shares[genre.lower()] = shares.get(genre.lower(), 0.0) + share / len(countries)
     mix = effective_genre_mix(profile)
-    if shares:
-        newcomer = max((g for g in shares if g not in mix), key=lambda g: shares[g], default=None)
-        wanted = {genre: shares.get(genre, 0.0) for genre in mix}
-        if newcomer is not None:
-            wanted[newcomer] = shares[newcomer]
-        if sum(wanted.values()) > 0:
-            target["genre_shares"] = wanted
+    # Reweight the genres the artist already plays by how their markets weigh them; new genres
+    # are a decision for a person, not for a step.
+    wanted = {genre: shares.get(genre, 0.0) for genre in mix}
+    if sum(wanted.values()) > 0:
+        target["genre_shares"] = wanted
     return target

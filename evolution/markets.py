@@ -15,8 +15,13 @@ except ImportError:  # the markets selectors have not landed in this build
     country_profile_current = None
 
 
-def market_snapshots(countries: list[str]) -> dict[str, MarketSnapshot]:
-    """The latest weekly profile of each country that has one."""
+def market_snapshots(countries: list[str], genre: str | None = None) -> dict[str, MarketSnapshot]:
+    """The latest weekly profile of each country that has one.
+
+    Features come from the country's profile for the artist's genre when one was built (a lo-fi
+    artist is compared with lo-fi listeners, not with the whole chart), else from the all-genre
+    profile; genre shares always come from the all-genre profile.
+    """
     if country_profile_current is None:
         return {}
     snapshots = {}
@@ -24,8 +29,11 @@ def market_snapshots(countries: list[str]) -> dict[str, MarketSnapshot]:
         profile = country_profile_current(country)
         if profile is None:
             continue
+        genre_profile = country_profile_current(country, genre=genre) if genre else None
         features = {
-            name: (stat.mean, stat.std) for name, stat in profile.features.items() if name in FEATURES and stat.n > 0
+            name: (stat.mean, stat.std)
+            for name, stat in (genre_profile or profile).features.items()
+            if name in FEATURES and stat.n > 0
         }
         snapshots[country] = MarketSnapshot(
             country=country,

@@ -198,3 +198,23 @@ def seed_demo_performance(*, days: int = 56) -> int:
 def seed_demo_markets() -> int:
     """Ten countries x 52 weeks x 200 chart rows with features, genre drift and planted breakouts (once)."""
     return demo_markets_load()
+
+
+def seed_demo_evolution() -> tuple[int, int]:
+    """Scores for every demo artist and, when none waits, a plan proposed from the evidence for the first.
+
+    The plan (if the evidence asks for a change) leaves Neon Vesper `evolving` until someone
+    decides it on /evolution/. Idempotent: a waiting plan is never replaced by the demo.
+    """
+    from evolution.models import EvolutionPlan
+    from evolution.services.plans import plan_propose
+    from evolution.services.scores import artist_scores_refresh
+
+    artists = list(Artist.objects.filter(slug__in=[spec["slug"] for spec in DEMO_ARTISTS]).order_by("pk"))
+    for artist in artists:
+        artist_scores_refresh(artist=artist)
+    plans = 0
+    first = next((artist for artist in artists if artist.slug == DEMO_ARTISTS[0]["slug"]), None)
+    if first is not None and not EvolutionPlan.objects.filter(artist=first).exists():
+        plans = int(plan_propose(artist=first, trigger=EvolutionPlan.Trigger.ON_DEMAND) is not None)
+    return len(artists), plans

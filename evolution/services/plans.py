@@ -37,6 +37,7 @@ from kernel.errors import ApplicationError, ConflictError, NotFoundError
 WEIGHTS = {"market": 0.5, "reviews": 0.3, "performance": 0.2}
 PLANNABLE = (Artist.Status.CANDIDATE, Artist.Status.ACTIVE, Artist.Status.EVOLVING)
 MIN_APPROVALS = 3
+MIN_REJECTIONS = 3
 MIN_RELEASES = 2
 PARAMS = ("tempo", "energy", "valence")
 
@@ -118,14 +119,20 @@ def plan_target(
             if name in market
         )
         reasons.append(f"Market: the target countries' charts average {described}.")
-    if reviews["approved"] >= MIN_APPROVALS and reviews["approved_means"]:
-        sources["reviews"] = reviews["approved_means"]
-        described = ", ".join(
-            f"{k} {v:.2f}" if k != "tempo" else f"tempo {v:.0f}" for k, v in reviews["approved_means"].items()
-        )
+    if reviews["approved"] >= MIN_APPROVALS and reviews["rejected"] >= MIN_REJECTIONS and reviews["approved_means"]:
+        # Where reviewers lean: from the rejected runs' centre through the approved runs' centre and as
+        # far again beyond it (the approved centre alone would pull the artist back to where it is).
+        approved_means, rejected_means = reviews["approved_means"], reviews["rejected_means"]
+        lean = {
+            name: value + (value - rejected_means[name]) if name in rejected_means else value
+            for name, value in approved_means.items()
+        }
+        sources["reviews"] = lean
+        described = ", ".join(f"{k} {v:.2f}" if k != "tempo" else f"tempo {v:.0f}" for k, v in approved_means.items())
         reasons.append(
             f"Reviews: {reviews['approved']} approved and {reviews['rejected']} rejected runs in "
-            f"{reviews['window_days']} days; the approved ones average {described}."
+            f"{reviews['window_days']} days; the approved ones average {described}"
+            + (", away from the rejected ones." if rejected_means else ".")
         )
     elif reviews["approved"] or reviews["rejected"]:
         reasons.append(
@@ -223,7 +230,7 @@ def plan_propose(
     bounds = bounds or StepBounds.from_settings()
     profile = base.profile
     countries = list(profile["target_audience"]["countries"])
-    markets = market_snapshots(countries) if markets is None else markets
+    markets = market_snapshots(countries, genre=profile["primary_genre"]) if markets is None else markets
     market = market_target(profile, markets)
     reviews = review_evidence(artist=artist, now=now)
     performance = performance_evidence(artist=artist)

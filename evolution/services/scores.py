@@ -127,7 +127,7 @@ def artist_score_compatibility(
     version = artist_current_version(artist=artist)
     profile = version.profile if version is not None else artist.profile
     countries = list(profile["target_audience"]["countries"])
-    markets = market_snapshots(countries) if markets is None else markets
+    markets = market_snapshots(countries, genre=profile["primary_genre"]) if markets is None else markets
     score, fits = compatibility(profile, markets)
     figures = {
         "countries": {

@@ -118,10 +118,16 @@ def reflection_answer(messages: list[dict[str, str]], schema: type[BaseModel]) -
     remove, add, reasons = [], [], []
     for name, count in ranked:
         note, opposite = by_name[name]
+        against = problems.get(opposite, 0) if opposite else 0
+        # Act on a clear pattern only: named at least twice, by at least 40% of the rejections,
+        # and clearly more often than its opposite (reviewers split both ways is noise).
+        if count < 2 or count < 0.4 * len(rejected) or count - against < 2:
+            continue
         opposite_note = by_name[opposite][0] if opposite else None
         if opposite_note and opposite_note in notes and len(remove) + len(add) < budget:
             remove.append(opposite_note)  # the earlier fix went too far the other way
-        if note not in notes and note not in add and len(remove) + len(add) < budget:
+            reasons.append(f"dropping “{opposite_note}”: reviewers now say '{name}'")
+        if note not in notes and len(remove) + len(add) < budget:
             add.append(note)
             reasons.append(f"{count} of {len(rejected)} rejection comments say '{name}'")
     if praised:
@@ -134,6 +140,10 @@ def reflection_answer(messages: list[dict[str, str]], schema: type[BaseModel]) -
             else "No rejection comments to learn from; the style notes stay as they are."
         )
     else:
-        rationale = "; ".join(reasons).capitalize() + "."
+        joined = "; ".join(reasons)
+        rationale = joined[:1].upper() + joined[1:] + "."
     answer = {"add_notes": add, "remove_notes": remove, "rationale": rationale[:600]}
-    return schema.model_validate(answer).model_dump_json()
+    try:
+        return schema.model_validate(answer).model_dump_json()
+    except ValueError:
+        return None  # a schema with the same field names but other limits: let the generic writer answer

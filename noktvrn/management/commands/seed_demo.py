@@ -2,7 +2,13 @@
 
 from django.core.management.base import BaseCommand
 
-from noktvrn.demo import seed_demo_artists, seed_demo_markets, seed_demo_performance, seed_demo_runs
+from noktvrn.demo import (
+    seed_demo_artists,
+    seed_demo_evolution,
+    seed_demo_markets,
+    seed_demo_performance,
+    seed_demo_runs,
+)
 
 
 class Command(BaseCommand):
@@ -35,3 +41,5 @@ class Command(BaseCommand):
             self.stdout.write("Demo runs already exist.")
         rows = seed_demo_performance()
         self.stdout.write(f"Demo performance after release: {rows} new or changed rows.")
+        scored, plans = seed_demo_evolution()
+        self.stdout.write(f"Scores for {scored} artists; {plans} evolution plan proposed. See /evolution/.")
