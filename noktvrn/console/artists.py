@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 # --- Extension point: panels other areas add to the artist page (evolution, markets) ----------
 # A panel function gets the artist and the request and returns its template's data, or None to
 # hide the panel. Modules listed here are imported by NoktvrnConfig.ready.
-ARTIST_PANEL_MODULES: list[str] = []
+ARTIST_PANEL_MODULES: list[str] = ["noktvrn.console.panels"]
 
 
 @dataclass(frozen=True)

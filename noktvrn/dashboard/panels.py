@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 from django_q.models import Schedule
 
+from evolution.models import EvolutionPlan
 from generation.models import (
     APPROVED_STATUSES,
     REJECTED_STATUSES,
@@ -204,6 +205,7 @@ def attention(ctx: PanelContext) -> dict:
         delivery_failed=Count("pk", filter=Q(status=Release.Status.DELIVERY_FAILED)),
     )
     alerts = MarketAlert.objects.filter(created_at__gte=ctx.range.since, created_at__lt=ctx.range.until).count()
+    plans = EvolutionPlan.objects.filter(status=EvolutionPlan.Status.PROPOSED).count()
     items = [
         {
             "key": "runs-waiting",
@@ -238,8 +240,15 @@ def attention(ctx: PanelContext) -> dict:
             "key": "market-alerts",
             "label": f"market alerts ({ctx.range.label})",
             "count": alerts,
-            "url": reverse("admin:markets_marketalert_changelist"),
+            "url": reverse("markets:alerts"),
             "level": "info",
+        },
+        {
+            "key": "plans-waiting",
+            "label": "evolution plans waiting for review",
+            "count": plans,
+            "url": reverse("evolution:index"),
+            "level": "warn",
         },
     ]
     for provider in attention_providers():

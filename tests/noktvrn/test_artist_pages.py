@@ -164,3 +164,13 @@ def test_view_on_site_leads_to_the_public_pages(admin_client):
         content_type = ContentType.objects.get_for_model(obj)
         response = admin_client.get(f"/admin/r/{content_type.pk}/{obj.pk}/")
         assert response.status_code == 302 and response["Location"].endswith(url)
+
+
+def test_evolution_and_markets_panels(operator_web):
+    artist = ArtistFactory(slug="evolving")
+    content = operator_web.get("/artists/evolving/").content.decode()
+    assert 'id="artist-panel-evolution"' in content and "No evolution plan yet." in content
+    assert 'href="/evolution/artists/evolving/"' in content
+    assert 'id="artist-panel-markets"' in content
+    for code in artist.countries:
+        assert f'href="/markets/countries/{code}/"' in content
