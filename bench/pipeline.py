@@ -7,6 +7,12 @@ awaiting_review. Usage:
     .venv/bin/python bench/pipeline.py                       # SQLite + ORM broker, 1 and 2 workers
     .venv/bin/python bench/pipeline.py --postgres postgres://postgres@127.0.0.1:5432/noktvrn_bench \
         --redis redis://127.0.0.1:6379/0                      # PostgreSQL + Redis broker
+    .venv/bin/python bench/pipeline.py --vendor-latency 60 --runs 40 --workers 2 --seconds 30
+
+With --vendor-latency the music comes from a local Suno-compatible stand-in
+(bench/suno_standin.py) that takes that many seconds per song and calls back when done, as
+Suno does; a web server receives the callbacks. Workers submit and move on, so many songs
+render at once: the batch takes about one latency plus the local work, not runs x latency.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -58,7 +65,24 @@ print(json.dumps({{"done": done, "failed": failed, "total": runs.count(),
 """
 
 
-def measure(*, workers: int, runs: int, seconds: int, database_url: str, redis_url: str) -> dict:
+VENDOR_CHECK = """
+from django_q.models import Schedule
+Schedule.objects.get_or_create(name="vendor job check", defaults={
+    "func": "generation.tasks.check_vendor_jobs", "schedule_type": Schedule.MINUTES, "minutes": 1, "repeats": -1})
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def measure(
+    *, workers: int, runs: int, seconds: int, database_url: str, redis_url: str, vendor_latency: float = 0
+) -> dict:
     media = tempfile.mkdtemp(prefix="noktvrn-bench-media-")
     env = {
         **os.environ,
@@ -75,8 +99,33 @@ def measure(*, workers: int, runs: int, seconds: int, database_url: str, redis_u
         "LOG_LEVEL": "WARNING",
     }
     python = sys.executable
+    standin = web = None
+    if vendor_latency:
+        sys.path.insert(0, str(ROOT))
+        from bench.suno_standin import SunoStandIn
+
+        standin = SunoStandIn(latency=vendor_latency, seconds=seconds)
+        port = _free_port()
+        env.update(
+            MUSIC_PROVIDER="suno",
+            SUNO_API_KEY="bench-key",
+            SUNO_BASE_URL=standin.url,
+            SUNO_CALLBACK_SECRET=secrets.token_urlsafe(16),
+            SITE_URL=f"http://127.0.0.1:{port}",
+            DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        )
     _run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
     _run([python, "manage.py", "shell", "-c", SETUP.format(artists=max(3, runs), seconds=seconds)], env)
+    if vendor_latency:
+        _run([python, "manage.py", "shell", "-c", VENDOR_CHECK], env)
+        web = subprocess.Popen(
+            [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     worker = subprocess.Popen(
         [python, "manage.py", "qcluster"],
         cwd=ROOT,
@@ -97,10 +146,15 @@ def measure(*, workers: int, runs: int, seconds: int, database_url: str, redis_u
                 break
             time.sleep(1)
     finally:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
+        for process in (worker, web):
+            if process is not None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if standin is not None:
+            standin.close()
     elapsed = status["last"] - status["created"]
     return {
+        "vendor_latency_s": vendor_latency,
         "workers": workers,
         "runs": status["total"],
         "failed": status["failed"],
@@ -117,6 +171,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--postgres", help="PostgreSQL URL of a scratch database (dropped and recreated)")
     parser.add_argument("--redis", default="", help="Redis URL for the django-q broker")
+    parser.add_argument(
+        "--vendor-latency", type=float, default=0, help="seconds per song from a local Suno stand-in (0: local synth)"
+    )
     args = parser.parse_args()
     results = []
     for workers in args.workers:
@@ -129,7 +186,12 @@ def main() -> None:
         else:
             database_url = f"sqlite:///{tempfile.mkdtemp(prefix='noktvrn-bench-')}/bench.sqlite3"
         result = measure(
-            workers=workers, runs=args.runs, seconds=args.seconds, database_url=database_url, redis_url=args.redis
+            workers=workers,
+            runs=args.runs,
+            seconds=args.seconds,
+            database_url=database_url,
+            redis_url=args.redis,
+            vendor_latency=args.vendor_latency,
         )
         result["database"] = "postgresql" if args.postgres else "sqlite"
         result["broker"] = "redis" if args.redis else "orm"

@@ -159,16 +159,36 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-if env_str("AWS_STORAGE_BUCKET_NAME"):
-    # S3-compatible media storage for multi-host deployments (django-storages).
-    STORAGES["default"] = {
+
+
+def s3_storage(*, bucket: str, endpoint_url: str | None, region: str | None) -> dict:
+    """S3-compatible media storage (django-storages + boto3): private objects, served by signed URLs.
+
+    Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (boto3's usual chain).
+    `/media/` checks permissions, then redirects to a SigV4 URL valid AWS_QUERYSTRING_EXPIRE s.
+    """
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": region or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 600),
+            "signature_version": "s3v4",
+            "file_overwrite": False,
         },
     }
+
+
+if env_str("AWS_STORAGE_BUCKET_NAME"):
+    # Shared media for multi-host deployments (the web tier and every worker see the same files).
+    STORAGES["default"] = s3_storage(
+        bucket=env_str("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env_str("AWS_S3_ENDPOINT_URL"),
+        region=env_str("AWS_S3_REGION_NAME"),
+    )
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
