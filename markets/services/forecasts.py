@@ -39,6 +39,13 @@ class NotEnoughHistory(ApplicationError):
     code = "not_enough_history"
 
 
+class ForecastFailed(ApplicationError):
+    """The model could not be fitted to this series (degenerate values); the page says so instead of failing."""
+
+    status_code = 422
+    code = "forecast_failed"
+
+
 @dataclass
 class ModelForecast:
     mean: np.ndarray
@@ -60,12 +67,17 @@ def ets_forecast(history: np.ndarray, horizon: int) -> ModelForecast:
         # A constant series: ETS cannot estimate a variance; the forecast is the constant, exactly.
         flat = np.full(horizon, float(y.iloc[-1]))
         return ModelForecast(flat, flat, flat, flat, flat)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter on short, smooth series
-        fit = ETSModel(y, error="add", trend="add", damped_trend=True).fit(disp=False, maxiter=200)
-        prediction = fit.get_prediction(start=len(y), end=len(y) + horizon - 1)
-        frame80 = prediction.summary_frame(alpha=0.20)
-        frame95 = prediction.summary_frame(alpha=0.05)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence chatter on short, smooth series
+            fit = ETSModel(y, error="add", trend="add", damped_trend=True).fit(disp=False, maxiter=200)
+            prediction = fit.get_prediction(start=len(y), end=len(y) + horizon - 1)
+            frame80 = prediction.summary_frame(alpha=0.20)
+            frame95 = prediction.summary_frame(alpha=0.05)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        raise ForecastFailed(f"ETS could not be fitted to this series: {exc}") from exc
+    if not np.isfinite(frame95[["mean", "pi_lower", "pi_upper"]].to_numpy()).all():
+        raise ForecastFailed("ETS gave a non-finite forecast for this series.")
     return ModelForecast(
         mean=frame80["mean"].to_numpy(),
         lo80=frame80["pi_lower"].to_numpy(),

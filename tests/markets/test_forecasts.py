@@ -44,3 +44,10 @@ def test_forecast_is_stored_and_reused_until_the_profiles_move(market_history):
     moved = forecast_get(country="BR", series="energy")
     assert moved.computed_at > first.computed_at
     assert MarketForecast.objects.count() == 1
+
+
+def test_a_series_the_model_cannot_fit_is_refused_with_the_reason():
+    from markets.services.forecasts import ForecastFailed
+
+    with pytest.raises(ForecastFailed, match="non-finite"):
+        forecast_compute(np.r_[np.linspace(0, 1, 12), np.inf], horizon=4, origins=2)
