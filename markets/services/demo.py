@@ -13,9 +13,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils import timezone
 
 from markets.features import FEATURES, GLOBAL
+from markets.models import Chart, TrackFeatures
 from markets.parsers import ParsedChart, ParsedRow
+from markets.services.imports import charts_store
+from markets.services.profiles import profiles_rebuild
 
 DEMO_COUNTRIES = ["US", "GB", "DE", "FR", "BR", "MX", "JP", "KR", "ES", "IT"]
 GENRES = ["pop", "hip-hop", "rock", "electronic", "latin", "k-pop", "r&b", "sertanejo", "reggaeton", "indie"]
@@ -229,17 +233,14 @@ def demo_charts(
     return charts, genres_of
 
 
-def demo_markets_load(*, today: dt.date | None = None) -> int:
+def demo_markets_load(
+    *, today: dt.date | None = None, weeks: int = 52, rows: int = 200, countries: list[str] | None = None
+) -> int:
     """Store the demo chart history once (idempotent) and build every profile. Returns charts created."""
-    from django.utils import timezone
-
-    from markets.models import Chart, TrackFeatures
-    from markets.services.imports import charts_store
-    from markets.services.profiles import profiles_rebuild
-
     if Chart.objects.filter(source=Chart.Source.DEMO).exists():
         return 0
-    charts, genres = demo_charts(end=last_thursday(today or timezone.localdate()))
+    end = last_thursday(today or timezone.localdate())
+    charts, genres = demo_charts(end=end, weeks=weeks, rows=rows, countries=countries)
     outcomes = charts_store(charts, file_name="demo", genres=genres, feature_source=TrackFeatures.Source.DEMO)
     profiles_rebuild(touched=None)
     return sum(1 for outcome in outcomes if outcome.status == "created")
