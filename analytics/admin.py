@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from analytics.models import AudioFeatures
-from kernel.admin_widgets import thumbnail
+from analytics.models import AnalysisJob, AudioFeatures
+from kernel.admin_widgets import status_badge, thumbnail
 
 
 @admin.register(AudioFeatures)
@@ -39,3 +39,24 @@ class AudioFeaturesAdmin(admin.ModelAdmin):
     @admin.display(description="spectrogram")
     def spectrogram_preview(self, obj: AudioFeatures) -> str:
         return thumbnail(obj.spectrogram, 400)
+
+
+@admin.register(AnalysisJob)
+class AnalysisJobAdmin(admin.ModelAdmin):
+    """Analyses of uploaded files: read-only (jobs are made by the API and ended by the workers)."""
+
+    list_display = ["id", "filename", "status_label", "created_by", "size", "duration_ms", "created_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["filename", "created_by__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["created_by"]
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, obj: AnalysisJob) -> str:
+        return status_badge(obj.status, obj.get_status_display())
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -115,7 +115,7 @@ def features_store(*, track_id: int, audio: FieldFile) -> tuple[AudioFeatures, A
 # --- Analysis of uploaded files, as jobs -----------------------------------------------------------
 # An upload is analysed in a worker, never in the web request: the request stores the file and
 # answers 202 with the job to poll. Each job is bounded in time (AUDIO_ANALYSIS_TIME_LIMIT_SECONDS),
-# memory (long files are streamed down to mono 22.05 kHz first) and number per user; every
+# memory (long files are streamed down to 22.05 kHz first) and number per user; every
 # temporary file is removed when it ends, and the sweep removes what a killed process left.
 
 TEMP_PREFIXES = ("noktvrn-analysis-",)
@@ -160,18 +160,20 @@ def _public_message(message: str, *, local: Path, filename: str) -> str:
 
 
 def audio_bounded_copy(source: Path, work: Path, *, max_seconds: float) -> tuple[Path, list[str]]:
-    """The file to analyse: `source` itself, or for long audio a mono 22.05 kHz copy made in blocks.
+    """The file to analyse: `source` itself, or for long audio a 22.05 kHz copy made in blocks.
 
     Decoding a 45-minute file at full rate needs gigabytes; streaming it through soxr block by
-    block keeps memory to a few megabytes here and about 5 MB per minute in the analyser.
-    Formats libsndfile cannot open are left to the analyser's decoder (bounded by max_seconds).
+    block keeps memory to a few megabytes here and halves what the analyser holds (tempo, key
+    and the descriptors are computed at 22.05 kHz anyway). Stereo stays stereo, so loudness is
+    still measured over both channels (band-limited to 11 kHz: approximate). Formats libsndfile
+    cannot open are left to the analyser's decoder (bounded by max_seconds).
     """
     try:
         handle = sf.SoundFile(str(source))
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
         return source, []
     with handle:
-        rate, frames = handle.samplerate, handle.frames
+        rate, frames, channels = handle.samplerate, handle.frames, handle.channels
         if rate <= 0 or frames <= 0:
             return source, []
         seconds = frames / rate
@@ -180,20 +182,22 @@ def audio_bounded_copy(source: Path, work: Path, *, max_seconds: float) -> tuple
                 f"{source.name} is {seconds / 60:.1f} min long; the limit is {max_seconds / 60:.0f} min.",
                 extra={"reason": "too_long"},
             )
-        if seconds <= settings.AUDIO_ANALYSIS_FULL_RATE_MAX_SECONDS:
+        if seconds <= settings.AUDIO_ANALYSIS_FULL_RATE_MAX_SECONDS or rate <= _DECIMATED_RATE:
             return source, []
+        kept = channels if channels <= 2 else 1  # surround is folded to mono
         target = work / f"{source.stem}-decimated.wav"
-        stream = soxr.ResampleStream(rate, _DECIMATED_RATE, 1, dtype="float32", quality="HQ")
-        with sf.SoundFile(str(target), "w", samplerate=_DECIMATED_RATE, channels=1, subtype="FLOAT") as out:
+        stream = soxr.ResampleStream(rate, _DECIMATED_RATE, kept, dtype="float32", quality="HQ")
+        with sf.SoundFile(str(target), "w", samplerate=_DECIMATED_RATE, channels=kept, subtype="FLOAT") as out:
             while True:
                 block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
                 last = len(block) < _BLOCK_FRAMES
-                mono = block.mean(axis=1, dtype=np.float32) if len(block) else np.zeros(0, dtype=np.float32)
-                out.write(stream.resample_chunk(mono, last=last))
+                if kept != channels:
+                    block = block.mean(axis=1, keepdims=True, dtype=np.float32)
+                out.write(stream.resample_chunk(np.ascontiguousarray(block), last=last))
                 if last:
                     break
     note = (
-        f"decimated: {seconds / 60:.1f} min of audio analysed as mono {_DECIMATED_RATE} Hz to bound memory; "
+        f"decimated: {seconds / 60:.1f} min of audio analysed at {_DECIMATED_RATE} Hz to bound memory; "
         "loudness and true peak are approximate"
     )
     return target, [note]

@@ -39,7 +39,7 @@ def client_address(request: HttpRequest) -> str | None:
 
 
 def _json_path(path: str) -> bool:
-    return path.startswith(("/api/", "/telegram/"))
+    return path.startswith(("/api/", "/telegram/", "/hooks/"))
 
 
 class RejectNulBytesMiddleware:

@@ -99,7 +99,7 @@ def test_long_audio_is_streamed_down_before_analysis(
     _, body = analyse(reviewer_client, django_capture_on_commit_callbacks, upload(music_wav))
     assert body["status"] == "succeeded", body
     result = body["result"]
-    assert result["sample_rate"] == 22050 and result["channels"] == 1
+    assert result["sample_rate"] == 22050 and result["channels"] == 2
     assert any(warning.startswith("decimated:") for warning in result["warnings"])
     assert result["tempo"] == pytest.approx(124.0, rel=0.02)
     assert list(private_tempdir.iterdir()) == []

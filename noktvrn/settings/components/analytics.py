@@ -11,8 +11,8 @@ AUDIO_ANALYSIS_TIME_LIMIT_SECONDS = env_float("AUDIO_ANALYSIS_TIME_LIMIT_SECONDS
 AUDIO_ANALYSIS_MAX_SECONDS = env_float("AUDIO_ANALYSIS_MAX_SECONDS", 45 * 60.0)
 # Largest upload accepted by POST /api/v1/tracks/analyze/, in bytes.
 AUDIO_ANALYSIS_MAX_UPLOAD_BYTES = int(env_float("AUDIO_ANALYSIS_MAX_UPLOAD_BYTES", 100 * 1024 * 1024))
-# Uploads longer than this are streamed down to mono 22.05 kHz before analysis, so memory stays
-# bounded (about 90 MB per minute of audio at full rate against 5 MB decimated).
+# Uploads longer than this are streamed down to 22.05 kHz before analysis: a 44-minute stereo
+# FLAC peaks at 1.6 GB instead of 2.9 GB (bench/audio/upload_memory.py, docs/benchmarks.md).
 AUDIO_ANALYSIS_FULL_RATE_MAX_SECONDS = env_float("AUDIO_ANALYSIS_FULL_RATE_MAX_SECONDS", 600.0)
 # Analysis jobs one user may have queued or running at once (429 beyond).
 AUDIO_ANALYSIS_JOBS_PER_USER = env_int("AUDIO_ANALYSIS_JOBS_PER_USER", 2)
