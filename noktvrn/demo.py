@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.files.base import File
 from django.db import transaction
 
+from analytics.models import AnalysisJob
+from analytics.services import analysis_job_run
 from artists.models import Artist
 from artists.services import artist_create
-from generation.models import Channel, GenerationRun, RunStatus
+from generation.models import Channel, GenerationRun, RunStatus, Track
 from generation.services.pipeline import batch_start, run_execute_sync
 from generation.services.review import run_approve
 from markets.services.demo import demo_markets_load
@@ -218,3 +221,18 @@ def seed_demo_evolution() -> tuple[int, int]:
     if first is not None and not EvolutionPlan.objects.filter(artist=first).exists():
         plans = int(plan_propose(artist=first, trigger=EvolutionPlan.Trigger.ON_DEMAND) is not None)
     return len(artists), plans
+
+
+def seed_demo_analysis() -> AnalysisJob | None:
+    """One analysed upload (the first demo track's audio), so `/api/v1/analysis-jobs/` shows a result."""
+    if AnalysisJob.objects.exists():
+        return None
+    track = Track.objects.exclude(audio="").order_by("pk").first()
+    if track is None:
+        return None
+    name = track.audio.name.rsplit("/", 1)[-1]
+    job = AnalysisJob(filename=name, size=track.audio.size)
+    with track.audio.open("rb") as audio:
+        job.upload.save(name, File(audio), save=False)
+    job.save()
+    return analysis_job_run(job_id=job.pk)

@@ -44,3 +44,21 @@ def test_ensure_admin_prints_a_generated_password_once(monkeypatch):
     out = StringIO()
     call_command("ensure_admin", stdout=out)
     assert "password" not in out.getvalue()
+
+
+def test_seed_demo_analysis_leaves_one_analysed_upload_once(settings, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from analytics.models import AnalysisJob
+    from noktvrn.demo import seed_demo_analysis
+    from tests.analytics.conftest import write_excerpt
+    from tests.factories import TrackFactory
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    assert seed_demo_analysis() is None  # no track yet
+    wav = write_excerpt(tmp_path, tempo=124.0, key="A", mode="minor", style="backbeat", seconds=8.0)
+    TrackFactory(audio=ContentFile(wav.read_bytes(), name="demo.wav"))
+    job = seed_demo_analysis()
+    assert job.status == AnalysisJob.Status.SUCCEEDED and job.result["tempo"]
+    assert not job.upload
+    assert seed_demo_analysis() is None and AnalysisJob.objects.count() == 1

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from noktvrn.demo import (
+    seed_demo_analysis,
     seed_demo_artists,
     seed_demo_evolution,
     seed_demo_markets,
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo runs ready: {summary}. Review them at /review/."))
         else:
             self.stdout.write("Demo runs already exist.")
+        job = seed_demo_analysis()
+        if job is not None:
+            self.stdout.write(f"Demo audio analysis job #{job.pk}: {job.status} (see /api/v1/analysis-jobs/).")
         rows = seed_demo_performance()
         self.stdout.write(f"Demo performance after release: {rows} new or changed rows.")
         scored, plans = seed_demo_evolution()
