@@ -122,9 +122,12 @@ def markets_overview(*, period: str = WEEK, history: int = 12) -> list[CountryCa
                 {"label": genre, "data": [round(p.genre_shares.get(genre, 0.0) * 100, 1) for p in points]}
                 for genre, _ in top
             ],
-            "yLabel": "% of entries",
+            # A small multiple: the genres and their colours are named above the chart.
+            "options": {"plugins": {"legend": {"display": False}}},
         }
         moving = sorted(trends.get(country, []), key=lambda t: -abs(t.strength))[:4]
+        for trend in moving:
+            trend.label = series_label(trend.series)
         cards.append(CountryCard(country, profile, top, moving, alerts.get(country, 0), chart))
     return cards
 
