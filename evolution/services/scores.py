@@ -25,6 +25,7 @@ from artists.services import artist_record_score
 from evolution.compatibility import MarketSnapshot, compatibility, explain
 from evolution.markets import market_snapshots
 from evolution.models import PerformanceRecord
+from evolution.services.video_learning import video_learning_refresh
 from generation.selectors.review import approval_rates
 
 Kind = ArtistScore.Kind
@@ -159,8 +160,9 @@ def artist_scores_refresh(
 
 
 def scores_refresh_all() -> int:
-    """The scheduled refresh: every artist that is not retired."""
-    artists = Artist.objects.exclude(status=Artist.Status.RETIRED)
+    """The scheduled refresh: every artist that is not retired (scores and learned video preferences)."""
+    artists = list(Artist.objects.exclude(status=Artist.Status.RETIRED))
     for artist in artists:
         artist_scores_refresh(artist=artist)
-    return artists.count()
+        video_learning_refresh(artist=artist)
+    return len(artists)

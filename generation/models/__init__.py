@@ -20,6 +20,7 @@ from generation.models.runs import (
     RunTransition,
     Track,
     VideoClip,
+    VideoPreference,
     approval_rate,
 )
 from kernel.actors import Channel
@@ -44,5 +45,6 @@ __all__ = [
     "TelegramUpdate",
     "Track",
     "VideoClip",
+    "VideoPreference",
     "WebhookEndpoint",
 ]

@@ -221,7 +221,34 @@ class VideoClip(models.Model):
     file = models.FileField(upload_to="videos/%Y/%m/", blank=True)
     licence = models.CharField(max_length=200, blank=True)
     attribution = models.CharField(max_length=300, blank=True)
+    query_terms = models.JSONField(default=list, blank=True, help_text="Stock-search terms asked for, in order.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.source} video for {self.run}"
+
+
+class VideoPreference(models.Model):
+    """What an artist's approved and well-performing runs say about a video source or a search term.
+
+    Written by the evolution app's learning (time-decayed rewards), read by the select_video
+    stage to put preferred terms first and try preferred stock sources first.
+    """
+
+    class Kind(models.TextChoices):
+        SOURCE = "source", "Video source"
+        TERM = "term", "Search term"
+
+    artist = models.ForeignKey("artists.Artist", on_delete=models.CASCADE, related_name="video_preferences")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    key = models.CharField(max_length=100)
+    score = models.FloatField(help_text="Decayed mean reward with a neutral prior: 0.5 = no signal.")
+    weight = models.FloatField(default=0, help_text="Decayed number of runs behind the score.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["artist", "kind", "-score"]
+        constraints = [models.UniqueConstraint(fields=["artist", "kind", "key"], name="video_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.artist_id} {self.kind} {self.key}: {self.score:.2f}"

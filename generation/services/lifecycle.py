@@ -2,6 +2,9 @@
 
 Failed runs count as errors: an artist whose runs keep failing is paused like one whose
 runs keep being rejected (the old system ignored failures and so never retired anyone).
+Performance after release and the fit with the target markets count too: the latest scores
+(artists.ArtistScore, written by the evolution app) within the window are read, and every
+change records them with the review figures.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from artists.models import Artist
+from artists.models import Artist, ArtistScore
+from artists.selectors import artist_latest_scores
 from artists.services import artist_set_status
 from generation.models import APPROVED_STATUSES, REJECTED_STATUSES, GenerationRun, RunStatus, approval_rate
 
@@ -28,6 +32,9 @@ class LifecycleMetrics:
     error_rate: float | None
     rejection_streak: int
     window_days: int
+    performance_ratio: float | None = None
+    performance_alert: str = ""
+    compatibility: float | None = None
 
 
 def artist_lifecycle_metrics(*, artist: Artist) -> LifecycleMetrics:
@@ -57,7 +64,19 @@ def artist_lifecycle_metrics(*, artist: Artist) -> LifecycleMetrics:
         error_rate=round(failed / len(statuses), 3) if statuses else None,
         rejection_streak=streak,
         window_days=settings.LIFECYCLE_WINDOW_DAYS,
+        **_recent_scores(artist, since),
     )
+
+
+def _recent_scores(artist: Artist, since) -> dict:
+    scores = {kind: score for kind, score in artist_latest_scores(artist=artist).items() if score.computed_at >= since}
+    performance = scores.get(ArtistScore.Kind.PERFORMANCE)
+    compatibility = scores.get(ArtistScore.Kind.COMPATIBILITY)
+    return {
+        "performance_ratio": performance.value if performance else None,
+        "performance_alert": performance.alert if performance else "",
+        "compatibility": compatibility.value if compatibility else None,
+    }
 
 
 def lifecycle_decision(*, artist: Artist, metrics: LifecycleMetrics, now=None) -> tuple[str, str] | None:
@@ -80,6 +99,12 @@ def lifecycle_decision(*, artist: Artist, metrics: LifecycleMetrics, now=None) -
     decided = metrics.approved + metrics.rejected
     if decided >= s.LIFECYCLE_MIN_RUNS and (metrics.approval_rate or 0) < s.LIFECYCLE_PAUSE_APPROVAL_RATE:
         return Artist.Status.PAUSED, f"Approval rate {metrics.approval_rate:.0%} over {decided} decided runs."
+    fit = metrics.compatibility
+    if metrics.performance_alert == "fall" and fit is not None and fit < s.LIFECYCLE_PAUSE_COMPATIBILITY:
+        return Artist.Status.PAUSED, (
+            f"Streams fell to {metrics.performance_ratio:.0%} of the artist's own baseline and its market fit is "
+            f"{fit:.2f} (under {s.LIFECYCLE_PAUSE_COMPATIBILITY})."
+        )
     last_active = artist.last_run_at or artist.created_at
     if last_active and now - last_active > timedelta(days=s.LIFECYCLE_INACTIVE_DAYS):
         return Artist.Status.PAUSED, f"No run for more than {s.LIFECYCLE_INACTIVE_DAYS} days."
@@ -89,6 +114,16 @@ def lifecycle_decision(*, artist: Artist, metrics: LifecycleMetrics, now=None) -
         and (metrics.approval_rate or 0) >= s.LIFECYCLE_PROMOTE_APPROVAL_RATE
     ):
         return Artist.Status.ACTIVE, f"Approval rate {metrics.approval_rate:.0%} over {decided} decided runs."
+    if (
+        artist.status == Artist.Status.CANDIDATE
+        and metrics.performance_alert == "jump"
+        and (fit is None or fit >= s.LIFECYCLE_PROMOTE_COMPATIBILITY)
+        and (metrics.approval_rate is None or metrics.approval_rate >= s.LIFECYCLE_PAUSE_APPROVAL_RATE)
+    ):
+        shown = "unknown" if fit is None else f"{fit:.2f}"
+        return Artist.Status.ACTIVE, (
+            f"Streams jumped to {metrics.performance_ratio:.0%} of the artist's own baseline; market fit {shown}."
+        )
     return None
 
 

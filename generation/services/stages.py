@@ -25,6 +25,7 @@ from artists.selectors import artist_current_version
 from generation.models import GenerationRun, RunStage, Track, VideoClip
 from generation.services.analysis import track_analyse
 from generation.services.experiments import experiments_assign
+from generation.services.video_learning import preferred_providers, preferred_terms, video_preferences
 from generation.services.writing import write_track_text
 
 Stage = RunStage.Name
@@ -138,14 +139,20 @@ def select_video(run: GenerationRun) -> None:
     track = Track.objects.select_related("features").get(run=run)
     features = getattr(track, "features", None)
     visual = run.artist.identity.visual_identity
+    # What the artist's approved and well-performing runs learned: preferred terms first, preferred
+    # stock sources tried first (within the configured chain).
+    learned = video_preferences(artist=run.artist)
+    terms = query_terms_for(
+        style_keywords=visual.style_keywords,
+        energy=features.energy if features else None,
+        valence=features.valence if features else None,
+        tempo=features.tempo if features else None,
+    )
+    terms = preferred_terms(terms, learned["term"])
+    providers = preferred_providers(list(settings.VIDEO_PROVIDERS or ["local"]), learned["source"])
     with _workdir(run) as workdir:
         request = VideoRequest(
-            query_terms=query_terms_for(
-                style_keywords=visual.style_keywords,
-                energy=features.energy if features else None,
-                valence=features.valence if features else None,
-                tempo=features.tempo if features else None,
-            ),
+            query_terms=terms,
             orientation=settings.VIDEO_ORIENTATION,
             duration_seconds=track.duration or run.parameters.get("duration_seconds", 30),
             palette=visual.palette,
@@ -154,9 +161,10 @@ def select_video(run: GenerationRun) -> None:
             audio_path=local_copy(track.audio, workdir),
             seed=run.seed,
         )
-        result = video_for_run(request, workdir=workdir)
+        result = video_for_run(request, workdir=workdir, providers=providers)
         clip = VideoClip(
             run=run,
+            query_terms=terms,
             source=result.source,
             source_id=result.source_id or "",
             url=result.url or "",

@@ -95,3 +95,32 @@ def test_sweep_is_idempotent(settings):
     artists_evaluate_lifecycle()
     assert artists_evaluate_lifecycle() == {}
     assert ArtistStatusChange.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_streams_fall_with_a_poor_market_fit_pauses_and_the_figures_are_recorded():
+    from artists.services import artist_record_score
+
+    artist = ArtistFactory(status=Artist.Status.ACTIVE)
+    artist.last_run_at = timezone.now()
+    artist.save(update_fields=["last_run_at"])
+    artist_record_score(artist=artist, kind="performance", value=0.55, explanation="fell", alert="fall")
+    artist_record_score(artist=artist, kind="compatibility", value=0.3, explanation="far from its markets")
+    assert artists_evaluate_lifecycle() == {"paused": 1}
+    change = ArtistStatusChange.objects.get(artist=artist)
+    assert "Streams fell to 55%" in change.reason and "0.30" in change.reason
+    assert change.metrics["performance_ratio"] == 0.55 and change.metrics["compatibility"] == 0.3
+
+
+@pytest.mark.django_db
+def test_a_candidate_whose_streams_jump_in_a_market_it_fits_is_promoted():
+    from artists.services import artist_record_score
+
+    artist = ArtistFactory(status=Artist.Status.CANDIDATE)
+    artist.last_run_at = timezone.now()
+    artist.save(update_fields=["last_run_at"])
+    artist_record_score(artist=artist, kind="performance", value=1.8, explanation="jumped", alert="jump")
+    artist_record_score(artist=artist, kind="compatibility", value=0.5, explanation="so-so fit")
+    assert artists_evaluate_lifecycle() == {}  # fit under LIFECYCLE_PROMOTE_COMPATIBILITY
+    artist_record_score(artist=artist, kind="compatibility", value=0.7, explanation="good fit")
+    assert artists_evaluate_lifecycle() == {"active": 1}

@@ -49,14 +49,15 @@ def get_video_provider(name: str) -> VideoProvider:
     raise ImproperlyConfigured(f"VIDEO_PROVIDERS contains {name!r}, which is not one of {', '.join(PROVIDERS)}")
 
 
-def video_for_run(request: VideoRequest, *, workdir: Path) -> VideoResult:
+def video_for_run(request: VideoRequest, *, workdir: Path, providers: list[str] | None = None) -> VideoResult:
     """Walk the VIDEO_PROVIDERS chain: the first provider that produces a clip wins.
 
     The whole chain is configured up front, so a listed provider without its key is a
     configuration error, not a silent skip. A provider that fails (no results, vendor error,
     time limit) hands over to the next; when all fail the error lists every reason.
+    `providers` reorders the chain (learned preferences); it defaults to VIDEO_PROVIDERS.
     """
-    chain = [get_video_provider(name) for name in (settings.VIDEO_PROVIDERS or ["local"])]
+    chain = [get_video_provider(name) for name in (providers or settings.VIDEO_PROVIDERS or ["local"])]
     failures: list[ProviderError] = []
     for provider in chain:
         try:

@@ -22,3 +22,5 @@ EVOLUTION_ALERT_CHANGE = env_float("EVOLUTION_ALERT_CHANGE", 0.3)
 # When plans are proposed for every active artist (cron, UTC), and the scores refreshed.
 EVOLUTION_PLAN_CRON = env_str("EVOLUTION_PLAN_CRON", "0 6 * * 1")
 EVOLUTION_SCORES_CRON = env_str("EVOLUTION_SCORES_CRON", "30 5 * * *")
+# Video learning: a run's weight in the preferred sources and search terms halves every N days.
+EVOLUTION_VIDEO_HALF_LIFE_DAYS = env_float("EVOLUTION_VIDEO_HALF_LIFE_DAYS", 14.0)

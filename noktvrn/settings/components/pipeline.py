@@ -27,6 +27,10 @@ LIFECYCLE_PAUSE_ERROR_RATE = env_float("LIFECYCLE_PAUSE_ERROR_RATE", 0.5)
 LIFECYCLE_RETIRE_REJECTION_STREAK = env_int("LIFECYCLE_RETIRE_REJECTION_STREAK", 8)
 LIFECYCLE_INACTIVE_DAYS = env_int("LIFECYCLE_INACTIVE_DAYS", 21)
 LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS = env_int("LIFECYCLE_RETIRE_AFTER_PAUSED_DAYS", 60)
+# Market fit (evolution's compatibility score): a performance fall pauses under this fit; a
+# candidate whose streams jump is promoted at or above the other.
+LIFECYCLE_PAUSE_COMPATIBILITY = env_float("LIFECYCLE_PAUSE_COMPATIBILITY", 0.35)
+LIFECYCLE_PROMOTE_COMPATIBILITY = env_float("LIFECYCLE_PROMOTE_COMPATIBILITY", 0.6)
 LIFECYCLE_SWEEP_CRON = env_str("LIFECYCLE_SWEEP_CRON", "15 * * * *")
 # Orientation asked of video providers for each run's clip: landscape, portrait or square.
 VIDEO_ORIENTATION = env_str("VIDEO_ORIENTATION", "landscape")
