@@ -68,16 +68,33 @@ def _collect(value: Any, found: set[str], depth: int = 0) -> None:
             _collect(item, found, depth + 1)
 
 
+_cached: list[str] | None = None
+
+
+def _forget_secrets(**kwargs) -> None:
+    global _cached
+    _cached = None
+
+
 def configured_secrets() -> list[str]:
-    """Every secret value the process knows of, longest first (so a longer one masks whole)."""
+    """Every secret value the process knows of, longest first (so a longer one masks whole).
+
+    Computed once (settings do not change while the process runs) and recomputed when a test
+    overrides a setting (Django's `setting_changed` signal).
+    """
+    global _cached
+    if _cached is not None:
+        return _cached
     found: set[str] = set()
     for name, value in os.environ.items():
         if _SECRET_NAME.search(name):
             found.add(value.strip())
+    configured = False
     try:
         from django.conf import settings
 
-        if settings.configured:
+        configured = settings.configured
+        if configured:
             for name in dir(settings):
                 if not name.isupper():
                     continue
@@ -87,9 +104,12 @@ def configured_secrets() -> list[str]:
                 elif isinstance(value, dict) and name not in {"LOGGING"}:
                     _collect(value, found)
             found.update(getattr(settings, "LOG_REDACT_VALUES", []) or [])
-    except Exception:  # noqa: S110 - redaction must never break logging (settings half-loaded)
-        pass
-    return sorted((value for value in found if len(value) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+    except Exception:  # redaction must never break logging (settings half-loaded)
+        configured = False
+    secrets = sorted((value for value in found if len(value) >= _MIN_SECRET_LENGTH), key=len, reverse=True)
+    if configured:
+        _cached = secrets
+    return secrets
 
 
 def redact(text: str, secrets: Iterable[str] | None = None) -> str:
@@ -137,3 +157,12 @@ class RedactSecretsFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info, secrets)
         return True
+
+
+def _connect() -> None:
+    from django.core.signals import setting_changed
+
+    setting_changed.connect(_forget_secrets, dispatch_uid="kernel.redaction.forget_secrets")
+
+
+_connect()
