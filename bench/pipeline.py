@@ -4,7 +4,7 @@ Each configuration gets a fresh database, a real `qcluster` with N worker proces
 batch of R runs; the clock runs from the batch's creation to the last run reaching
 awaiting_review. Usage:
 
-    .venv/bin/python bench/pipeline.py                       # SQLite + ORM broker, 1 and 2 workers
+    .venv/bin/python bench/pipeline.py                       # SQLite + ORM broker, 1 and 2 workers, 150 s tracks
     .venv/bin/python bench/pipeline.py --postgres postgres://postgres@127.0.0.1:5432/noktvrn_bench \
         --redis redis://127.0.0.1:6379/0                      # PostgreSQL + Redis broker
     .venv/bin/python bench/pipeline.py --vendor-latency 60 --runs 40 --workers 2 --seconds 30

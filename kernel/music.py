@@ -145,28 +145,56 @@ def genres() -> dict[str, Genre]:
     return out
 
 
+_TOKEN = re.compile(r"[\w&'’]+|[^\w\s]")
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(plain(text)))
+
+
+class _PhraseIndex:
+    """Phrases (runs of words) to values, found in text leftmost-longest in one pass over its words.
+
+    A dictionary of word tuples, so matching a brief against a thousand aliases costs a few lookups
+    per word, not a thousand regular expressions.
+    """
+
+    def __init__(self, phrases: dict[tuple[str, ...], object]) -> None:
+        self.phrases = phrases
+        self.longest = max((len(key) for key in phrases), default=1)
+
+    def find(self, text: str) -> list[tuple[int, int, tuple[str, ...], object]]:
+        """(start, end, phrase, value) in the plain text, without overlaps."""
+        lowered = plain(text)
+        spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(lowered)]
+        words = [word for *_, word in spans]
+        found, i = [], 0
+        while i < len(words):
+            for n in range(min(self.longest, len(words) - i), 0, -1):
+                key = tuple(words[i : i + n])
+                if key in self.phrases:
+                    found.append((spans[i][0], spans[i + n - 1][1], key, self.phrases[key]))
+                    i += n
+                    break
+            else:
+                i += 1
+        return found
+
+
 @lru_cache(maxsize=1)
-def _alias_index() -> list[tuple[str, Genre]]:
-    """(plain alias, genre) pairs, longest alias first so "city pop" beats "pop"."""
-    pairs = {(plain(alias), genre.name) for genre in genres().values() for alias in genre.names}
-    ordered = sorted(pairs, key=lambda pair: (-len(pair[0]), pair[0]))
-    return [(alias, genres()[name]) for alias, name in ordered]
+def _alias_index() -> _PhraseIndex:
+    """Every genre name and alias; where two genres share an alias, the one listed first keeps it."""
+    phrases: dict[tuple[str, ...], object] = {}
+    for genre in genres().values():
+        for alias in genre.names:
+            phrases.setdefault(_tokens(alias), genre)
+    return _PhraseIndex(phrases)
 
 
 def genre_named(name: str) -> Genre | None:
     """The genre whose name or alias is exactly `name` (case, accents and hyphens ignored)."""
-    wanted = plain(name).strip()
-    return next((genre for alias, genre in _alias_index() if alias == wanted), None)
-
-
-def _word_pattern(alias: str) -> re.Pattern[str]:
-    # Letters of any script count as word characters, so "pop" is not found inside "popular".
-    return re.compile(rf"(?<![\w]){re.escape(alias)}(?![\w])")
-
-
-@lru_cache(maxsize=4096)
-def _compiled(alias: str) -> re.Pattern[str]:
-    return _word_pattern(alias)
+    found = _alias_index().phrases.get(_tokens(name))
+    return found if isinstance(found, Genre) else None
 
 
 # Words after a genre name that make it an influence rather than the genre ("jazz-influenced").
@@ -174,20 +202,15 @@ _SECONDARY_AFTER = re.compile(r"^\s*(influenced|inspired|influences|touches|ting
 
 
 def find_genres(text: str) -> list[tuple[int, Genre, str]]:
-    """Genres named in free text as (position, genre, alias), earliest first; a longer alias wins a tie."""
-    lowered = f" {plain(text)} "
+    """Genres named in free text as (position, genre, alias), earliest first; "x-influenced" ranks last."""
+    lowered = plain(text)
     found: dict[str, tuple[int, int, Genre, str]] = {}
-    taken: list[tuple[int, int]] = []
-    for alias, genre in _alias_index():
-        for match in _compiled(alias).finditer(lowered):
-            start, end = match.span()
-            if any(start < t_end and end > t_start for t_start, t_end in taken):
-                continue  # inside a longer alias already found ("pop" in "city pop")
-            taken.append((start, end))
-            weight = 1 if _SECONDARY_AFTER.match(lowered[end:]) else 0
-            if genre.name not in found or (weight, start) < found[genre.name][:2]:
-                found[genre.name] = (weight, start, genre, alias)
-    ranked = sorted(found.values(), key=lambda item: (item[0], item[1], -len(item[3])))
+    for start, end, phrase, genre in _alias_index().find(text):
+        assert isinstance(genre, Genre)
+        weight = 1 if _SECONDARY_AFTER.match(lowered[end:]) else 0
+        if genre.name not in found or (weight, start) < found[genre.name][:2]:
+            found[genre.name] = (weight, start, genre, " ".join(phrase))
+    ranked = sorted(found.values(), key=lambda item: (item[0], item[1]))
     return [(start, genre, alias) for _, start, genre, alias in ranked]
 
 
@@ -206,20 +229,19 @@ def countries() -> dict[str, Country]:
 
 
 @lru_cache(maxsize=1)
-def _place_index() -> list[tuple[str, str, str]]:
-    """(plain word, ISO code, city or "") triples, longest first; the first spelling of a city names it.
+def _place_index() -> _PhraseIndex:
+    """Country names, demonyms and cities -> (ISO code, city or ""); the first spelling of a city names it.
 
     City entries may be "Word>City": a demonym or another spelling that means the city ("carioca").
     """
-    words: dict[str, tuple[str, str]] = {}
+    phrases: dict[tuple[str, ...], object] = {}
     for code, raw in _load("places.json")["countries"].items():
         for name in raw["names"]:
-            words.setdefault(plain(name), (code, ""))
+            phrases.setdefault(_tokens(name), (code, ""))
         for entry in raw["cities"]:
             word, _, city = entry.partition(">")
-            words.setdefault(plain(word), (code, city or word))
-    triples = [(word, code, city) for word, (code, city) in words.items()]
-    return sorted(triples, key=lambda item: (-len(item[0]), item[0]))
+            phrases.setdefault(_tokens(word), (code, city or word))
+    return _PhraseIndex(phrases)
 
 
 _FROM_WORDS = re.compile(
@@ -237,17 +259,13 @@ class PlaceMention:
 
 def find_places(text: str) -> list[PlaceMention]:
     """Countries and cities named in free text, best first: a city, then "from X", then the earliest."""
-    lowered = f" {plain(text)} "
-    taken: list[tuple[int, int]] = []
+    lowered = f" {plain(text)}"
     mentions: list[PlaceMention] = []
-    for word, code, city in _place_index():
-        for match in _compiled(word).finditer(lowered):
-            start, end = match.span()
-            if any(start < t_end and end > t_start for t_start, t_end in taken):
-                continue
-            taken.append((start, end))
-            score = (2 if city else 0) + (1 if _FROM_WORDS.search(lowered[max(0, start - 16) : start]) else 0)
-            mentions.append(PlaceMention(code=code, city=city, position=start, score=score))
+    for start, _, _, value in _place_index().find(text):
+        code, city = value  # type: ignore[misc]
+        before = lowered[max(0, start + 1 - 16) : start + 1]
+        score = (2 if city else 0) + (1 if _FROM_WORDS.search(before) else 0)
+        mentions.append(PlaceMention(code=code, city=city, position=start, score=score))
     return sorted(mentions, key=lambda m: (-m.score, m.position))
 
 

@@ -153,9 +153,15 @@ def _glottal(freq: float, n: int, rng: np.random.Generator, vibrato: float) -> n
     inst = freq * 2 ** ((cents + drift) / 1200)
     phase = 2 * np.pi * np.cumsum(inst) / SR
     top = max(1, min(40, int(5000 // freq)))
-    out = np.zeros(n, dtype=np.float32)
-    for k in range(1, top + 1):
-        out += (np.sin(k * phase) / k**2).astype(np.float32)
+    # Harmonics by the Chebyshev recurrence sin(kx) = 2 cos(x) sin((k-1)x) - sin((k-2)x): one sine and
+    # one cosine per note however many harmonics it has.
+    previous = np.zeros(n, dtype=np.float32)
+    current = np.sin(phase).astype(np.float32)
+    twice_cos = (2 * np.cos(phase)).astype(np.float32)
+    out = current.copy()
+    for k in range(2, top + 1):
+        previous, current = current, twice_cos * current - previous
+        out += current * np.float32(1.0 / k**2)
     return out
 
 
