@@ -8,11 +8,16 @@ awaiting_review. Usage:
     .venv/bin/python bench/pipeline.py --postgres postgres://postgres@127.0.0.1:5432/noktvrn_bench \
         --redis redis://127.0.0.1:6379/0                      # PostgreSQL + Redis broker
     .venv/bin/python bench/pipeline.py --vendor-latency 60 --runs 40 --workers 2 --seconds 30
+    .venv/bin/python bench/pipeline.py --cpu --runs 4        # CPU seconds per run, in one process
 
 With --vendor-latency the music comes from a local Suno-compatible stand-in
 (bench/suno_standin.py) that takes that many seconds per song and calls back when done, as
 Suno does; a web server receives the callbacks. Workers submit and move on, so many songs
 render at once: the batch takes about one latency plus the local work, not runs x latency.
+
+`--cpu` runs R runs one after another in one process (`run_execute_sync`, no cluster) and reports
+the CPU seconds (all threads, x264 included) each run costs: a figure the machine's other load does
+not change, from which 2 cores' ceiling is 120 / (CPU seconds per run) runs a minute.
 """
 
 from __future__ import annotations
@@ -164,6 +169,51 @@ def measure(
     }
 
 
+CPU = """
+import json, resource, time
+from generation.services.pipeline import batch_start, run_execute_sync
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+batch = batch_start(size={runs}, enqueue=False)
+costs, walls = [], []
+for run_id in batch.runs.values_list("id", flat=True):
+    started, wall = cpu(), time.perf_counter()
+    run_execute_sync(run_id=run_id)
+    costs.append(cpu() - started)
+    walls.append(time.perf_counter() - wall)
+print(json.dumps({{"cpu_s_per_run": [round(c, 2) for c in costs], "wall_s_per_run": [round(w, 2) for w in walls]}}))
+"""
+
+
+def measure_cpu(*, runs: int, seconds: int) -> dict:
+    media = tempfile.mkdtemp(prefix="noktvrn-bench-media-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "noktvrn.settings.base",
+        "DATABASE_URL": f"sqlite:///{tempfile.mkdtemp(prefix='noktvrn-bench-')}/bench.sqlite3",
+        "MEDIA_ROOT": media,
+        "TRACK_SECONDS": str(seconds),
+        "MIN_ACTIVE_ARTISTS": "0",
+        "MAX_RUNS_PER_ARTIST_PER_DAY": "1000",
+        "TELEGRAM_BOT_TOKEN": "",
+        "LOG_LEVEL": "WARNING",
+    }
+    python = sys.executable
+    _run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env)
+    _run([python, "manage.py", "shell", "-c", SETUP.format(artists=max(3, runs), seconds=seconds)], env)
+    result = json.loads(_run([python, "manage.py", "shell", "-c", CPU.format(runs=runs)], env).splitlines()[-1])
+    costs = sorted(result["cpu_s_per_run"])
+    median = costs[len(costs) // 2]
+    return {
+        "runs": runs,
+        "track_seconds": seconds,
+        **result,
+        "median_cpu_s": median,
+        "ceiling_runs_per_minute_on_2_cores": round(120 / median, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=12)
@@ -174,7 +224,11 @@ def main() -> None:
     parser.add_argument(
         "--vendor-latency", type=float, default=0, help="seconds per song from a local Suno stand-in (0: local synth)"
     )
+    parser.add_argument("--cpu", action="store_true", help="CPU seconds per run in one process (no cluster)")
     args = parser.parse_args()
+    if args.cpu:
+        print(json.dumps(measure_cpu(runs=args.runs, seconds=args.seconds)), flush=True)
+        return
     results = []
     for workers in args.workers:
         if args.postgres:
