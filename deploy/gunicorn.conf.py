@@ -3,10 +3,17 @@
 Every value can be overridden by the GUNICORN_* variable of the same name. No request does
 heavy work (analysis, packaging and vendor calls run in the workers), so the 60 s timeout is
 a guard, not a budget.
+
+With PROMETHEUS_MULTIPROC_DIR set, each worker writes its request metrics to files in that
+folder and /metrics adds them up (prometheus_client's multiprocess mode). The folder is emptied
+when the master starts (stale files from an earlier run would be counted again), and a dead
+worker's live gauges are dropped.
 """
 
 import multiprocessing
 import os
+import shutil
+from pathlib import Path
 
 
 def _env(name: str, default):
@@ -32,3 +39,18 @@ errorlog = "-"
 loglevel = _env("GUNICORN_LOG_LEVEL", "info")
 # Behind a reverse proxy on the same host: trust its X-Forwarded-* headers.
 forwarded_allow_ips = _env("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server) -> None:
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        path = Path(folder)
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -236,3 +236,17 @@ def seed_demo_analysis() -> AnalysisJob | None:
         job.upload.save(name, File(audio), save=False)
     job.save()
     return analysis_job_run(job_id=job.pk)
+
+
+def seed_demo_monitoring() -> dict[str, object]:
+    """Check every configured provider once and make this week's report, so the monitoring pages
+    show something after `make run` (the schedules keep both going afterwards)."""
+    from django.utils import timezone
+
+    from monitoring.services.health import providers_check
+    from monitoring.services.reports import weekly_report_make
+
+    results = providers_check()
+    # The report of the week containing today (replaced by the complete one next Monday).
+    report = weekly_report_make(day=timezone.now() + timedelta(days=7), send=False)
+    return {"providers": {result.provider: result.ok for result in results}, "report": report}

@@ -3,7 +3,7 @@
 Request metrics are prometheus_client counters and histograms. Under gunicorn, set
 PROMETHEUS_MULTIPROC_DIR (an empty folder, wiped at start) so each worker process writes its
 values to files that the scrape adds up (prometheus_client's multiprocess mode; the gunicorn
-config `noktvrn/gunicorn.conf.py` marks dead workers).
+config `deploy/gunicorn.conf.py` empties the folder at start and marks dead workers).
 
 Runs, stages, LLM calls, deliveries and the queue live in the database and the broker, and are
 produced by the workers, not by the web process: `DatabaseCollector` computes them on each
@@ -219,21 +219,20 @@ class DatabaseCollector(Collector):
         yield depth
 
 
-def metrics_render() -> bytes:
-    """The exposition text: request metrics (all processes in multiprocess mode) and the database metrics."""
-    registry = CollectorRegistry()
+def request_metrics_collector() -> Collector:
+    """Request metrics of every worker process (multiprocess mode) or of this process."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
+        registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    else:
-        registry.register(_AppMetrics())
+        return registry
+    return APP_REGISTRY
+
+
+def metrics_render() -> bytes:
+    """The exposition text: the request metrics and the database metrics."""
+    registry = CollectorRegistry()
+    registry.register(request_metrics_collector())
     registry.register(DatabaseCollector())
     return generate_latest(registry)
-
-
-class _AppMetrics(Collector):
-    """This process's request metrics (single-process mode)."""
-
-    def collect(self) -> Iterator[Metric]:
-        yield from APP_REGISTRY.collect()

@@ -234,3 +234,22 @@ def test_the_dashboard_shows_provider_health_errors_reports_and_what_is_down(set
     assert f"/monitoring/reports/{report.pk}.md" in page
     assert "providers down" in page and "(critical: batches skip)" in page
     assert "scheduled batches skipped in the last 24 h" in page
+
+
+def test_the_demo_checks_the_providers_and_makes_this_weeks_report(settings):
+    from monitoring.models import WeeklyReport
+    from noktvrn.demo import seed_demo_monitoring
+
+    settings.LLM_CHAINS = {role: "local" for role in settings.LLM_ROLES}
+    settings.MUSIC_PROVIDER, settings.VIDEO_PROVIDERS, settings.DISTRIBUTORS = "local", ["local"], ["outbox"]
+    settings.TELEGRAM_BOT_TOKEN = settings.ELEVENLABS_API_KEY = ""
+    settings.CRITICAL_PROVIDERS = []
+    first = seed_demo_monitoring()
+    assert first["providers"] == {
+        "llm:local": True,
+        "music:local": True,
+        "video:local": True,
+        "distribution:outbox": True,
+    }
+    seed_demo_monitoring()
+    assert WeeklyReport.objects.count() == 1  # the same week: replaced, not duplicated

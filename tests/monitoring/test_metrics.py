@@ -162,3 +162,36 @@ def test_metrics_are_served_to_allowed_networks_without_a_token(client, settings
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
     assert client.get("/metrics", REMOTE_ADDR="10.2.0.1").status_code == 401
     assert client.get("/metrics", REMOTE_ADDR="not-an-address").status_code == 401
+
+
+def test_request_metrics_add_up_across_worker_processes(tmp_path):
+    """gunicorn's workers are processes: with PROMETHEUS_MULTIPROC_DIR each writes files that a scrape sums."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "noktvrn.settings.test"}
+    setup = "import django; django.setup(); from monitoring.services import metrics as m\n"
+    worker = (
+        setup
+        + "m.HTTP_REQUESTS.labels('healthz', 'GET', '200').inc(); m.HTTP_LATENCY.labels('healthz', 'GET').observe(0.2)"
+    )
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", worker], env=env, cwd=root, check=True, timeout=120)
+    scrape = setup + (
+        "from prometheus_client import CollectorRegistry, generate_latest\n"
+        "r = CollectorRegistry(); r.register(m.request_metrics_collector()); print(generate_latest(r).decode())"
+    )
+    text = subprocess.run(
+        [sys.executable, "-c", scrape], env=env, cwd=root, check=True, timeout=120, capture_output=True, text=True
+    ).stdout
+    samples = {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    assert samples[("noktvrn_http_requests_total", (("method", "GET"), ("status", "200"), ("view", "healthz")))] == 2
+    assert samples[("noktvrn_http_request_duration_seconds_count", (("method", "GET"), ("view", "healthz")))] == 2
+    assert samples[("noktvrn_http_request_duration_seconds_sum", (("method", "GET"), ("view", "healthz")))] == 0.4

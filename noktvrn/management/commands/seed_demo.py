@@ -7,6 +7,7 @@ from noktvrn.demo import (
     seed_demo_artists,
     seed_demo_evolution,
     seed_demo_markets,
+    seed_demo_monitoring,
     seed_demo_performance,
     seed_demo_runs,
 )
@@ -47,3 +48,6 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo performance after release: {rows} new or changed rows.")
         scored, plans = seed_demo_evolution()
         self.stdout.write(f"Scores for {scored} artists; {plans} evolution plan proposed. See /evolution/.")
+        monitoring = seed_demo_monitoring()
+        checks = ", ".join(f"{name} {'up' if ok else 'DOWN'}" for name, ok in monitoring["providers"].items())
+        self.stdout.write(f"Provider health: {checks} (/monitoring/health/). Weekly report at /monitoring/reports/.")
