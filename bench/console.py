@@ -3,7 +3,8 @@
 Builds a fresh PostgreSQL database with 10,000 runs (every status, spread over 30 days),
 100,000 stage rows, their decisions, 20,000 LLM calls, releases and deliveries; starts gunicorn
 (2 workers, production-like settings, DEBUG off); then times sequential GETs of the home
-dashboard, the review queue, the artist grid, the batches page and every list of the REST API.
+dashboard, the review queue, the artist grid, the batches page, every list of the REST API and the
+Prometheus scrape (/metrics, whose database figures are aggregated over all of those rows).
 The time is measured by the client over loopback, so it is an upper bound of the server time.
 
     .venv/bin/python bench/console.py                                # noktvrn_console_bench on 127.0.0.1
@@ -249,6 +250,9 @@ def main() -> int:
         "MEDIA_ROOT": tempfile.mkdtemp(prefix="noktvrn-bench-media-"),
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        # /metrics as a Prometheus server scrapes it: bearer token, gunicorn workers in multiprocess mode.
+        "METRICS_TOKEN": "bench-metrics-token",
+        "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="noktvrn-bench-metrics-"),
     }
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -313,6 +317,11 @@ def main() -> int:
         for path in API_LISTS:
             results[path] = measure(base + path, headers=token, requests=args.requests)
             print(f"{path:40} p50 {results[path]['p50_ms']:7.1f} ms  p95 {results[path]['p95_ms']:7.1f} ms", flush=True)
+        metrics = {"Authorization": "Bearer bench-metrics-token"}
+        results["/metrics"] = measure(base + "/metrics", headers=metrics, requests=args.requests)
+        print(
+            f"{'/metrics':40} p50 {results['/metrics']['p50_ms']:7.1f} ms  p95 {results['/metrics']['p95_ms']:7.1f} ms"
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
