@@ -44,7 +44,7 @@ class RunInline(ReadOnlyTabularInline):
 
 @admin.register(Batch)
 class BatchAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "status", "size", "channel", "requested_by", "created_at", "finished_at"]
+    list_display = ["__str__", "status", "size", "channel", "requested_by", "created_at", "finished_at", "notes"]
     list_filter = ["status", "channel", "created_at"]
     date_hierarchy = "created_at"
     list_select_related = ["requested_by"]
