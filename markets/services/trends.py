@@ -4,8 +4,9 @@ A series is one number per period of a country's all-genre profile: a feature's 
 (`energy`) or a genre's share of chart entries (`share:pop`).
 
 - Trend: least-squares slope over the last MARKETS_TREND_WINDOW periods, its two-sided
-  t-test p-value, R², and a strength — the fitted change over the window divided by the
-  series' standard deviation there. Rising or falling only when p < MARKETS_TREND_P_VALUE.
+  t-test p-value with the sample shrunk to its effective size for lag-1 autocorrelation, R²,
+  and a strength — the fitted change over the window divided by the series' standard
+  deviation there. Rising or falling only when p < MARKETS_TREND_P_VALUE.
 - Alert: a value more than MARKETS_ALERT_Z standard deviations away from the mean of the
   series' own previous MARKETS_ALERT_BASELINE periods (each series against its own usual
   variation, with a small floor so a perfectly flat series does not alert on rounding).
@@ -100,7 +101,15 @@ def trend_fit(values: np.ndarray) -> TrendFit:
         syy = (dy**2).sum(axis=1)
         slope = sxy / sxx
         residual = np.maximum(syy - slope * sxy, 0.0)
-        dof = n - 2
+        # Chart series are autocorrelated (most tracks stay from one period to the next): shrink the
+        # sample to its effective size from the residuals' lag-1 autocorrelation (Santer et al. 2000),
+        # so a smooth wander is not mistaken for a trend.
+        e = np.where(mask, dy - slope[:, None] * dx, 0.0)
+        pairs = mask[:, 1:] & mask[:, :-1]
+        r1 = np.where(pairs, e[:, 1:] * e[:, :-1], 0.0).sum(axis=1) / np.maximum((e**2).sum(axis=1), 1e-300)
+        r1 = np.clip(np.nan_to_num(r1), 0.0, 0.95)
+        n_eff = np.maximum(n * (1 - r1) / (1 + r1), 3.0)
+        dof = n_eff - 2
         se = np.sqrt(residual / dof / sxx)
         t = slope / se
         p_value = np.where(se > 0, 2 * stats.t.sf(np.abs(t), np.maximum(dof, 1)), np.where(slope != 0, 0.0, 1.0))

@@ -99,3 +99,18 @@ def test_a_planted_breakout_raises_an_alert_and_a_signed_event_and_a_flat_countr
     trend = MarketTrend.objects.get(country="BR", period="week", series="share:latin")
     assert trend.direction == "flat" or trend.slope > 0
     assert CountryProfile.objects.filter(country="DE", period="week", genre="rock").exists()
+
+
+def test_significance_allows_for_autocorrelation():
+    """Without a trend few series are called significant, even when each period leans on the last."""
+    rng = np.random.default_rng(1)
+    series, periods = 2000, 12
+    wander = np.zeros((series, periods))
+    shocks = rng.normal(0, 1, (series, periods))
+    for t in range(1, periods):
+        wander[:, t] = 0.8 * wander[:, t - 1] + shocks[:, t]
+    white = rng.normal(0, 1, (series, periods))
+    trended = 0.4 + 0.01 * np.arange(periods) + rng.normal(0, 0.01, (series, periods))
+    assert (trend_fit(white).p_value < 0.05).mean() < 0.07
+    assert (trend_fit(wander).p_value < 0.05).mean() < 0.25  # plain OLS calls about a third of these trends
+    assert (trend_fit(trended).p_value < 0.05).mean() > 0.95
