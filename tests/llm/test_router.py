@@ -44,17 +44,18 @@ def test_cooldown_opens_after_repeated_failures_skips_then_half_opens(vendor, us
     assert len(vendor.requests) == 3  # not called while cooling down
 
     # The cooldown ends: the provider is tried again; one more failure re-opens it at once.
-    settings.LLM_COOLDOWN_SECONDS = 0.05
+    # (1 s, not less: on a busy machine the probe itself may take a good part of a second)
+    settings.LLM_COOLDOWN_SECONDS = 1.0
     breaker.reset("openai")
     for _ in range(3):
         breaker.record_failure("openai")
-    time.sleep(0.1)
+    time.sleep(1.1)
     assert breaker.cooldown_remaining("openai") == 0
     complete(role="author", messages=[{"role": "user", "content": "again"}], schema=Name)
     assert len(vendor.requests) == 4  # half-open: a single probe, no retries
     assert breaker.cooldown_remaining("openai") > 0
 
-    time.sleep(0.1)
+    time.sleep(1.1)
     vendor.script(OK)
     assert complete(role="author", messages=[{"role": "user", "content": "3rd"}], schema=Name).provider == "openai"
     breaker.record_failure("openai")
