@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
@@ -98,7 +99,10 @@ class PlanDecideView(LoginRequiredMixin, PermissionRequiredMixin, View):
             messages.success(request, f"Plan #{plan.pk} {verb}.")
         except ApplicationError as exc:
             messages.error(request, exc.message)
-        return redirect(request.POST.get("next") or plan.get_absolute_url())
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = plan.get_absolute_url()  # only back to a page of this site
+        return redirect(target)
 
 
 class PlanProposeView(LoginRequiredMixin, PermissionRequiredMixin, View):

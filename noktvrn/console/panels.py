@@ -19,7 +19,11 @@ def evolution(artist: Artist, request: HttpRequest) -> dict:
         .only("pk", "status", "trigger", "explanation", "created_at", "artist_id")
         .order_by("-created_at", "-pk")[:5]
     )
-    return {"plans": plans, "url": reverse("evolution:artist", args=[artist.slug])}
+    return {
+        "plans": plans,
+        "url": reverse("evolution:artist", args=[artist.slug]),
+        "can_decide": request.user.has_perm("evolution.decide_evolutionplan"),
+    }
 
 
 @artist_panel(key="markets", title="Markets", template="noktvrn/artists/_markets.html", order=20)

@@ -93,3 +93,15 @@ def test_experiments_page_shows_arms_and_the_rule(client, operator, django_asser
     body = response.content.decode()
     assert response.status_code == 200
     assert "Adoption rule" in body and 'id="experiment-data-' in body and "exp-2" in body
+
+
+def test_the_artist_page_offers_the_waiting_plan_and_decides_it(client, operator, plan):
+    client.force_login(operator)
+    page = client.get(f"/artists/{plan.artist.slug}/").content.decode()
+    assert f"/evolution/plans/{plan.pk}/approve/" in page
+    response = client.post(f"/evolution/plans/{plan.pk}/approve/", {"next": f"/artists/{plan.artist.slug}/"})
+    assert response.status_code == 302 and response["Location"] == f"/artists/{plan.artist.slug}/"
+    plan.refresh_from_db()
+    assert plan.status == EvolutionPlan.Status.APPLIED
+    evil = client.post(f"/evolution/plans/{plan.pk}/rollback/", {"next": "https://evil.example/"})
+    assert evil["Location"] == f"/evolution/plans/{plan.pk}/"
