@@ -28,6 +28,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.cpu import ServerCpu  # noqa: E402
+
 PAGES = ["/", "/review/", "/artists/", "/batches/", "/releases/"]
 API_LISTS = [
     "/api/v1/runs/",
@@ -202,10 +206,11 @@ def _psql(database_url: str, sql: str) -> None:
     )
 
 
-def measure(url: str, *, headers: dict, requests: int, warmup: int = 5) -> dict:
+def measure(url: str, *, headers: dict, requests: int, warmup: int = 5, cpu: ServerCpu | None = None) -> dict:
+    """Sequential GETs after a warm-up; latency percentiles and, with `cpu`, server CPU per request."""
     import httpx
 
-    timings, status = [], None
+    timings, status, before = [], None, None
     with httpx.Client(headers=headers, timeout=30, follow_redirects=False) as client:
         for n in range(warmup + requests):
             started = time.perf_counter()
@@ -216,13 +221,111 @@ def measure(url: str, *, headers: dict, requests: int, warmup: int = 5) -> dict:
                 raise SystemExit(f"{url} answered {status}: {response.text[:300]}")
             if n >= warmup:
                 timings.append(elapsed)
+            if n == warmup - 1 and cpu is not None:
+                before = cpu.snapshot()
+    spent = ServerCpu.spent(before, cpu.snapshot()) if cpu is not None else None
     timings.sort()
     return {
+        **(
+            {
+                "web_cpu_ms": round(spent["web"] * 1000 / len(timings), 1),
+                "db_cpu_ms": round(spent["database"] * 1000 / len(timings), 1),
+            }
+            if spent
+            else {}
+        ),
         "p50_ms": round(statistics.median(timings), 1),
         "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 1),
         "max_ms": round(timings[-1], 1),
         "requests": len(timings),
     }
+
+
+def credentials() -> dict:
+    """A staff session and an API token for the bench user (made by `seed`), and the row counts."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+    from rest_framework.authtoken.models import Token
+
+    from generation.models import GenerationRun, RunStage
+    from llm.models import LLMCall
+    from releases.models import Release
+
+    user = get_user_model().objects.get(username="bench")
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    return {
+        "session": session.session_key,
+        "token": Token.objects.get_or_create(user=user)[0].key,
+        "runs": GenerationRun.objects.count(),
+        "stages": RunStage.objects.count(),
+        "llm_calls": LLMCall.objects.count(),
+        "releases": Release.objects.count(),
+    }
+
+
+def bench_env(database: str, **extra: str) -> dict:
+    """The server's environment: production-like settings (DEBUG off, persistent connections)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "noktvrn.settings.base",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": database,
+        # gunicorn's workers keep their PostgreSQL connection (as deploy/ does), not one per request.
+        "DATABASE_CONN_MAX_AGE": "60",
+        "MEDIA_ROOT": tempfile.mkdtemp(prefix="noktvrn-bench-media-"),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
+
+
+def prepare(*, database: str, env: dict, runs: int, stages_per_run: int, reuse: bool) -> dict:
+    """Migrate and seed a fresh database (or, with `reuse`, one seeded before); return the credentials."""
+    python = sys.executable
+    if not reuse:
+        name = urlparse(database).path.lstrip("/")
+        _psql(database, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _psql(database, f"CREATE DATABASE {name}")
+    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    started = time.monotonic()
+    mode = ["--_credentials"] if reuse else ["--_seed"]
+    child = subprocess.run(
+        [python, "-m", "bench.console", *mode, "--runs", str(runs), "--stages-per-run", str(stages_per_run)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data = json.loads(child.stdout.strip().splitlines()[-1])
+    print(
+        f"{'found' if reuse else 'seeded'} {data['runs']} runs, {data['stages']} stages, "
+        f"{data['llm_calls']} LLM calls, "
+        f"{data['releases']} releases in {time.monotonic() - started:.0f} s",
+        flush=True,
+    )
+    if not reuse:
+        subprocess.run(["psql", database, "-q", "-c", "VACUUM ANALYZE"], check=True)
+    return data
+
+
+def wait_until_up(base: str) -> None:
+    import httpx
+
+    for _ in range(240):
+        try:
+            httpx.get(f"{base}/healthz", timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.5)
+    raise SystemExit("gunicorn did not answer /healthz within 120 s")
 
 
 def main() -> int:
@@ -232,56 +335,30 @@ def main() -> int:
     parser.add_argument("--stages-per-run", type=int, default=10)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database seeded by an earlier run (only migrate it)"
+    )
     parser.add_argument("--_seed", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--_credentials", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args._seed:
         print(json.dumps(seed(runs=args.runs, stages_per_run=args.stages_per_run)))
         return 0
+    if args._credentials:
+        print(json.dumps(credentials()))
+        return 0
 
-    name = urlparse(args.database).path.lstrip("/")
-    _psql(args.database, f"DROP DATABASE IF EXISTS {name}")
-    _psql(args.database, f"CREATE DATABASE {name}")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "noktvrn.settings.base",
-        "DJANGO_DEBUG": "0",
-        "DATABASE_URL": args.database,
-        "MEDIA_ROOT": tempfile.mkdtemp(prefix="noktvrn-bench-media-"),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-        # /metrics as a Prometheus server scrapes it: bearer token, gunicorn workers in multiprocess mode.
+    # /metrics as a Prometheus server scrapes it: bearer token, gunicorn workers in multiprocess mode.
+    metrics_env = {
         "METRICS_TOKEN": "bench-metrics-token",
         "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="noktvrn-bench-metrics-"),
     }
+    env = bench_env(args.database, **metrics_env)
+    data = prepare(
+        database=args.database, env=env, runs=args.runs, stages_per_run=args.stages_per_run, reuse=args.reuse
+    )
     python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    started = time.monotonic()
-    seeded = subprocess.run(
-        [
-            python,
-            "-m",
-            "bench.console",
-            "--_seed",
-            "--runs",
-            str(args.runs),
-            "--stages-per-run",
-            str(args.stages_per_run),
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    data = json.loads(seeded.stdout.strip().splitlines()[-1])
-    print(
-        f"seeded {data['runs']} runs, {data['stages']} stages, {data['llm_calls']} LLM calls, "
-        f"{data['releases']} releases in {time.monotonic() - started:.0f} s",
-        flush=True,
-    )
-    subprocess.run(["psql", args.database, "-q", "-c", "VACUUM ANALYZE"], check=True)
-
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -299,29 +376,22 @@ def main() -> int:
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    cpu = ServerCpu(master_pid=server.pid, database_url=args.database)
     try:
-        import httpx
-
-        for _ in range(120):
-            try:
-                httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.5)
+        wait_until_up(base)
         results = {}
         session = {"Cookie": f"sessionid={data['session']}"}
         token = {"Authorization": f"Token {data['token']}"}
-        for path in PAGES:
-            results[path] = measure(base + path, headers=session, requests=args.requests)
-            print(f"{path:40} p50 {results[path]['p50_ms']:7.1f} ms  p95 {results[path]['p95_ms']:7.1f} ms", flush=True)
-        for path in API_LISTS:
-            results[path] = measure(base + path, headers=token, requests=args.requests)
-            print(f"{path:40} p50 {results[path]['p50_ms']:7.1f} ms  p95 {results[path]['p95_ms']:7.1f} ms", flush=True)
         metrics = {"Authorization": "Bearer bench-metrics-token"}
-        results["/metrics"] = measure(base + "/metrics", headers=metrics, requests=args.requests)
-        print(
-            f"{'/metrics':40} p50 {results['/metrics']['p50_ms']:7.1f} ms  p95 {results['/metrics']['p95_ms']:7.1f} ms"
-        )
+        urls = [(path, session) for path in PAGES] + [(path, token) for path in API_LISTS] + [("/metrics", metrics)]
+        print(f"{'URL':40} {'p50 ms':>8} {'p95 ms':>8}   server CPU per request: web + database ms", flush=True)
+        for path, headers in urls:
+            row = results[path] = measure(base + path, headers=headers, requests=args.requests, cpu=cpu)
+            print(
+                f"{path:40} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}   "
+                f"{row['web_cpu_ms']:6.1f} + {row['db_cpu_ms']:5.1f}",
+                flush=True,
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

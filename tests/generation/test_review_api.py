@@ -113,3 +113,23 @@ def test_the_schema_documents_the_decision_endpoints(reviewer_client):
     for action in ("approve", "reject"):
         operation = schema["paths"][f"/api/v1/runs/{{id}}/{action}/"]["post"]
         assert {"200", "403", "404", "409"} <= set(operation["responses"])
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_the_hand_built_run_representation_says_what_the_declared_fields_say(reviewer, zone):
+    """RunSerializer builds each row directly (speed): the same keys, order and values as DRF's fields."""
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from generation.api import RunSerializer
+    from generation.selectors.review import run_list
+
+    decided = awaiting_run(title="Decided")
+    run_approve(run=decided, actor=reviewer, comment="yes")
+    bare = RunFactory(status=RunStatus.FAILED, batch=None, status_changed_at=None, error="boom")
+    waiting = awaiting_run()
+    with timezone.override(zone):
+        for run in run_list().filter(pk__in=[decided.pk, bare.pk, waiting.pk]):
+            serializer = RunSerializer(run)
+            generic = serializers.ModelSerializer.to_representation(serializer, run)
+            assert list(serializer.data.items()) == list(generic.items())
