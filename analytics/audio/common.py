@@ -34,8 +34,9 @@ class Section(BaseModel):
 
     start: float
     end: float
-    label: str = Field(description="intro, verse, chorus, bridge or outro (verse/chorus are similarity-based).")
+    label: str = Field(description="intro, verse, chorus, bridge or outro (by repetition, position and energy).")
     energy: float = Field(description="Mean RMS of the section relative to the loudest section, 0-1.")
+    group: str = Field(default="", description="Repetition group: the same letter means the same material.")
 
 
 class AudioAnalysis(BaseModel):
