@@ -138,6 +138,10 @@ def seed(*, runs: int, stages_per_run: int) -> dict:
         ReviewDecision(run=r, decision=decided[r.status], channel="web") for r in run_rows if r.status in decided
     ]
     ReviewDecision.objects.bulk_create(decisions, batch_size=2000)
+    # Each decided run points at its standing decision, as the review service leaves it.
+    for d in decisions:
+        d.run.decision = d
+    GenerationRun.objects.bulk_update([d.run for d in decisions], ["decision"], batch_size=2000)
     releases = Release.objects.bulk_create(
         (
             Release(run=r, artist_id=r.artist_id, title=r.title, status="delivered")

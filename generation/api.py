@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,7 +15,7 @@ from rest_framework.routers import BaseRouter
 
 from generation.models import Batch, Channel, GenerationRun, ReviewDecision, RunStatus
 from generation.selectors.batches import batch_list, batch_progress
-from generation.selectors.review import run_list
+from generation.selectors.review import run_decision_history, run_list
 from generation.services.pipeline import batch_start
 from generation.services.review import COMMENT_MAX_CHARS, run_decide, run_undo_decision
 from kernel.filters import IsoDateTimeFilter
@@ -22,10 +23,20 @@ from kernel.filters import IsoDateTimeFilter
 
 class ReviewDecisionSerializer(serializers.ModelSerializer):
     decided_by = serializers.CharField(read_only=True)
+    undone_by = serializers.CharField(read_only=True, help_text="Who took the decision back (empty: it stands).")
 
     class Meta:
         model = ReviewDecision
-        fields = ["decision", "decided_by", "channel", "comment", "decided_at"]
+        fields = [
+            "decision",
+            "decided_by",
+            "channel",
+            "comment",
+            "decided_at",
+            "undone_at",
+            "undone_by",
+            "undone_channel",
+        ]
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -87,6 +98,9 @@ class RunSerializer(serializers.ModelSerializer):
                 "channel": decision.channel,
                 "comment": decision.comment,
                 "decided_at": _datetime(decision.decided_at),
+                "undone_at": _datetime(decision.undone_at),
+                "undone_by": decision.undone_by,
+                "undone_channel": decision.undone_channel,
             },
             "error": run.error,
             "created_at": _datetime(run.created_at),
@@ -100,6 +114,20 @@ def _datetime(value) -> str | None:
         return None
     text = timezone.localtime(value).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class RunDetailSerializer(RunSerializer):
+    """One run with its whole decision history: every decision, undone ones included, newest first."""
+
+    decisions = ReviewDecisionSerializer(many=True, read_only=True, source="decision_history")
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "decisions"]
+
+    def to_representation(self, run: GenerationRun) -> dict:
+        data = super().to_representation(run)
+        data["decisions"] = ReviewDecisionSerializer(run.decision_history, many=True).data
+        return data
 
 
 class DecisionInputSerializer(serializers.Serializer):
@@ -152,7 +180,14 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = GenerationRun.objects.none()
 
     def get_queryset(self):
+        if self.action == "retrieve":
+            return run_list().prefetch_related(
+                Prefetch("decisions", queryset=run_decision_history(), to_attr="decision_history")
+            )
         return run_list()
+
+    def get_serializer_class(self):
+        return RunDetailSerializer if self.action == "retrieve" else RunSerializer
 
     def _decide(self, request: Request, decision: str) -> Response:
         data = DecisionInputSerializer(data=request.data)

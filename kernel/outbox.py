@@ -50,6 +50,18 @@ def outbox_enqueue(*, task: str, args: Iterable = (), task_name: str = "", key: 
     return row
 
 
+def outbox_withdraw(*, key: str) -> int:
+    """Forget a hand-over under `key` that has not reached the broker (its reason was taken back).
+
+    Written in the caller's transaction, like the enqueue. A row a drainer is sending right now
+    may still arrive: the tasks handed over this way check their state before acting.
+    """
+    deleted, _ = TaskOutbox.objects.filter(key=key[:200], sent_at__isnull=True).delete()
+    if deleted:
+        logger.info("Withdrew the waiting hand-over %s.", key)
+    return deleted
+
+
 def _claim(row_id: int, now) -> bool:
     return bool(
         TaskOutbox.objects.filter(pk=row_id, sent_at__isnull=True)

@@ -77,9 +77,10 @@ def week_numbers(*, start: datetime, end: datetime) -> dict:
         .values_list("status")
         .annotate(n=Count("pk"))
     )
-    decisions = ReviewDecision.objects.filter(decided_at__gte=start, decided_at__lt=end).aggregate(
-        total=Count("pk"), approved=Count("pk", filter=Q(decision=ReviewDecision.Decision.APPROVED))
-    )
+    # Undone decisions are kept as history but no longer count.
+    decisions = ReviewDecision.objects.filter(
+        decided_at__gte=start, decided_at__lt=end, undone_at__isnull=True
+    ).aggregate(total=Count("pk"), approved=Count("pk", filter=Q(decision=ReviewDecision.Decision.APPROVED)))
     failures = dict(
         RunStage.objects.filter(started_at__gte=start, started_at__lt=end, outcome=RunStage.Outcome.FAILED)
         .order_by()

@@ -93,12 +93,24 @@ class TelegramUpdateAdmin(HistoryAdmin):
 
 @admin.register(ReviewDecision)
 class ReviewDecisionAdmin(HistoryAdmin):
-    list_display = ["run", "decision", "decided_by", "channel", "comment", "decided_at"]
-    list_filter = ["decision", "channel", "decided_at"]
+    list_display = ["run", "decision", "decided_by", "channel", "comment", "decided_at", "undone_at", "undone_by"]
+    list_filter = ["decision", "channel", "decided_at", ("undone_at", admin.EmptyFieldListFilter)]
     search_fields = ["run__title", "comment", "actor_label", "actor__username"]
     date_hierarchy = "decided_at"
-    list_select_related = ["run", "actor"]
-    readonly_fields = ["run", "decision", "actor", "actor_label", "channel", "comment", "decided_at"]
+    list_select_related = ["run", "actor", "undone_actor"]
+    readonly_fields = [
+        "run",
+        "decision",
+        "actor",
+        "actor_label",
+        "channel",
+        "comment",
+        "decided_at",
+        "undone_at",
+        "undone_actor",
+        "undone_actor_label",
+        "undone_channel",
+    ]
 
     def has_add_permission(self, request) -> bool:
         # Decisions are made through the review service only, never typed in.

@@ -36,6 +36,25 @@ class RunTransitionInline(ReadOnlyTabularInline):
     fields = ["from_status", "to_status", "actor", "actor_label", "channel", "reason", "created_at"]
 
 
+class ReviewDecisionInline(ReadOnlyTabularInline):
+    """Every decision on the run, the undone ones with who took them back."""
+
+    model = ReviewDecision
+    fk_name = "run"
+    fields = [
+        "decision",
+        "actor",
+        "actor_label",
+        "channel",
+        "comment",
+        "decided_at",
+        "undone_at",
+        "undone_actor",
+        "undone_actor_label",
+        "undone_channel",
+    ]
+
+
 class RunInline(ReadOnlyTabularInline):
     model = GenerationRun
     show_change_link = True
@@ -75,7 +94,7 @@ class GenerationRunAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["artist", "batch", "track"]
     readonly_fields = ["status", "status_changed_at", "cover_preview", "player", "created_at", "updated_at"]
-    inlines = [RunStageInline, RunTransitionInline]
+    inlines = [RunStageInline, RunTransitionInline, ReviewDecisionInline]
     actions = ["approve_runs", "reject_runs"]
     fieldsets = [
         (None, {"fields": ["artist", "batch", "title", "status", "status_changed_at", "variant", "seed"]}),

@@ -16,31 +16,67 @@ from kernel.actors import Channel
 
 
 class ReviewDecision(models.Model):
-    """The one human (or autopilot) decision on a run; one per run, enforced by the database."""
+    """A human (or autopilot) decision on a run, kept when undone; at most one not undone per run.
+
+    The run's effective decision is the latest one not undone (`GenerationRun.decision` points
+    at it). An undo is a recorded transition: who took it back, when and through which channel,
+    from the decided status back to awaiting_review.
+    """
 
     class Decision(models.TextChoices):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
 
-    run = models.OneToOneField(GenerationRun, on_delete=models.CASCADE, related_name="decision")
+    run = models.ForeignKey(GenerationRun, on_delete=models.CASCADE, related_name="decisions")
     decision = models.CharField(max_length=16, choices=Decision.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_label = models.CharField(max_length=150, blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices)
     comment = models.TextField(blank=True)
     decided_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    undone_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the decision was taken back (empty: it stands)."
+    )
+    undone_actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    undone_actor_label = models.CharField(max_length=150, blank=True)
+    undone_channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
 
     class Meta:
         ordering = ["-decided_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run"], condition=models.Q(undone_at__isnull=True), name="review_decision_one_standing_per_run"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(undone_at__isnull=True) | ~models.Q(undone_channel=""),
+                name="review_decision_undo_has_channel",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.decision} {self.run} by {self.decided_by}"
+        suffix = " (undone)" if self.undone_at else ""
+        return f"{self.decision} {self.run} by {self.decided_by}{suffix}"
 
     @property
     def decided_by(self) -> str:
         if self.actor_label:
             return self.actor_label
         return self.actor.get_username() if self.actor else "system"
+
+    @property
+    def undone_by(self) -> str:
+        """Who took the decision back ("" while it stands)."""
+        if self.undone_at is None:
+            return ""
+        if self.undone_actor_label:
+            return self.undone_actor_label
+        return self.undone_actor.get_username() if self.undone_actor else "system"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None
 
 
 EVENT_NAMES = (

@@ -90,6 +90,16 @@ class GenerationRun(models.Model):
         help_text="The A/B experiment arm the bandit gave this run.",
     )
     cover = models.ImageField(upload_to="covers/%Y/%m/", blank=True)
+    # Set and cleared by the review service only (generation.services.review): a pointer, so lists
+    # read the decision with one join while every decision and its undo stay in `decisions`.
+    decision = models.OneToOneField(
+        "generation.ReviewDecision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The effective decision: the latest one not undone (empty while awaiting review).",
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from artists.models import Artist
@@ -69,13 +69,21 @@ def review_run_detail(*, run_id: int) -> GenerationRun:
         GenerationRun.objects.select_related(
             "artist", "batch", "track", "track__features", "video", "decision", "decision__actor"
         )
-        .prefetch_related("transitions__actor")
+        .prefetch_related(
+            "transitions__actor",
+            Prefetch("decisions", queryset=run_decision_history(), to_attr="decision_history"),
+        )
         .get(pk=run_id)
     )
 
 
+def run_decision_history() -> QuerySet[ReviewDecision]:
+    """Every decision on runs, undone ones included, newest first (the run page and the API show them)."""
+    return ReviewDecision.objects.select_related("actor", "undone_actor").order_by("-decided_at", "-pk")
+
+
 def review_recent_decisions(*, limit: int = 20) -> QuerySet[ReviewDecision]:
-    """The latest decisions with only what the queue's "Recently decided" table prints."""
+    """The latest decisions, undone ones included, with only what the queue's "Recently decided" table prints."""
     return (
         ReviewDecision.objects.select_related("run", "run__artist", "actor")
         .only(
@@ -85,6 +93,7 @@ def review_recent_decisions(*, limit: int = 20) -> QuerySet[ReviewDecision]:
             "channel",
             "comment",
             "decided_at",
+            "undone_at",
             "run__title",
             "run__artist__name",
             "actor__username",

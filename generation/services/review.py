@@ -20,7 +20,7 @@ from generation.models import Channel, GenerationRun, ReviewDecision, RunStatus
 from generation.services.events import event_emit
 from generation.services.state import AlreadyDecided, InvalidTransition, run_transition
 from kernel.errors import ApplicationError, ConflictError, NotFoundError
-from kernel.outbox import outbox_enqueue
+from kernel.outbox import outbox_enqueue, outbox_withdraw
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def release_handover_key(run_id: int) -> str:
 
 
 def _already_decided_error(run_id: int) -> AlreadyDecided | None:
-    decision = ReviewDecision.objects.select_related("actor").filter(run_id=run_id).first()
+    decision = ReviewDecision.objects.select_related("actor").filter(run_id=run_id, undone_at__isnull=True).first()
     if decision is None:
         return None
     return AlreadyDecided(
@@ -124,10 +124,11 @@ def run_decide(
     comment: str = "",
     actor_label: str = "",
 ) -> ReviewDecision:
-    """Record the single decision on a run awaiting review.
+    """Record the decision on a run awaiting review; it becomes the run's effective decision.
 
     The conditional status update is the arbiter: whoever moves the run out of
-    awaiting_review first owns the decision; everyone else gets AlreadyDecided.
+    awaiting_review first owns the decision; everyone else gets AlreadyDecided. A run whose
+    earlier decision was undone is decided again here, the undone one staying in its history.
     """
     run_id = run if isinstance(run, int) else run.pk
     comment = review_comment_clean(comment)
@@ -152,9 +153,13 @@ def run_decide(
                 channel=channel,
                 comment=comment,
             )
+            GenerationRun.objects.filter(pk=run_id).update(decision=record)
             run_obj = GenerationRun.objects.select_related("artist").get(pk=run_id)
+            # Keyed by the decision, not the run: a run decided again after an undo is news again.
             event_emit(
-                name=f"run.{decision}", payload=run_event_payload(run_obj, record), key=f"run.{decision}:{run_id}"
+                name=f"run.{decision}",
+                payload=run_event_payload(run_obj, record),
+                key=f"run.{decision}:{run_id}:{record.pk}",
             )
             if decision == ReviewDecision.Decision.APPROVED:
                 run_release_enqueue(run_id=run_id)
@@ -180,17 +185,20 @@ def run_undo_decision(
 ) -> GenerationRun:
     """Take back a decision made less than REVIEW_UNDO_SECONDS ago: the run awaits review again.
 
-    The undo is a recorded transition back to awaiting_review (who undid it, and which decision,
-    by whom, with which comment), so the run's history keeps both the decision and its undo.
-    The decision record itself is removed because a run awaiting review has no decision (one per
-    run, enforced by the database) and approval rates must stop counting it. An approval whose
-    release job already started cannot be undone (the run is no longer `approved`); a release job
-    still queued finds the run awaiting review and does nothing (releases.tasks.package_release).
+    The undo is recorded twice over, and nothing is deleted: on the decision (who undid it,
+    when, through which channel) and as the run's transition from the decided status back to
+    awaiting_review. The run stops pointing at the decision, so it no longer counts anywhere.
+    An approval whose release job already started cannot be undone (the run is no longer
+    `approved`); a release job still waiting in the outbox is withdrawn, and one the broker
+    already holds finds the run awaiting review and does nothing (releases.tasks.package_release).
     """
     run_id = run if isinstance(run, int) else run.pk
     with transaction.atomic():
         decision = (
-            ReviewDecision.objects.select_for_update(of=("self",)).select_related("actor").filter(run_id=run_id).first()
+            ReviewDecision.objects.select_for_update(of=("self",))
+            .select_related("actor")
+            .filter(run_id=run_id, undone_at__isnull=True)
+            .first()
         )
         if decision is None:
             current = GenerationRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
@@ -198,7 +206,8 @@ def run_undo_decision(
                 raise NotFoundError(f"Run {run_id} does not exist.")
             raise InvalidTransition(f"Run {run_id} has no decision to undo; it is {current}.", {"status": current})
         deadline = review_undo_deadline(decision)
-        if timezone.now() > deadline:
+        now = timezone.now()
+        if now > deadline:
             raise UndoWindowClosed(
                 f"The {decision.decision} decision on run {run_id} can no longer be undone "
                 f"(undo is possible for {settings.REVIEW_UNDO_SECONDS} s).",
@@ -223,13 +232,21 @@ def run_undo_decision(
                 f"Run {run_id} is {current}: its release has started, so the approval can no longer be undone.",
                 {"run": run_id, "status": current},
             ) from exc
-        decision.delete()
+        ReviewDecision.objects.filter(pk=decision.pk).update(
+            undone_at=now,
+            undone_actor=actor if actor is not None and actor.is_authenticated else None,
+            undone_actor_label=actor_label,
+            undone_channel=channel,
+        )
+        GenerationRun.objects.filter(pk=run_id).update(decision=None)
+        if decision.decision == ReviewDecision.Decision.APPROVED:
+            outbox_withdraw(key=release_handover_key(run_id))
         run_obj = GenerationRun.objects.select_related("artist").get(pk=run_id)
         # Integrations hear that the run awaits review again, with what was undone.
         event_emit(
             name="run.awaiting_review",
             payload={**run_event_payload(run_obj), "undone": {"decision": decision.decision, "reason": reason}},
-            key=f"run.awaiting_review:{run_id}:undo:{decision.decided_at.isoformat()}",
+            key=f"run.awaiting_review:{run_id}:undo:{decision.pk}",
         )
     return run_obj
 
@@ -241,7 +258,12 @@ def review_undoable(*, actor: AbstractBaseUser) -> ReviewDecision | None:
     since = timezone.now() - timedelta(seconds=settings.REVIEW_UNDO_SECONDS)
     return (
         ReviewDecision.objects.select_related("run")
-        .filter(actor=actor, decided_at__gte=since, run__status__in=(RunStatus.APPROVED, RunStatus.REJECTED))
+        .filter(
+            actor=actor,
+            decided_at__gte=since,
+            undone_at__isnull=True,
+            run__status__in=(RunStatus.APPROVED, RunStatus.REJECTED),
+        )
         .order_by("-decided_at")
         .first()
     )

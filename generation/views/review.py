@@ -172,6 +172,7 @@ def _recent_rows(decisions) -> list[dict]:
             "by": d.decided_by,
             "channel": channels.get(d.channel, d.channel),
             "decided_at": d.decided_at.isoformat(),
+            "undone": d.undone_at is not None,
             "ago": _waiting(d.decided_at, now),
             "comment": d.comment,
         }

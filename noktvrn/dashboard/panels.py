@@ -80,7 +80,9 @@ def runs_per_day(ctx: PanelContext) -> dict:
 def approval_rate_per_day(ctx: PanelContext) -> dict:
     """Per day of decision, with the one definition of approval (the run's current status)."""
     rows = (
-        ReviewDecision.objects.filter(decided_at__gte=ctx.range.since, decided_at__lt=ctx.range.until)
+        ReviewDecision.objects.filter(
+            decided_at__gte=ctx.range.since, decided_at__lt=ctx.range.until, undone_at__isnull=True
+        )
         .annotate(day=TruncDate("decided_at"))
         .values("day")
         .annotate(

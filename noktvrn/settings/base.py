@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ReleaseStatusEnum": "releases.models.ReleaseStatus",
         "AnalysisJobStatusEnum": "analytics.models.AnalysisJob.Status",
+        "ChannelEnum": "kernel.actors.Channel",
+        "RunStatusEnum": "generation.models.RunStatus",
     },
 }
 

@@ -141,9 +141,10 @@ def test_a_run_records_the_version_it_used_and_the_next_batch_reads_the_new_one(
 def test_review_comments_become_bounded_style_notes_through_the_local_reflection(artist, operator):
     for n in range(4):
         run = RunFactory(artist=artist, status=RunStatus.REJECTED, parameters={"tempo": 100, "energy": 0.6})
-        ReviewDecision.objects.create(
+        run.decision = ReviewDecision.objects.create(
             run=run, decision="rejected", channel="web", comment=["way too slow, it drags", "muddy low end"][n % 2]
         )
+        run.save(update_fields=["decision"])  # the standing decision, as the review service leaves it
     plan = plan_propose(artist=artist, markets={}, reflect=True)
     notes = plan.proposed_profile["style_notes"]
     # Two problems named twice each (ties go by name); the bound allows two note changes.

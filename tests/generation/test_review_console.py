@@ -70,7 +70,10 @@ def test_undo_within_the_window_is_a_recorded_transition(reviewer, queued_tasks)
     run_approve(run=run, actor=reviewer, comment="catchy")
     undone = run_undo_decision(run=run.pk, actor=reviewer, channel="web")
     assert undone.status == RunStatus.AWAITING_REVIEW
-    assert not ReviewDecision.objects.filter(run=run).exists()
+    # The decision is kept, marked undone, and no longer the run's decision.
+    kept = ReviewDecision.objects.get(run=run)
+    assert (kept.decision, kept.undone_actor, kept.undone_channel) == ("approved", reviewer, "web")
+    assert kept.undone_at is not None and undone.decision is None
     last = RunTransition.objects.filter(run=run).order_by("-pk").first()
     assert (last.from_status, last.to_status, last.actor) == ("approved", "awaiting_review", reviewer)
     assert "Undo of approved by" in last.reason and "catchy" in last.reason
