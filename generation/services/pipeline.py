@@ -27,8 +27,9 @@ from generation.models import Batch, Channel, GenerationRun, RunStage, RunStatus
 from generation.services.music import StageWaiting, track_check
 from generation.services.review import release_handover_key, run_release_enqueue
 from generation.services.selection import artists_select
-from generation.services.stages import STAGE_FUNCTIONS, generate_track
+from generation.services.stages import STAGE_FUNCTIONS, generate_track, select_video
 from generation.services.state import InvalidTransition, run_transition
+from generation.services.video import video_check
 from kernel.errors import ApplicationError, NotFoundError
 from kernel.logs import log_context
 from kernel.monitoring import batch_blockers, failure_report
@@ -256,6 +257,8 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
                 try:
                     if stage == Stage.GENERATE_TRACK:
                         generate_track(run, inline=not chain)
+                    elif stage == Stage.SELECT_VIDEO:
+                        select_video(run, inline=not chain)
                     else:
                         STAGE_FUNCTIONS[stage](run)
                 except StageWaiting as waiting:
@@ -296,6 +299,12 @@ def _advance(run: GenerationRun, stage: str, *, chain: bool) -> None:
 
 
 RESUME_TASK = "generation.tasks.resume_stage"
+# The stages that may wait on a vendor job: how to look at the job once, and the setting that
+# says how long to wait before looking again.
+VENDOR_CHECKS: dict[str, tuple[Callable[..., bool], str]] = {
+    Stage.GENERATE_TRACK: (track_check, "MUSIC_POLL_INTERVAL_SECONDS"),
+    Stage.SELECT_VIDEO: (video_check, "VIDEO_POLL_INTERVAL_SECONDS"),
+}
 
 
 def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
@@ -305,6 +314,8 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
     short lease on `next_check_at` lets one of them work. A worker that dies here loses
     nothing: the lease runs out and the next check looks again.
     """
+    if stage not in VENDOR_CHECKS:
+        raise ApplicationError(f"Stage {stage!r} never waits on a vendor.")
     record = RunStage.objects.filter(run_id=run_id, name=stage, outcome=RunStage.Outcome.WAITING).first()
     if record is None:
         return StageOutcome.SKIPPED
@@ -321,8 +332,9 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
     if run.status != RunStatus.GENERATING:
         _finish(record, RunStage.Outcome.FAILED, RuntimeError(f"the run became {run.status} while the vendor worked"))
         return StageOutcome.SKIPPED
+    check, interval = VENDOR_CHECKS[stage]
     try:
-        done = track_check(run=run, record=record)
+        done = check(run=run, record=record)
     except StageWaiting as waiting:
         _wait(record, waiting)
         return StageOutcome.WAITING
@@ -338,7 +350,7 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
         return StageOutcome.FAILED
     if not done:
         RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING).update(
-            next_check_at=timezone.now() + timedelta(seconds=settings.MUSIC_POLL_INTERVAL_SECONDS)
+            next_check_at=timezone.now() + timedelta(seconds=getattr(settings, interval))
         )
         return StageOutcome.WAITING
     _finish(record, RunStage.Outcome.SUCCEEDED)

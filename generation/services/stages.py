@@ -15,17 +15,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 
 from artists.schemas import ArtistProfile, effective_genre_mix, effective_valence
 from artists.selectors import artist_current_version
-from generation.models import GenerationRun, RunStage, Track, VideoClip
+from generation.models import GenerationRun, RunStage, Track
 from generation.services.analysis import track_analyse
 from generation.services.experiments import experiments_assign
-from generation.services.video_learning import preferred_providers, preferred_terms, video_preferences
 from generation.services.writing import write_track_text
 
 Stage = RunStage.Name
@@ -130,54 +127,14 @@ def analyse_audio(run: GenerationRun) -> None:
     track_analyse(track=Track.objects.get(run=run))
 
 
-def select_video(run: GenerationRun) -> None:
-    """A stock clip, a generated clip or the local visualizer, along VIDEO_PROVIDERS."""
-    if VideoClip.objects.filter(run=run).exists():
-        return
-    from generation.providers.video import VideoRequest, query_terms_for, video_for_run
+def select_video(run: GenerationRun, *, inline: bool = False) -> None:
+    """A stock clip, a generated clip or the local visualizer, along VIDEO_PROVIDERS.
 
-    track = Track.objects.select_related("features").get(run=run)
-    features = getattr(track, "features", None)
-    visual = run.artist.identity.visual_identity
-    # What the artist's approved and well-performing runs learned: preferred terms first, preferred
-    # stock sources tried first (within the configured chain).
-    learned = video_preferences(artist=run.artist)
-    terms = query_terms_for(
-        style_keywords=visual.style_keywords,
-        energy=features.energy if features else None,
-        valence=features.valence if features else None,
-        tempo=features.tempo if features else None,
-    )
-    terms = preferred_terms(terms, learned["term"])
-    providers = preferred_providers(list(settings.VIDEO_PROVIDERS or ["local"]), learned["source"])
-    with _workdir(run) as workdir:
-        request = VideoRequest(
-            query_terms=terms,
-            orientation=settings.VIDEO_ORIENTATION,
-            duration_seconds=track.duration or run.parameters.get("duration_seconds", 30),
-            palette=visual.palette,
-            title=run.title,
-            artist_name=run.artist.name,
-            audio_path=local_copy(track.audio, workdir),
-            seed=run.seed,
-        )
-        result = video_for_run(request, workdir=workdir, providers=providers)
-        clip = VideoClip(
-            run=run,
-            query_terms=terms,
-            source=result.source,
-            source_id=result.source_id or "",
-            url=result.url or "",
-            licence=result.licence or "",
-            attribution=result.attribution or "",
-        )
-        with Path(result.path).open("rb") as handle:
-            clip.file.save(f"run-{run.pk}{Path(result.path).suffix or '.mp4'}", File(handle), save=False)
-        try:
-            with transaction.atomic():
-                clip.save()
-        except IntegrityError:
-            clip.file.delete(save=False)
+    A generating vendor (Luma) ends the stage waiting (StageWaiting), like the music chain.
+    """
+    from generation.services.video import video_generate
+
+    video_generate(run, inline=inline)
 
 
 def make_cover(run: GenerationRun) -> None:

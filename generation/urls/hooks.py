@@ -8,4 +8,5 @@ app_name = "hooks"
 
 urlpatterns = [
     path("suno/<str:secret>/", views.SunoCallbackView.as_view(), name="suno"),
+    path("luma/<str:secret>/", views.LumaCallbackView.as_view(), name="luma"),
 ]

@@ -87,6 +87,7 @@ TABLE: list[tuple[str, str, str, str, str, int | None]] = [
     ("metrics", "GET", "/metrics", PUBLIC, "", 401),  # METRICS_TOKEN or an allowed network, never a session
     ("telegram-webhook", "POST", "/telegram/webhook/", PUBLIC, "", 403),  # refused without the secret
     ("suno", "POST", "/hooks/suno/not-the-secret/", PUBLIC, "", 403),  # Suno's callBackUrl, same rule
+    ("luma", "POST", "/hooks/luma/not-the-secret/", PUBLIC, "", 403),  # Luma's callback_url, same rule
     # --- pages -----------------------------------------------------------------------------------
     ("home", "GET", "/", PUBLIC, ROLES, 200),
     ("favicon.ico", "GET", "/favicon.ico", PUBLIC, ROLES, 301),

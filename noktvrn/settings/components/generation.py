@@ -55,6 +55,9 @@ PIXABAY_BASE_URL = env_str("PIXABAY_BASE_URL", "https://pixabay.com").rstrip("/"
 LUMA_API_KEY = env_str("LUMA_API_KEY")
 LUMA_BASE_URL = env_str("LUMA_BASE_URL", "https://api.lumalabs.ai").rstrip("/")
 LUMA_MODEL = env_str("LUMA_MODEL", "ray-2")
+# With LUMA_CALLBACK_SECRET set, generations carry callback_url={SITE_URL}/hooks/luma/<secret>/ and a
+# finished clip resumes its run at once; without it the scheduled vendor check alone resumes runs.
+LUMA_CALLBACK_SECRET = env_str("LUMA_CALLBACK_SECRET")
 VIDEO_SEARCH_TIME_LIMIT_SECONDS = env_float("VIDEO_SEARCH_TIME_LIMIT_SECONDS", 30.0)
 VIDEO_POLL_TIME_LIMIT_SECONDS = env_float("VIDEO_POLL_TIME_LIMIT_SECONDS", 600.0)
 VIDEO_POLL_INTERVAL_SECONDS = env_float("VIDEO_POLL_INTERVAL_SECONDS", 5.0)
