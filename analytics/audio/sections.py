@@ -1,23 +1,28 @@
 """Structure: where the sections of a song start, which of them repeat, and what they are.
 
 1. *Boundaries*: the song is cut into half-second frames described by timbre (MFCC 1-12),
-   harmony (chroma) and loudness (dB), each group standardised over the song and given the
-   same weight. A checkerboard kernel slid along the diagonal of their self-similarity
-   matrix (Foote's novelty) peaks where the music before and after differ; peaks at least
-   `MIN_SECTION` apart that stand out of the novelty curve are section changes. Each is then
-   moved, within a second, to the frame (~12 ms) where timbre and level change the most, so
-   a boundary lands on the bar line where the arrangement changes.
+   harmony (chroma) and loudness (dB), each group standardised over the song (loudness
+   weighted twice: arrangements change section by section mostly in level and density). A
+   Gaussian-tapered checkerboard kernel of +-7 s slid along the diagonal of their cosine
+   self-similarity matrix (Foote's novelty) peaks where the music before and after differ;
+   peaks at least `MIN_SECTION` apart that rise above the curve's 24 s median are section
+   changes. Each is then moved, within 0.75 s, to the STFT frame (~12 ms) where timbre and
+   level over the second before and the second after differ most, so a boundary lands on the
+   bar line where the arrangement changes rather than on the half-second grid.
 2. *Repetition*: two sections hold the same material when a diagonal of their block of the
-   harmony+timbre self-similarity matrix is much more similar than the song's typical pair
-   of frames (the same chords in the same order, whatever was added on top). Sections are
-   grouped by average linkage on that score; each group gets a letter (A, B, ...), and
-   neighbours of one group are one section.
-3. *Names*: the chorus is the repeated group with the most energy (ties to the most
-   repeated); the other groups repeated in the body are verses; a group heard once between
-   choruses is the bridge; a first or last section that is quieter than the rest, or heard
-   only there, is the intro or outro.
+   harmony+timbre self-similarity matrix (up to 2 s misaligned) is much more similar than
+   the song's typical pair of frames: the same chords in the same order, whatever is added
+   on top. Sections are grouped by average linkage on that score and each group gets a
+   letter (A, B, ...). Neighbours of one group and level are one section (a loop that
+   repeats), and so are two groups that always come in the same order at the same level
+   within 30 s (a change inside a passage that recurs with it).
+3. *Names*: the chorus is the repeated group with the most energy (then the most repeated);
+   other sections are verses, except a group heard once in the body after the last chorus
+   but one and before the last (the bridge), and a first or last section that is quieter or
+   much shorter than the body, or heard only there (intro, outro).
 
-Costs a few milliseconds for a 3-minute song (matrices of a few hundred frames).
+A few tens of milliseconds for a 3-minute song (matrices of a few hundred frames), about 2-4 %
+of the whole analysis. Measured on full-length songs of known form by bench/audio/sections.py.
 """
 
 from __future__ import annotations
@@ -33,13 +38,13 @@ STEP = 0.5  # seconds per frame of the self-similarity matrices
 KERNEL = 7.0  # seconds each side of the checkerboard kernel
 MIN_SECTION = 6.0  # seconds: shorter sections are not reported
 MAX_SECTION = 30.0  # seconds: two passages that always come together are one section up to this length
-REFINE = 1.0  # seconds a boundary may move when it is refined
-REFINE_SPAN = 1.5  # seconds compared each side of a candidate boundary when refining
+REFINE = 0.75  # seconds a boundary may move when it is refined
+REFINE_SPAN = 1.0  # seconds compared each side of a candidate boundary when refining
 LAG = 2.0  # seconds of misalignment allowed between two occurrences of the same material
 SAME_MATERIAL = 0.5  # repetition score (diagonal minus typical similarity) above which two sections repeat
 PEAK = 0.5  # how far (in standard deviations of the novelty) a peak must rise above its 24 s median
 LEVEL_WEIGHT = 2.0  # of loudness against timbre and harmony in the novelty
-TIMBRE_WEIGHT = 1.0  # of timbre against harmony when deciding whether two sections hold the same material
+TIMBRE_WEIGHT = 0.75  # of timbre against harmony when deciding whether two sections hold the same material
 
 
 def sections(
@@ -184,11 +189,13 @@ def _groups(ssm: np.ndarray, segments: list[tuple[int, int]]) -> list[int]:
 
 
 def _merge(groups: list[int], cuts: list[float], frame_rms: np.ndarray) -> tuple[list[int], list[float]]:
-    """Neighbours of one group are one section (a loop repeating is not a new part), and so are
-    two groups that always come together (a change inside a passage that recurs with it)."""
+    """Neighbours of one group and level are one section (a loop repeating is not a new part),
+    and so are two groups that always come together (a change inside a passage that recurs with it)."""
     groups, cuts = list(groups), list(cuts)
     while True:
-        keep = [0] + [i for i in range(1, len(groups)) if groups[i] != groups[i - 1]]
+        keep = [0] + [
+            i for i in range(1, len(groups)) if groups[i] != groups[i - 1] or not _as_loud(frame_rms, cuts, i - 1)
+        ]
         cuts = [cuts[i] for i in keep] + [cuts[-1]]
         groups = [groups[i] for i in keep]
         pair = next(
@@ -215,11 +222,14 @@ def _always_together(groups: list[int], cuts: list[float], frame_rms: np.ndarray
         len(follows) >= 2
         and len(follows) == len(seconds)
         and all(cuts[i + 2] - cuts[i] <= MAX_SECTION for i in follows)
-        and all(
-            0.7 < _rms(frame_rms, cuts[i], cuts[i + 1]) / max(_rms(frame_rms, cuts[i + 1], cuts[i + 2]), 1e-9) < 1.4
-            for i in follows
-        )
+        and all(_as_loud(frame_rms, cuts, i) for i in follows)
     )
+
+
+def _as_loud(frame_rms: np.ndarray, cuts: list[float], i: int) -> bool:
+    """Section i and the next are within 3 dB of each other (a change of level is a new section)."""
+    ratio = _rms(frame_rms, cuts[i], cuts[i + 1]) / max(_rms(frame_rms, cuts[i + 1], cuts[i + 2]), 1e-9)
+    return 0.7 < ratio < 1.4
 
 
 def _rms(frame_rms: np.ndarray, start: float, end: float) -> float:
@@ -243,8 +253,8 @@ def _names(groups: list[int], energy: np.ndarray, lengths: np.ndarray) -> list[s
     for i, g in enumerate(groups):
         if g == chorus:
             labels.append("chorus")
-        elif len(in_body[g]) <= 1 and choruses[0] < i < choruses[-1]:
-            labels.append("bridge")  # heard once, between choruses
+        elif len(in_body[g]) <= 1 and choruses[-2 if len(choruses) > 1 else 0] < i < choruses[-1]:
+            labels.append("bridge")  # heard once, before the last chorus and after the one before it
         else:
             labels.append("verse")
     median = float(np.median(energy[body]))
