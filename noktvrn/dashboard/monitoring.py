@@ -25,6 +25,8 @@ from noktvrn.dashboard.registry import PanelContext, attention_register, panel
     template="noktvrn/panels/provider_health.html",
     order=80,
     wide=True,
+    # Checks run every few minutes (monitoring.tasks): the history read is the same for half a minute.
+    cache_seconds=30,
 )
 def providers(ctx: PanelContext) -> dict:
     """Replaces the core panel of the same key: the latest check, 7-day uptime and recent history."""
@@ -37,6 +39,7 @@ def providers(ctx: PanelContext) -> dict:
     template="noktvrn/panels/error_groups.html",
     order=35,
     permission="monitoring.view_errorgroup",
+    cache_seconds=60,
 )
 def error_groups(ctx: PanelContext) -> dict:
     rows = list(

@@ -36,6 +36,12 @@ from noktvrn.dashboard.workers import cluster_state
 from releases.models import Delivery, Release
 
 S = RunStatus
+# The range-bound charts are the same for every viewer and change slowly: one computation per
+# minute and range, shared by all gunicorn workers through the shared cache (docs/benchmarks.md).
+CHART_CACHE_SECONDS = 60
+# "Needs attention now" (six counts over runs, releases, alerts, plans, providers, batches): a few
+# seconds old at most, so that many staff pages open at once cost one computation.
+NOW_CACHE_SECONDS = 10
 # How runs are grouped on the runs-per-day chart, in stacking order.
 OUTCOMES = [
     ("Released / approved", (S.APPROVED, S.RELEASING, S.RELEASED), "#2f855a"),
@@ -52,7 +58,14 @@ def _day_labels(ctx: PanelContext) -> list[str]:
     return [day.isoformat() for day in ctx.range.days]
 
 
-@panel(key="runs", title="Runs per day by outcome", template="noktvrn/panels/chart.html", order=10, wide=True)
+@panel(
+    key="runs",
+    title="Runs per day by outcome",
+    template="noktvrn/panels/chart.html",
+    order=10,
+    wide=True,
+    cache_seconds=CHART_CACHE_SECONDS,
+)
 def runs_per_day(ctx: PanelContext) -> dict:
     rows = (
         GenerationRun.objects.filter(created_at__gte=ctx.range.since, created_at__lt=ctx.range.until)
@@ -76,7 +89,13 @@ def runs_per_day(ctx: PanelContext) -> dict:
     }
 
 
-@panel(key="approval", title="Approval rate", template="noktvrn/panels/chart.html", order=20)
+@panel(
+    key="approval",
+    title="Approval rate",
+    template="noktvrn/panels/chart.html",
+    order=20,
+    cache_seconds=CHART_CACHE_SECONDS,
+)
 def approval_rate_per_day(ctx: PanelContext) -> dict:
     """Per day of decision, with the one definition of approval (the run's current status)."""
     rows = (
@@ -112,7 +131,13 @@ def approval_rate_per_day(ctx: PanelContext) -> dict:
     }
 
 
-@panel(key="failures", title="Failures by stage", template="noktvrn/panels/chart.html", order=30)
+@panel(
+    key="failures",
+    title="Failures by stage",
+    template="noktvrn/panels/chart.html",
+    order=30,
+    cache_seconds=CHART_CACHE_SECONDS,
+)
 def failures_by_stage(ctx: PanelContext) -> dict:
     rows = (
         RunStage.objects.filter(
@@ -137,7 +162,13 @@ def failures_by_stage(ctx: PanelContext) -> dict:
     }
 
 
-@panel(key="llm", title="LLM calls and cost per provider", template="noktvrn/panels/llm.html", order=40)
+@panel(
+    key="llm",
+    title="LLM calls and cost per provider",
+    template="noktvrn/panels/llm.html",
+    order=40,
+    cache_seconds=CHART_CACHE_SECONDS,
+)
 def llm_per_provider(ctx: PanelContext) -> dict:
     rows = list(
         LLMCall.objects.filter(created_at__gte=ctx.range.since, created_at__lt=ctx.range.until)
@@ -167,7 +198,13 @@ def llm_per_provider(ctx: PanelContext) -> dict:
     }
 
 
-@panel(key="deliveries", title="Deliveries by status", template="noktvrn/panels/chart.html", order=50)
+@panel(
+    key="deliveries",
+    title="Deliveries by status",
+    template="noktvrn/panels/chart.html",
+    order=50,
+    cache_seconds=CHART_CACHE_SECONDS,
+)
 def deliveries_by_status(ctx: PanelContext) -> dict:
     rows = (
         Delivery.objects.filter(started_at__gte=ctx.range.since, started_at__lt=ctx.range.until)
@@ -191,7 +228,14 @@ def deliveries_by_status(ctx: PanelContext) -> dict:
 # --- What is happening now ----------------------------------------------------------------------
 
 
-@panel(key="attention", title="Needs attention now", template="noktvrn/panels/attention.html", order=0, wide=True)
+@panel(
+    key="attention",
+    title="Needs attention now",
+    template="noktvrn/panels/attention.html",
+    order=0,
+    wide=True,
+    cache_seconds=NOW_CACHE_SECONDS,
+)
 def attention(ctx: PanelContext) -> dict:
     now = timezone.now()
     expiring_before = now - timedelta(hours=max(settings.REVIEW_TTL_HOURS - 12, 0))

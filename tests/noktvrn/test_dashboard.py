@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import Schedule
@@ -225,3 +226,19 @@ def test_dashboard_query_count_is_bounded(staff, django_assert_max_num_queries):
     # attention (providers down, skipped batches).
     with django_assert_max_num_queries(22):
         assert staff.get("/?days=30").status_code == 200
+    # The range's charts, error groups, attention and provider health now come from the shared cache:
+    # session, user, permissions, then schedule, batches, worker queue, reports.
+    with django_assert_max_num_queries(8):
+        assert staff.get("/?days=30").status_code == 200
+
+
+def test_cached_panels_are_kept_per_date_range(staff):
+    from noktvrn.dashboard.registry import _cache_key, registered_panels
+
+    runs = next(item for item in registered_panels() if item.key == "runs")
+    assert runs.cache_seconds > 0
+    staff.get("/?days=7")
+    today = timezone.localdate()
+    week, month = DateRange(today - timedelta(days=6), today), DateRange(today - timedelta(days=29), today)
+    assert cache.get(_cache_key(runs, week)) is not None
+    assert cache.get(_cache_key(runs, month)) is None
