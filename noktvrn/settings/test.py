@@ -23,6 +23,8 @@ from .base import *  # noqa: E402,F403
 from .base import Q_CLUSTER  # noqa: E402
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
+# Suno needs a callback URL: tests that point suno at a fake server get the derived one.
+SUNO_CALLBACK_SECRET = "test-only-suno-callback-secret"  # noqa: S105
 # Tracks as long as each test's profile asks (short): one test renders a full-length song on purpose.
 TRACK_SECONDS = 0
 DEBUG = False

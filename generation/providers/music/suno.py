@@ -48,15 +48,20 @@ def _check_code(data: dict, *, step: Step) -> None:
 
 
 def callback_url() -> str:
-    """Where the vendor reports a finished job: our verified endpoint when SUNO_CALLBACK_SECRET is set.
+    """Where the vendor reports a finished job (Suno-compatible APIs require a callBackUrl).
 
-    Suno-compatible APIs require a callBackUrl even when the client polls; without a secret
-    the configured SUNO_CALLBACK_URL (a placeholder by default) is sent and the scheduled
-    check alone resumes runs.
+    SUNO_CALLBACK_URL when set (e.g. a public address in front of the site); otherwise our
+    verified endpoint under SITE_URL, `{SITE_URL}/hooks/suno/<SUNO_CALLBACK_SECRET>/`. With
+    neither there is nothing true to send: a configuration error, raised when suno is chosen.
     """
+    if settings.SUNO_CALLBACK_URL:
+        return settings.SUNO_CALLBACK_URL
     if settings.SUNO_CALLBACK_SECRET:
         return f"{settings.SITE_URL}/hooks/suno/{settings.SUNO_CALLBACK_SECRET}/"
-    return settings.SUNO_CALLBACK_URL
+    raise ImproperlyConfigured(
+        "SUNO_CALLBACK_SECRET is not set (nor SUNO_CALLBACK_URL) but the music chain lists suno: "
+        "Suno-compatible APIs require a callback URL; with the secret it is {SITE_URL}/hooks/suno/<secret>/"
+    )
 
 
 class SunoMusicProvider:
@@ -72,6 +77,7 @@ class SunoMusicProvider:
     def __init__(self) -> None:
         if not settings.SUNO_API_KEY:
             raise ImproperlyConfigured("SUNO_API_KEY is not set but the music chain lists suno")
+        self.callback_url = callback_url()
         self.base_url = settings.SUNO_BASE_URL
 
     def _client(self):
@@ -85,7 +91,7 @@ class SunoMusicProvider:
             "model": settings.SUNO_MODEL,
             "style": describe(req)[:1000],
             "title": req.title[:80],
-            "callBackUrl": callback_url(),
+            "callBackUrl": self.callback_url,
         }
         if not instrumental:
             body["prompt"] = req.lyrics[:5000]

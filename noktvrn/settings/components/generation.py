@@ -20,9 +20,10 @@ SUNO_API_KEY = env_str("SUNO_API_KEY")
 SUNO_BASE_URL = env_str("SUNO_BASE_URL", "https://api.sunoapi.org").rstrip("/")
 SUNO_MODEL = env_str("SUNO_MODEL", "V4_5")
 # Third-party Suno APIs require a callback URL even when the client polls. With SUNO_CALLBACK_SECRET
-# set, the URL is ours ({SITE_URL}/hooks/suno/<secret>/) and a finished song resumes its run at once;
-# without it SUNO_CALLBACK_URL is sent and the scheduled check alone resumes runs.
-SUNO_CALLBACK_URL = env_str("SUNO_CALLBACK_URL", "https://example.invalid/noktvrn/suno-callback")
+# set it is derived from SITE_URL ({SITE_URL}/hooks/suno/<secret>/) and a finished song resumes its
+# run at once; SUNO_CALLBACK_URL overrides it (a public address in front of the site). Choosing suno
+# with neither set is a configuration error.
+SUNO_CALLBACK_URL = env_str("SUNO_CALLBACK_URL")
 SUNO_CALLBACK_SECRET = env_str("SUNO_CALLBACK_SECRET")
 REPLICATE_API_TOKEN = env_str("REPLICATE_API_TOKEN")
 REPLICATE_BASE_URL = env_str("REPLICATE_BASE_URL", "https://api.replicate.com").rstrip("/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import wave
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from generation.providers.errors import ProviderError, ProviderTimeout
 from generation.providers.music import MusicRequest, get_music_provider
@@ -37,6 +38,28 @@ def suno(settings, vendor):
     return vendor
 
 
+@pytest.mark.parametrize(
+    ("site", "secret", "url", "expected"),
+    [
+        ("https://noktvrn.example", "s3cret", "", "https://noktvrn.example/hooks/suno/s3cret/"),
+        ("https://noktvrn.example", "s3cret", "https://edge.example/suno", "https://edge.example/suno"),
+        ("https://noktvrn.example", "", "https://edge.example/suno", "https://edge.example/suno"),
+    ],
+)
+def test_suno_callback_url_is_derived_from_site_url_unless_given(suno, settings, site, secret, url, expected):
+    settings.SITE_URL, settings.SUNO_CALLBACK_SECRET, settings.SUNO_CALLBACK_URL = site, secret, url
+    suno.route("POST", "/api/v1/generate", _submitted())
+    get_music_provider("suno").submit(REQUEST)
+    assert suno.calls("POST", "/api/v1/generate")[0].json["callBackUrl"] == expected
+
+
+def test_suno_without_a_callback_secret_or_url_is_a_configuration_error(suno, settings):
+    settings.SUNO_CALLBACK_SECRET, settings.SUNO_CALLBACK_URL = "", ""
+    with pytest.raises(ImproperlyConfigured, match="SUNO_CALLBACK_SECRET"):
+        get_music_provider("suno")
+    assert suno.seen == []
+
+
 def _submitted(task_id: str = "task-1") -> Reply:
     return Reply(json={"code": 200, "msg": "success", "data": {"taskId": task_id}})
 
@@ -66,7 +89,7 @@ def _record(status: str, vendor_url: str = "", **extra) -> Reply:
     return Reply(json={"code": 200, "msg": "success", "data": data})
 
 
-def test_suno_submits_polls_until_success_and_converts_to_wav(suno, mp3_bytes, tmp_path):
+def test_suno_submits_polls_until_success_and_converts_to_wav(suno, mp3_bytes, tmp_path, settings):
     suno.route("POST", "/api/v1/generate", _submitted())
     suno.route(
         "GET",
@@ -86,7 +109,7 @@ def test_suno_submits_polls_until_success_and_converts_to_wav(suno, mp3_bytes, t
     assert body["customMode"] is True and body["instrumental"] is True
     assert body["title"] == "Glass Hours" and body["model"]
     assert "104 bpm" in body["style"] and "A# minor" in body["style"]
-    assert body["callBackUrl"]
+    assert body["callBackUrl"] == f"{settings.SITE_URL}/hooks/suno/{settings.SUNO_CALLBACK_SECRET}/"
     polls = suno.calls("GET", "/api/v1/generate/record-info")
     assert len(polls) == 4 and polls[0].query == {"taskId": "task-1"}
     assert result.provider == "suno" and result.job_id == "task-1" and result.format == "wav"
