@@ -6,9 +6,11 @@ Two sets, each split by a hash of the song's name into a *tuning* part (40 %) an
 
 * `scores`: songs assembled from music21 corpus pieces nobody on the team wrote (Monteverdi
   madrigals, Palestrina, Haydn / Mozart / Beethoven quartets, Schumann), rendered with
-  FluidSynth and the General MIDI SoundFont through `bench/audio/corpus.py`'s helpers. Each
-  song takes three pieces of one metre, transposed to one key: a passage of the first is the
-  verse, of the second the chorus, of the third the bridge, in the form
+  FluidSynth and the General MIDI SoundFont through `bench/audio/corpus.py`'s helpers. A
+  madrigal or Palestrina song takes three pieces of one metre, transposed to one key: a
+  passage of the first is the verse, of the second the chorus, of the third the bridge (a
+  quartet or Schumann song takes the three passages from one movement, at its start, a third
+  and two thirds in, since movements change metre), in the form
   intro / verse / chorus / verse / chorus / bridge / chorus / outro. The intro plays the verse
   material thinly, the outro the chorus material softly; the chorus repeats the same passage
   louder, with the top and bottom parts doubled and a drum kit; the second verse may add light
@@ -23,8 +25,13 @@ occurrences of a repeated section get the same group, chorus frames F and frame 
 the names (intro, verse, chorus, bridge, outro). The CPU time of `sections()` itself is
 reported per song.
 
-    python bench/audio/sections.py build                 # ~10 min on 2 cores, cached in bench/out/sections
-    python bench/audio/sections.py evaluate [--split tune|heldout|all]
+    python bench/audio/sections.py build       # ~30 min on 2 shared cores, cached in bench/out/sections
+    python bench/audio/sections.py evaluate [--split tune|heldout|all] [--show]
+    python bench/audio/sections.py evaluate --method other.module:function   # another finder, same cache
+    python bench/audio/sections.py speed       # CPU of sections() against the whole analysis, 6 longest songs
+
+Songs whose pieces do not fit (no run of full bars long enough, music21 cannot expand the
+repeats) are skipped and said so on stderr.
 
 `build` caches each song's WAV, its truth (`<song>.json`) and the analyser's intermediate
 features (`<song>.npz`: beats, MFCCs, chroma frames, frame RMS), so `evaluate` reruns only
@@ -61,6 +68,9 @@ FAMILIES = {
     "quartet": (("haydn/", "mozart/k", "beethoven/opus18no1/"), ".mxl"),
     "romantic": (("schumann_robert/", "schumann_clara/"), (".mxl", ".xml", ".krn")),
 }
+# Movements of these change metre from one to the next: a song takes its three passages from
+# one movement (verse at the start, chorus a third in, bridge two thirds in).
+ONE_PIECE = {"quartet", "romantic"}
 MAX_PARTS = 6
 TOP_DOUBLE, BASS_DOUBLE, DRUMS = 6, 7, 9
 DOUBLES = {"top": [56, 61, 48, 81], "bass": [32, 33, 43, 38]}
@@ -225,14 +235,15 @@ def _score_song(name: str, family: str, pieces: list[str], seed: int) -> dict | 
     rng = np.random.default_rng(seed)
     bpm_q = float(np.exp(rng.uniform(math.log(72), math.log(150))))
     target = float(rng.uniform(15, 28))  # seconds per verse/chorus/bridge
-    scores, grids = [], []
+    scores, grids, parsed = [], [], {}
     for path in pieces:
         try:
-            score = corpus.parse(path)
+            parsed[path] = parsed.get(path) or corpus.parse(path)
         except Exception as exc:  # music21 raises many kinds on odd scores: skip, say why
             print(f"skip {name}: {path}: {type(exc).__name__}: {exc}", file=sys.stderr)
             return None
-        scores.append(score)
+        scores.append(parsed[path])
+    single = len(set(pieces)) == 1
     for score in scores:
         bar_seconds = None
         try:
@@ -241,7 +252,7 @@ def _score_song(name: str, family: str, pieces: list[str], seed: int) -> dict | 
         except Exception:  # no parts or no metre
             return None
         bars = max(2, int(round(target / bar_seconds / 2)) * 2)
-        grid = _passages(score, bars)
+        grid = _passages(score, 4 * bars if single else bars)
         if grid is None:
             print(f"skip {name}: a piece has no {bars} full bars in one metre", file=sys.stderr)
             return None
@@ -263,9 +274,10 @@ def _score_song(name: str, family: str, pieces: list[str], seed: int) -> dict | 
         transpose = (home - _tonic(score) + 6) % 12 - 6
         return _excerpt_events(score, first, count, transpose, bpm_q)
 
+    where = (float(rng.uniform(0.2, 0.8)), float(rng.uniform(0.2, 0.8)))
     verse = material(0, bars, 0.0)
-    chorus = material(1, bars, float(rng.uniform(0.2, 0.8)))
-    bridge = material(2, bars, float(rng.uniform(0.2, 0.8)))
+    chorus = material(1, bars, 1 / 3 if single else where[0])
+    bridge = material(2, bars, 2 / 3 if single else where[1])
     half = max(2, bars // 2)
     section_seconds = bars * bar_ql * 60 / bpm_q
     half_seconds = half * bar_ql * 60 / bpm_q
@@ -430,6 +442,8 @@ def _plan(songs: int, seed: int) -> list[tuple[str, str, list[str], int]]:
     for number in range(songs):
         family = families[number % len(families)]
         pieces = [str(p) for p in rng.choice(pool[family], size=3, replace=False)]
+        if family in ONE_PIECE:
+            pieces = [pieces[0]] * 3
         digest = hashlib.sha256("|".join(pieces).encode()).hexdigest()[:6]
         plan.append((f"song-{number:02d}-{family}-{digest}", family, pieces, int(rng.integers(2**31))))
     return plan
@@ -541,11 +555,37 @@ def evaluate(out: Path, split: str, show: bool, method: str) -> None:
             print(f"{set_name:7} {part:8} {len(chosen):3d} {values} {cpu:7.1f}")
 
 
+def speed(out: Path, count: int) -> None:
+    """CPU time of `sections()` against the whole `extract_features` on the longest songs."""
+    from analytics.audio import extract_features
+    from analytics.audio.sections import sections
+
+    truths = sorted((json.loads(p.read_text()) for p in out.glob("*.json")), key=lambda t: -t["duration"])
+    whole_total = part_total = audio_total = 0.0
+    for truth in truths[:count]:
+        wav = out / truth["file"]
+        started = time.process_time()
+        analysis = extract_features(wav)
+        whole = time.process_time() - started
+        cached = np.load(wav.with_suffix(".npz"))
+        inputs = {k: cached[k] for k in cached.files}
+        inputs["duration"] = float(inputs["duration"])
+        started = time.process_time()
+        sections(**inputs)
+        part = time.process_time() - started
+        whole_total, part_total, audio_total = whole_total + whole, part_total + part, audio_total + analysis.duration
+        print(f"{wav.name}: {analysis.duration:.0f} s, whole {whole:.2f} s CPU, sections {1000 * part:.1f} ms")
+    print(
+        f"{count} songs, {audio_total:.0f} s of audio: extract_features {audio_total / whole_total:.0f}x real time "
+        f"(CPU), sections {1000 * part_total / count:.1f} ms per song = {100 * part_total / whole_total:.1f} % of it"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["build", "evaluate"])
+    parser.add_argument("command", choices=["build", "evaluate", "speed"])
     parser.add_argument("--out", type=Path, default=ROOT / "bench/out/sections")
-    parser.add_argument("--songs", type=int, default=40, help="songs assembled from scores")
+    parser.add_argument("--songs", type=int, default=60, help="songs assembled from scores (some are skipped)")
     parser.add_argument("--local", type=int, default=12, help="offline-provider tracks (150 s)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
@@ -557,6 +597,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.command == "build":
         build(args.out, args.songs, args.local, args.jobs, args.seed)
+    elif args.command == "speed":
+        speed(args.out, 6)
     else:
         evaluate(args.out, args.split, args.show, args.method)
 
