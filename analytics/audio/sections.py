@@ -69,9 +69,12 @@ def sections(
     repeat_ssm = _cosine(np.hstack([_standardise(harmony), TIMBRE_WEIGHT * _standardise(timbre)]))
     groups = _groups(repeat_ssm, list(zip(bounds[:-1], bounds[1:], strict=True)))
     groups, cuts = _merge(groups, cuts, frame_rms)
-    energy = np.array([_rms(frame_rms, a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
-    rel_energy = energy / (energy.max() + 1e-12)
-    labels = _names(groups, rel_energy, np.diff(cuts))
+    labels = _names(groups, _relative_energy(frame_rms, cuts), np.diff(cuts))
+    # A bridge heard as two one-off parts in a row is one bridge.
+    for i in range(len(labels) - 1, 0, -1):
+        if labels[i] == labels[i - 1] == "bridge":
+            del labels[i], groups[i], cuts[i]
+    rel_energy = _relative_energy(frame_rms, cuts)
     letters = {g: chr(ord("A") + i) for i, g in enumerate(dict.fromkeys(groups))}
     return [
         Section(
@@ -230,6 +233,12 @@ def _as_loud(frame_rms: np.ndarray, cuts: list[float], i: int) -> bool:
     """Section i and the next are within 3 dB of each other (a change of level is a new section)."""
     ratio = _rms(frame_rms, cuts[i], cuts[i + 1]) / max(_rms(frame_rms, cuts[i + 1], cuts[i + 2]), 1e-9)
     return 0.7 < ratio < 1.4
+
+
+def _relative_energy(frame_rms: np.ndarray, cuts: list[float]) -> np.ndarray:
+    """RMS of each section relative to the loudest."""
+    energy = np.array([_rms(frame_rms, a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
+    return energy / (energy.max() + 1e-12)
 
 
 def _rms(frame_rms: np.ndarray, start: float, end: float) -> float:
