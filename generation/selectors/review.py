@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from artists.models import Artist
@@ -50,6 +50,17 @@ def review_queue(*, artist: str | None = None, batch: int | None = None, search:
             Q(title__icontains=word) | Q(artist__name__icontains=word) | Q(track__lyrics__icontains=word)
         )
     return runs.order_by("status_changed_at", "pk")
+
+
+def review_queue_state() -> tuple:
+    """A fingerprint of the queue: changes whenever a run enters or leaves it (decision, undo, expiry).
+
+    Entering sets a newer `status_changed_at`; leaving lowers the count. One index-backed aggregate.
+    """
+    state = GenerationRun.objects.filter(status=RunStatus.AWAITING_REVIEW).aggregate(
+        n=Count("pk"), last=Max("status_changed_at"), top=Max("pk")
+    )
+    return (state["n"], state["last"].isoformat() if state["last"] else "", state["top"])
 
 
 def review_queue_neighbours(*, run: GenerationRun) -> tuple[int | None, int | None]:
