@@ -8,8 +8,18 @@ from evolution import api as evolution_api
 from generation import api as generation_api
 from llm import api as llm_api
 from markets import api as markets_api
+from monitoring import api as monitoring_api
 from releases import api as releases_api
 
 router = DefaultRouter()
-for module in (artists_api, generation_api, releases_api, analytics_api, markets_api, llm_api, evolution_api):
+for module in (
+    artists_api,
+    generation_api,
+    releases_api,
+    analytics_api,
+    markets_api,
+    llm_api,
+    evolution_api,
+    monitoring_api,
+):
     module.register(router)
