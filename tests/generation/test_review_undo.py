@@ -148,6 +148,8 @@ def test_the_run_page_and_the_back_office_show_the_history(reviewer, admin_clien
     page = browser.get(f"/review/runs/{run.pk}/").content.decode()
     assert 'id="decision-history"' in page
     assert "approved → awaiting review (undone)" in page and "awaiting review → rejected" in page
+    queue = browser.get("/review/").content.decode()
+    assert queue.count('<span class="muted undone">undone</span>') == 1  # the approval, not the rejection
     change = admin_client.get(f"/admin/generation/generationrun/{run.pk}/change/").content.decode()
     assert "Review decisions" in change and change.count("undone") >= 1
     listing = admin_client.get("/admin/generation/reviewdecision/?undone_at__isnull=False").content.decode()
