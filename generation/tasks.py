@@ -14,7 +14,7 @@ from generation.services.pipeline import (
     stage_resume,
     vendor_jobs_check,
 )
-from generation.telegram.notify import telegram_messages_close
+from generation.telegram.notify import telegram_messages_close, telegram_messages_reopen
 
 
 def run_stage(run_id: int, stage: str) -> str:
@@ -55,6 +55,11 @@ def sweep_reviews() -> dict[str, int]:
 
 def close_telegram_messages(run_id: int) -> int:
     return telegram_messages_close(run_id=run_id)
+
+
+def reopen_telegram_messages(run_id: int, note: str) -> int:
+    """After an undo: the run's Telegram messages get their buttons back."""
+    return telegram_messages_reopen(run_id=run_id, note=note)
 
 
 def analyse_track(track_id: int) -> int:

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 # Referenced by name: the releases app builds the job, review only enqueues it.
 RELEASE_TASK = "releases.tasks.package_release"
 CLOSE_TELEGRAM_TASK = "generation.tasks.close_telegram_messages"
+REOPEN_TELEGRAM_TASK = "generation.tasks.reopen_telegram_messages"
 AUTOPILOT_LABEL = "autopilot"
 
 
@@ -241,6 +242,12 @@ def run_undo_decision(
         GenerationRun.objects.filter(pk=run_id).update(decision=None)
         if decision.decision == ReviewDecision.Decision.APPROVED:
             outbox_withdraw(key=release_handover_key(run_id))
+        if settings.TELEGRAM_BOT_TOKEN:
+            # Reviewers in Telegram can decide again: the closed messages get their buttons back.
+            undoer = actor_label or (actor.get_username() if actor is not None and actor.is_authenticated else "system")
+            note = f"↩️ {decision.get_decision_display()} undone by {undoer} via {channel}: awaiting review again"
+            key = f"telegram-reopen-{run_id}-{decision.pk}"
+            outbox_enqueue(task=REOPEN_TELEGRAM_TASK, args=[run_id, note], task_name=key, key=key)
         run_obj = GenerationRun.objects.select_related("artist").get(pk=run_id)
         # Integrations hear that the run awaits review again, with what was undone.
         event_emit(

@@ -209,3 +209,42 @@ def telegram_messages_close(*, run_id: int, extra: tuple[int, int, str, bool] | 
         return edited
 
     return bot_call(edit)
+
+
+def telegram_messages_reopen(*, run_id: int, note: str) -> int:
+    """Give the run's closed messages their buttons back, with `note`: its decision was undone.
+
+    Each message is claimed with a conditional update (closed -> open), so a duplicated task
+    edits it once; a message not closed yet still has its buttons and is left alone. A run
+    decided again meanwhile is closed by that decision's own task.
+    """
+    if not settings.TELEGRAM_BOT_TOKEN:
+        return 0
+    run = GenerationRun.objects.select_related("artist").get(pk=run_id)
+    if run.status != RunStatus.AWAITING_REVIEW:
+        return 0
+    claimed: list[tuple[int, int, str, bool]] = []
+    for message in TelegramMessage.objects.filter(run_id=run_id, closed_at__isnull=False):
+        if TelegramMessage.objects.filter(pk=message.pk, closed_at__isnull=False).update(closed_at=None):
+            claimed.append((message.chat_id, message.message_id, message.caption, message.is_audio))
+    if not claimed:
+        return 0
+    keyboard = _keyboard(run)
+
+    async def edit(bot: Bot) -> int:
+        edited = 0
+        for chat, message_id, caption, is_audio in claimed:
+            text = f"{caption}\n\n{note}"[:CAPTION_LIMIT]
+            try:
+                if is_audio:
+                    await bot.edit_message_caption(
+                        chat_id=chat, message_id=message_id, caption=text, reply_markup=keyboard
+                    )
+                else:
+                    await bot.edit_message_text(text, chat_id=chat, message_id=message_id, reply_markup=keyboard)
+                edited += 1
+            except TelegramError as exc:
+                logger.warning("Could not reopen message %s in chat %s: %s", message_id, chat, exc)
+        return edited
+
+    return bot_call(edit)

@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from generation.models import GenerationRun, ReviewDecision, RunStatus, TelegramMessage, TelegramUpdate
-from generation.services.review import run_approve, run_notify_reviewers
-from generation.tasks import close_telegram_messages
+from generation.services.review import run_approve, run_notify_reviewers, run_undo_decision
+from generation.tasks import close_telegram_messages, reopen_telegram_messages
 from generation.telegram.callbacks import MAX_BYTES, InvalidCallback, callback_decode, callback_encode
 from tests.factories import UserFactory
 from tests.generation.review_support import (  # noqa: F401
@@ -163,6 +163,35 @@ def test_callback_approves_answers_and_edits_the_message(bot_api, client):
     )
     assert all("✅ Approved by @alice via telegram" in call.params["caption"] for call in edits)
     assert all("reply_markup" not in call.params for call in edits)  # the buttons are gone
+    assert not TelegramMessage.objects.filter(run=run, closed_at__isnull=True).exists()
+
+
+def test_an_undone_decision_gives_the_messages_their_buttons_back(
+    bot_api, client, queued_tasks, django_capture_on_commit_callbacks
+):
+    run = awaiting_run()
+    run_notify_reviewers(run=run)
+    message = TelegramMessage.objects.get(run=run, chat_id=CHAT_ID)
+    approve = buttons(bot_api.named("sendAudio")[0])["✅ Approve"]
+    post_update(client, callback_update(update_id=61, data=approve, message_id=message.message_id))
+    assert not TelegramMessage.objects.filter(run=run, closed_at__isnull=True).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_undo_decision(run=run.pk, actor=UserFactory(username="dana"), channel="web")
+    [(task, args)] = [t for t in queued_tasks if t[0] == "generation.tasks.reopen_telegram_messages"]
+    assert reopen_telegram_messages(*args) == 2
+    assert reopen_telegram_messages(*args) == 0  # each message is reopened once
+    reopened = [c for c in bot_api.named("editMessageCaption") if "reply_markup" in c.params]
+    assert len(reopened) == 2
+    assert all("↩️ Approved undone by dana via web" in c.params["caption"] for c in reopened)
+    assert all(set(buttons(c)) == {"✅ Approve", "❌ Reject"} for c in reopened)
+    assert not TelegramMessage.objects.filter(run=run, closed_at__isnull=False).exists()
+
+    # Telegram decides again: the run is rejected and the messages close once more.
+    reject = buttons(reopened[0])["❌ Reject"]
+    post_update(client, callback_update(update_id=62, data=reject, message_id=message.message_id))
+    run.refresh_from_db()
+    assert run.status == RunStatus.REJECTED and run.decision.channel == "telegram"
     assert not TelegramMessage.objects.filter(run=run, closed_at__isnull=True).exists()
 
 
