@@ -18,15 +18,13 @@ from generation.models import (
 
 
 def run_list() -> QuerySet[GenerationRun]:
-    """Runs with what the API's run representation reads, in one query (no features: not shown)."""
-    return GenerationRun.objects.select_related("artist", "track", "decision", "decision__actor").only(
-        *[f.attname for f in GenerationRun._meta.concrete_fields],
-        "artist__slug",
-        "artist__name",
-        "track__id",
-        "track__audio",
-        *[f"decision__{name}" for name in ("id", "decision", "actor_label", "channel", "comment", "decided_at")],
-        "decision__actor__username",
+    """Runs with what the API's run representation reads, in one query.
+
+    The large columns the representation never prints are left out (the artist's profile, the
+    track's lyrics and provider log); the decision comes whole, so a field added to it costs nothing.
+    """
+    return GenerationRun.objects.select_related("artist", "track", "decision", "decision__actor").defer(
+        "artist__profile", "artist__llm_settings", "track__lyrics", "track__provider_log"
     )
 
 

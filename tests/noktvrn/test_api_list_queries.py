@@ -36,7 +36,8 @@ def _rows(count: int) -> None:
         TrackFactory(run=run)
         if status != RunStatus.AWAITING_REVIEW:
             decision = "rejected" if status == RunStatus.REJECTED else "approved"
-            ReviewDecision.objects.create(run=run, decision=decision, channel="web", actor_label="load")
+            run.decision = ReviewDecision.objects.create(run=run, decision=decision, channel="web", actor_label="load")
+            run.save(update_fields=["decision"])
         if status == RunStatus.RELEASED:
             release = ReleaseFactory(run=run, artist=artist)
             Delivery.objects.create(release=release, distributor="outbox", status="succeeded")
