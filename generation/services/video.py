@@ -5,7 +5,9 @@ Stock searches (Pexels, Pixabay) and the local visualizer answer at once. A gene
 stage, and `video_check` (run by the scheduled vendor check or Luma's verified callback) looks
 once and either stores the clip, keeps waiting, or moves on to the next provider once the job
 failed or ran past VIDEO_POLL_TIME_LIMIT_SECONDS. Every provider left behind is recorded with
-its reason on the stage.
+its reason on the stage. Like the music chain, each provider has a breaker in the shared cache
+(namespace "video"): after PROVIDER_COOLDOWN_FAILURES failures in a row it is skipped for
+PROVIDER_COOLDOWN_SECONDS.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from generation.providers.video import VideoRequest, VideoResult, get_video_prov
 from generation.services.music import StageWaiting
 from generation.services.stages import local_copy
 from generation.services.video_learning import preferred_providers, preferred_terms, video_preferences
+from kernel import breaker
 
 logger = logging.getLogger(__name__)
 
@@ -82,15 +85,28 @@ def video_plan(run: GenerationRun, *, workdir: Path) -> VideoPlan:
     return VideoPlan(request=request, terms=terms, providers=providers)
 
 
+BREAKER = "video"
+
+
 def _left(provider: str, exc: ProviderError, **extra) -> dict:
+    """Count the failure on the provider's breaker and say why the chain moved on."""
+    opened = breaker.record_failure(
+        BREAKER, provider, failures=settings.PROVIDER_COOLDOWN_FAILURES, seconds=settings.PROVIDER_COOLDOWN_SECONDS
+    )
     logger.warning("video provider %s failed, trying the next: %s", provider, exc.message)
     return {
         "provider": provider,
-        "reason": exc.message[:500],
+        "reason": (exc.message + (" (circuit opened)" if opened else ""))[:500],
         "transient": exc.transient,
         "at": timezone.now().isoformat(),
         **extra,
     }
+
+
+def _skipped(provider: str, cooldown: float) -> dict:
+    reason = f"circuit open after repeated failures ({cooldown:.0f} s left)"
+    logger.info("video provider %s skipped: %s", provider, reason)
+    return {"provider": provider, "reason": reason, "transient": True, "at": timezone.now().isoformat()}
 
 
 def video_generate(run: GenerationRun, *, inline: bool, tried: list[dict] | None = None) -> None:
@@ -110,6 +126,10 @@ def video_generate(run: GenerationRun, *, inline: bool, tried: list[dict] | None
         for provider in chain:
             if provider.name in done:
                 continue
+            cooldown = breaker.cooldown_remaining(BREAKER, provider.name)
+            if cooldown > 0:
+                tried.append(_skipped(provider.name, cooldown))
+                continue
             if hasattr(provider, "submit") and not inline:
                 try:
                     job_id = provider.submit(plan.request)
@@ -122,6 +142,7 @@ def video_generate(run: GenerationRun, *, inline: bool, tried: list[dict] | None
             except ProviderError as exc:
                 tried.append(_left(provider.name, exc))
                 continue
+            breaker.record_success(BREAKER, provider.name)
             video_store(run=run, result=result, terms=plan.terms)
             return
     raise ProviderError(
@@ -154,6 +175,7 @@ def video_check(*, run: GenerationRun, record: RunStage) -> bool:
             tried = [*record.providers, _left(record.vendor, exc, job_id=record.vendor_job_id)]
         else:
             if result is not None:
+                breaker.record_success(BREAKER, record.vendor)
                 video_store(run=run, result=result, terms=plan.terms)
                 return True
             if not expired:

@@ -180,3 +180,26 @@ def test_the_sync_path_waits_for_luma_in_process(luma, clip):
     run = _run_at_video_stage()
     assert stage_execute(run_id=run.pk, stage="select_video", chain=False) == "succeeded"
     assert VideoClip.objects.get(run=run).source == "luma"
+
+
+def test_a_failing_video_provider_opens_its_breaker_and_later_runs_skip_it(settings, vendor):
+    settings.PEXELS_API_KEY, settings.PEXELS_BASE_URL = "pexels-key", vendor.url
+    settings.VIDEO_PROVIDERS = ["pexels", "local"]
+    settings.LOCAL_VIDEO_FPS = 8
+    settings.PROVIDER_COOLDOWN_FAILURES = 2
+    vendor.route("GET", "/videos/search", Reply(500, body=b"down"))
+    calls = []
+    for _ in range(3):
+        run = _run_at_video_stage()
+        assert stage_execute(run_id=run.pk, stage="select_video", chain=False) == "succeeded"
+        assert VideoClip.objects.get(run=run).source == "local"
+        calls.append(len(vendor.calls("GET", "/videos/search")))
+    # Two runs asked Pexels and failed (the second opened the breaker); the third did not call it.
+    assert calls[0] > 0 and calls[1] > calls[0] and calls[2] == calls[1]
+
+    settings.VIDEO_PROVIDERS = ["pexels"]
+    settings.STAGE_MAX_ATTEMPTS = 1
+    run = _run_at_video_stage()
+    assert stage_execute(run_id=run.pk, stage="select_video", chain=False) == "failed"
+    run.refresh_from_db()
+    assert "pexels: circuit open after repeated failures" in run.error
