@@ -165,9 +165,14 @@ def _glottal(freq: float, n: int, rng: np.random.Generator, vibrato: float) -> n
     return out
 
 
+@lru_cache(maxsize=64)
+def _bandpass(low: float, high: float) -> np.ndarray:
+    """A noise band's filter, designed once: a song asks for the same few bands hundreds of times."""
+    return signal.butter(2, [low / (SR / 2), min(high, SR / 2 - 100) / (SR / 2)], "bandpass", output="sos")
+
+
 def _noise(n: int, low: float, high: float, rng: np.random.Generator) -> np.ndarray:
-    sos = signal.butter(2, [low / (SR / 2), min(high, SR / 2 - 100) / (SR / 2)], "bandpass", output="sos")
-    return signal.sosfilt(sos, rng.standard_normal(n)).astype(np.float32)
+    return signal.sosfilt(_bandpass(low, high), rng.standard_normal(n)).astype(np.float32)
 
 
 # Consonant letters -> how they sound: (kind, low Hz, high Hz).

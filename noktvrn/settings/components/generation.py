@@ -65,14 +65,21 @@ VIDEO_POLL_INTERVAL_SECONDS = env_float("VIDEO_POLL_INTERVAL_SECONDS", 5.0)
 VIDEO_DOWNLOAD_TIME_LIMIT_SECONDS = env_float("VIDEO_DOWNLOAD_TIME_LIMIT_SECONDS", 180.0)
 VIDEO_MAX_DOWNLOAD_BYTES = env_int("VIDEO_MAX_DOWNLOAD_BYTES", 300 * 1024 * 1024)
 # The local visualizer: frame rate and the long side of the frame (short side is 9/16 of it).
-# 15 fps: with full-length (150 s) tracks the visualizer is the largest cost of a run, and the
-# spectrum bars read the same at 15 as at 24 fps (docs/benchmarks.md, pipeline throughput).
-LOCAL_VIDEO_FPS = env_int("LOCAL_VIDEO_FPS", 15)
-# 960 (960×540) keeps the whole pipeline above 20 runs a minute on 2 cores (docs/benchmarks.md).
+# 12 fps: with full-length (150 s) tracks the visualizer is the largest cost of a run, and the
+# spectrum bars (fast attack, slow fall) read the same at 12 as at 24 fps (docs/benchmarks.md).
+LOCAL_VIDEO_FPS = env_int("LOCAL_VIDEO_FPS", 12)
+# 960 (960×540); 1280 gives 720p at about twice the encoding cost (docs/benchmarks.md).
 LOCAL_VIDEO_LONG_SIDE = env_int("LOCAL_VIDEO_LONG_SIDE", 960)
-# x264 speed/size trade-off: "ultrafast" renders a 30 s clip in a few seconds on 2 cores.
+# x264 speed/size trade-off: "ultrafast" encodes a 150 s visualizer in a few CPU seconds.
 LOCAL_VIDEO_PRESET = env_str("LOCAL_VIDEO_PRESET", "ultrafast")
-LOCAL_VIDEO_CRF = env_int("LOCAL_VIDEO_CRF", 23)
+# Constant quantizer (lower: better and bigger). A still background under CRF is re-coded a little
+# better every frame (CRF lowers the quantizer of frames that barely change), which costs CPU and
+# bitrate for nothing; a constant quantizer codes it once. LOCAL_VIDEO_CRF > 0 selects CRF instead.
+LOCAL_VIDEO_QP = env_int("LOCAL_VIDEO_QP", 26)
+LOCAL_VIDEO_CRF = env_int("LOCAL_VIDEO_CRF", 0)
+# x264 threads per render. 1: the workers already keep every core busy with one run each, and one
+# thread costs less CPU per frame than several; 0 lets x264 choose (faster for a lone render).
+LOCAL_VIDEO_THREADS = env_int("LOCAL_VIDEO_THREADS", 1)
 
 # --- Voice (ElevenLabs) ----------------------------------------------------------------------
 ELEVENLABS_API_KEY = env_str("ELEVENLABS_API_KEY")
