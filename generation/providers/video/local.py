@@ -239,7 +239,6 @@ def render_visualizer(request: VideoRequest, path: Path) -> None:
     x0 = (width - n_bars * (bar_w + gap) + gap) // 2 // 2 * 2
     baseline = int(height * (0.72 if width >= height else 0.62)) // 2 * 2
     max_h = int(height * (0.42 if width >= height else 0.3)) // 2 * 2
-    reflect_h = (height - baseline) // 2 * 2
     shift = rng.random()
     bar_colours = []
     for i in range(n_bars):
