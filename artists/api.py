@@ -54,7 +54,7 @@ class ArtistVersionSerializer(serializers.ModelSerializer):
 
 
 class ArtistFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Artist.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Artist.Status.choices, distinct=False)  # a column: no join
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

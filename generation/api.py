@@ -160,7 +160,9 @@ _DECISION_RESPONSES = {
 
 
 class RunFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices)
+    # A column of the run itself: no join, so no DISTINCT (django-filter's default for multiple
+    # choices), which made PostgreSQL sort every matching run, JSON columns included, on each page.
+    status = django_filters.MultipleChoiceFilter(choices=RunStatus.choices, distinct=False)
     artist = django_filters.CharFilter(field_name="artist__slug")
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

@@ -81,7 +81,7 @@ def _subject_filter(label: str):
 class LLMCallFilter(django_filters.FilterSet):
     run = django_filters.NumberFilter(method=_subject_filter(SUBJECT_ALIASES["run"]))
     creation_report = django_filters.NumberFilter(method=_subject_filter(SUBJECT_ALIASES["creation_report"]))
-    outcome = django_filters.MultipleChoiceFilter(choices=LLMCall.Outcome.choices)
+    outcome = django_filters.MultipleChoiceFilter(choices=LLMCall.Outcome.choices, distinct=False)  # a column
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 

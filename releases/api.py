@@ -92,7 +92,7 @@ class ReleaseDetailSerializer(ReleaseSerializer):
 
 
 class ReleaseFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(choices=Release.Status.choices)
+    status = django_filters.MultipleChoiceFilter(choices=Release.Status.choices, distinct=False)  # a column
     artist = django_filters.CharFilter(field_name="artist__slug")
     released_after = django_filters.DateFilter(field_name="release_date", lookup_expr="gte")
 

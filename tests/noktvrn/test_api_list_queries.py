@@ -64,3 +64,22 @@ def test_every_api_list_reads_a_page_in_a_fixed_number_of_queries():
     many = {url: _queries(client, url) for url in LISTS}
     assert many == few, {url: (few[url], many[url]) for url in LISTS if few[url] != many[url]}
     assert max(many.values()) <= MAX_QUERIES, many
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/runs/?status=awaiting_review&status=rejected",
+        "/api/v1/artists/?status=active",
+        "/api/v1/llm-calls/?outcome=success",
+        "/api/v1/releases/?status=delivered",
+    ],
+)
+def test_choice_filters_on_a_column_do_not_make_the_page_distinct(url):
+    """SELECT DISTINCT over a run page (JSON columns included) made PostgreSQL sort every match."""
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.create_superuser("root", "root@example.invalid", "pw"))
+    _rows(1)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    assert not [q["sql"] for q in captured.captured_queries if "DISTINCT" in q["sql"].upper()]
