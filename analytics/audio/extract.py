@@ -36,7 +36,7 @@ from analytics.audio.common import (
     Deadline,
 )
 from analytics.audio.descriptors import descriptors
-from analytics.audio.key import chroma_from_histogram, key_from_chroma, pitch_histogram
+from analytics.audio.key import chroma_from_histogram, key_from_histogram, pitch_histogram
 from analytics.audio.sections import sections
 from analytics.audio.spectra import mfcc, rhythm_spectra
 from analytics.audio.tempo import rhythm
@@ -83,7 +83,7 @@ def extract_features(
     deadline.check("tempo")
     histogram, chroma_frames = pitch_histogram(y_tonal)
     chroma = chroma_from_histogram(histogram)
-    key, mode, key_confidence = key_from_chroma(chroma)
+    key, mode, key_confidence = key_from_histogram(histogram)
     deadline.check("key")
     result.tempo = rhy.tempo
     result.tempo_confidence = rhy.confidence

@@ -78,15 +78,37 @@ def _midi_hz(note: float) -> float:
     return 440.0 * 2 ** ((note - 69) / 12)
 
 
-def key_from_chroma(chroma: np.ndarray) -> tuple[str | None, str | None, float]:
-    """The key whose profile correlates best with the chroma; confidence in [0, 1]."""
-    if chroma.sum() <= 0 or np.allclose(chroma, chroma[0]):
-        return None, None, 0.0
+# A minor key and its relative major share a pitch set, so the profiles alone often read a
+# harmonic-minor piece as its relative major. The minor key's raised seventh (G# in A minor)
+# is foreign to that major key: its share of the chroma above what a major key would hold
+# counts for the minor key. Weight and floor chosen on the corpus's tuning split
+# (bench/audio/tune.py --key); a bass-register term was tried there and lost.
+LEADING_TONE_WEIGHT = 0.1
+LEADING_TONE_FLOOR = 0.04
+
+
+def key_scores(
+    histogram: np.ndarray, leading_weight: float = LEADING_TONE_WEIGHT, leading_floor: float = LEADING_TONE_FLOOR
+) -> list[tuple[float, int, str]]:
+    """Score of every key (score, tonic 0-11, mode) from the pitch histogram, best first."""
+    chroma = chroma_from_histogram(histogram)
+    share = chroma / (chroma.sum() + 1e-12)
     scores = []
     for mode, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
         for tonic in range(12):
-            scores.append((float(np.corrcoef(chroma, np.roll(profile, tonic))[0, 1]), tonic, mode))
-    scores.sort(reverse=True)
+            value = float(np.corrcoef(chroma, np.roll(profile, tonic))[0, 1])
+            if mode == "minor":
+                value += leading_weight * 12 * (share[(tonic + 11) % 12] - leading_floor)
+            scores.append((value, tonic, mode))
+    return sorted(scores, reverse=True)
+
+
+def key_from_histogram(histogram: np.ndarray) -> tuple[str | None, str | None, float]:
+    """The key from the pitch histogram (profiles and leading tone); confidence in [0, 1]."""
+    chroma = chroma_from_histogram(histogram)
+    if chroma.sum() <= 0 or np.allclose(chroma, chroma[0]):
+        return None, None, 0.0
+    scores = key_scores(histogram)
     best, tonic, mode = scores[0]
     margin = best - scores[1][0]
     confidence = float(np.clip(best, 0, 1) * np.clip(0.5 + 5 * margin, 0, 1))

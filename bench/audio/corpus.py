@@ -78,15 +78,27 @@ SINGLE = [
 TOO_LARGE = {"beethoven/opus132.mxl", "beethoven/opus133.mxl"}
 # ABC collections (one file, many tunes): how many tunes to take from each.
 FOLK = {
-    "nottingham-dataset/reelsa-c.abc": 2,
-    "oneills1850/0001-0050.abc": 8,
-    "oneills1850/0351-0400.abc": 8,
-    "oneills1850/1276-1375.abc": 8,
-    "essenFolksong/altdeu10.abc": 6,
-    "essenFolksong/ballad10.abc": 6,
-    "essenFolksong/han1.abc": 6,
-    "airdsAirs/book1.abc": 6,
+    "nottingham-dataset/reelsa-c.abc": 8,
+    "oneills1850/0001-0050.abc": 10,
+    "oneills1850/0351-0400.abc": 10,
+    "oneills1850/1276-1375.abc": 10,
+    "oneills1850/0101-0200.abc": 10,
+    "essenFolksong/altdeu10.abc": 8,
+    "essenFolksong/ballad10.abc": 8,
+    "essenFolksong/ballad20.abc": 8,
+    "essenFolksong/erk10.abc": 8,
+    "essenFolksong/boehme10.abc": 8,
+    "essenFolksong/kinder0.abc": 6,
+    "essenFolksong/han1.abc": 8,
+    "essenFolksong/zuccal0.abc": 8,
+    "airdsAirs/book1.abc": 10,
+    "airdsAirs/book2.abc": 10,
+    "airdsAirs/book3.abc": 10,
 }
+
+# Ryan's Mammoth Collection stores one tune per file (reels, jigs in 6/8, hornpipes,
+# strathspeys): every RYANS_STEP-th file in name order.
+RYANS_STEP = 20
 
 # General MIDI programs per ensemble, from the top part down; the last one repeats.
 ENSEMBLES = {
@@ -159,6 +171,13 @@ def _tune_numbers(source: str, count: int) -> list[int]:
     return numbers[::step][:count]
 
 
+def _ryans_files() -> list[str]:
+    from music21 import corpus
+
+    folder = Path(str(corpus.getWork("ryansMammoth/AcaciaReel.abc"))).parent
+    return [f"ryansMammoth/{p.name}" for p in sorted(folder.glob("*.abc"))][::RYANS_STEP]
+
+
 def _key_label(score) -> tuple[int, str] | None:
     """(tonic pitch class, mode) of the score's opening, or None when it is not certain."""
     from music21 import key as m21key
@@ -211,7 +230,10 @@ def _prepare(render: Render, score):
     if signature is None:
         return None
     beat_ql = float(signature.beatDuration.quarterLength)
-    needed_ql = (render.seconds + 2.0) * render.tempo / 60.0 * beat_ql
+    if signature.beatCount < 2:
+        return None  # 3/8 and the like: one notated beat per bar, no agreed tactus
+    bpm = beat_tempo(render.tempo, beat_ql)
+    needed_ql = (render.seconds + 2.0) * bpm / 60.0 * beat_ql
     if any(ts.ratioString != signature.ratioString for ts in signatures if ts.getOffsetInHierarchy(score) < needed_ql):
         return None  # a metre change inside the excerpt
     if score.highestTime < needed_ql * 0.6:
@@ -239,13 +261,27 @@ def _prepare(render: Render, score):
         chosen.midiProgram = program
         chosen.midiChannel = number if number < 9 else number + 1
         part.insert(0, chosen)
-        part.insert(0, tempo.MetronomeMark(number=render.tempo, referent=duration.Duration(beat_ql)))
+        part.insert(0, tempo.MetronomeMark(number=bpm, referent=duration.Duration(beat_ql)))
     bars = [
         (float(m.offset), float(m.barDuration.quarterLength), float(m.duration.quarterLength))
         for m in excerpt.parts[0].getElementsByClass("Measure")
     ]
     tonic = (label[0] + render.transpose) % 12
-    return excerpt, bars, beat_ql, signature.ratioString, tonic, label[1]
+    return excerpt, bars, beat_ql, signature.ratioString, tonic, label[1], bpm
+
+
+# The range of the notated beat's tempo, by beat length in quarter notes: a quarter beat
+# 60-180 BPM; a dotted quarter (6/8, 9/8, 12/8) 40-130, from a slow siciliano to a fast jig;
+# a half (2/2, 3/2) 50-120, a reel's range. The drawn tempo (log-uniform 60-180) is mapped
+# to the same position on the log scale of its beat's range, so the subdivisions stay
+# playable and the beat stays the conventional tactus.
+BEAT_RANGES = {1.0: (60.0, 180.0), 1.5: (40.0, 130.0), 2.0: (50.0, 120.0), 3.0: (40.0, 90.0)}
+
+
+def beat_tempo(drawn: float, beat_ql: float) -> float:
+    lo, hi = BEAT_RANGES.get(beat_ql, (60.0, 180.0))
+    position = math.log(drawn / 60.0) / math.log(3.0)
+    return round(lo * (hi / lo) ** position, 1)
 
 
 def _drum_events(bars, beat_ql: float, meter: str, style: str, rng) -> list[tuple[float, int, int]]:
@@ -363,16 +399,28 @@ def render_one(render: Render, score, out: Path) -> dict | None:
     if prepared is None:
         print(f"skip {render.piece}: key, metre or length not certain", file=sys.stderr)
         return None
-    excerpt, bars, beat_ql, meter, tonic, mode = prepared
+    excerpt, bars, beat_ql, meter, tonic, mode, bpm = prepared
     label = asdict(render)
-    label.update(key=f"{PITCHES[tonic]} {mode}", tonic=PITCHES[tonic], mode=mode, meter=meter, beat_ql=beat_ql)
+    label.update(
+        tempo=bpm,
+        drawn_tempo=render.tempo,
+        key=f"{PITCHES[tonic]} {mode}",
+        tonic=PITCHES[tonic],
+        mode=mode,
+        meter=meter,
+        beat_ql=beat_ql,
+    )
     if (out / render.file).exists():  # rendered by an earlier, interrupted build: same seed, same audio
         label["seconds"] = round(sf.info(str(out / render.file)).duration, 2)
         return label
     with tempfile.TemporaryDirectory() as tmp:
         midi = Path(tmp) / "song.mid"
         seed = int(hashlib.sha256(render.file.encode()).hexdigest()[:8], 16)
-        _write_midi(excerpt, bars, beat_ql, meter, render.drums, midi, seed)
+        try:
+            _write_midi(excerpt, bars, beat_ql, meter, render.drums, midi, seed)
+        except Exception as exc:  # music21's MIDI writer rejects some repeat structures: skip, say why
+            print(f"skip {render.piece}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return None
         audio = _render_audio(midi, render.seconds)
     if audio.shape[1] < 0.6 * render.seconds * SR:
         print(f"skip {render.piece}: rendered only {audio.shape[1] / SR:.1f} s", file=sys.stderr)
@@ -396,6 +444,8 @@ def plan(seed: int, renders_per_piece: int, long_count: int) -> list[Render]:
     pieces += [(path, 0, path) for path in SINGLE]
     for path, count in FOLK.items():
         pieces += [(path, number, f"{path}#{number}") for number in _tune_numbers(path, count)]
+    for path in _ryans_files():
+        pieces += [(path, number, f"{path}#{number}") for number in _tune_numbers(path, 1)]
     renders = []
     number = 0
     for source, index, piece in pieces:
@@ -466,7 +516,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "bench/audio/corpus")
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--renders-per-piece", type=int, default=2)
+    parser.add_argument("--renders-per-piece", type=int, default=3)
     parser.add_argument("--long", type=int, default=6, help="180 s files for the speed measurement")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--install-debian", action="store_true", help="apt-get install fluidsynth fluid-soundfont-gm")

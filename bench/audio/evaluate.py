@@ -212,8 +212,9 @@ def key_error(reference: str, estimate: str | None) -> str:
     return {1.0: "correct", 0.5: "fifth", 0.3: "relative", 0.2: "parallel"}.get(score, "other")
 
 
-def load_sets(specs: list[str]) -> dict[str, list[tuple[Path, dict]]]:
-    """name=DIR pairs -> {set name: [(path, label)]}, a corpus split into its splits."""
+def load_sets(specs: list[str], splits: set[str] | None = None) -> dict[str, list[tuple[Path, dict]]]:
+    """name=DIR pairs -> {set name: [(path, label)]}, a corpus split into its splits (only
+    `splits` when given: `--splits tune` while tuning keeps the held-out part unseen)."""
     sets: dict[str, list[tuple[Path, dict]]] = {}
     for spec in specs:
         name, _, folder = spec.partition("=")
@@ -223,6 +224,8 @@ def load_sets(specs: list[str]) -> dict[str, list[tuple[Path, dict]]]:
             if file.startswith("long-") or label.get("split") == "speed":
                 continue
             split = label.get("split")
+            if split and splits and split not in splits:
+                continue
             sets.setdefault(f"{name}-{split}" if split else name, []).append((folder_path / file, label))
     return sets
 
@@ -350,6 +353,7 @@ def main() -> None:
     parser.add_argument("--speed", type=Path, help="time whole processes on DIR/long-*.wav")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument("--splits", help="only these corpus splits, comma-separated (e.g. tune)")
     parser.add_argument("--out", type=Path, help="write the results as JSON here too")
     parser.add_argument("--librosa-process", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -371,7 +375,9 @@ def main() -> None:
             methods.append(method)
     report: dict = {"methods": methods, "skipped": skipped}
     if args.set:
-        scores, breakdown, misses = evaluate(load_sets(args.set), methods, not args.no_cache)
+        scores, breakdown, misses = evaluate(
+            load_sets(args.set, set(args.splits.split(",")) if args.splits else None), methods, not args.no_cache
+        )
         report.update(scores=scores, breakdown=breakdown, misses=misses)
         print("\nerror breakdown (tempo | key):")
         for set_name, per_method in breakdown.items():

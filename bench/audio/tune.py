@@ -1,0 +1,270 @@
+"""Fit the tempo estimator's metrical-level weights on the corpus's *tuning* split only.
+
+    python bench/audio/tune.py --corpus bench/out/corpus            # fit, print the weights
+    python bench/audio/tune.py --corpus bench/out/corpus --check synth=bench/out/synth
+
+The spectra of each file (the expensive part: decode, resample, STFT) are cached in
+`bench/out/features/` (keyed by file name, size and mtime), so a tuning iteration costs only
+the candidate features. Only files whose label says `split == "tune"` are read for the fit;
+`--check NAME=DIR` scores the fitted weights on another labelled set (for example the
+synthesizer's) without fitting on it. The held-out split is never opened here: evaluate.py
+scores it.
+
+The model: every candidate tempo of a file (analytics.audio.tempo.tempo_candidates) has a
+feature vector; the score is its dot product with the weights; the probabilities are the
+softmax over the file's candidates (a conditional logit). The fit maximises the probability
+of the candidates within 4 % of the labelled tempo, with an L2 penalty.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noktvrn.settings.test")
+CACHE = ROOT / "bench/out/features"
+FLUXES = ("flux_low", "flux_mid", "flux_high", "flux_kick", "flux_snare")
+
+
+def spectra_of(path: Path):
+    """The rhythm spectra's fluxes and the duration, from the cache or computed once."""
+    from analytics.audio.common import ANALYSIS_SR, TONAL_SR, Deadline
+    from analytics.audio.key import pitch_histogram
+    from analytics.audio.spectra import Spectra, rhythm_spectra
+    from kernel import audio as toolkit
+
+    stat = path.stat()
+    cached = CACHE / f"{path.parent.name}--{path.stem}-{stat.st_size}-{int(stat.st_mtime)}.npz"
+    if cached.exists():
+        data = np.load(cached)
+    else:
+        decoded = toolkit.decode(path)
+        mono = decoded.data.mean(axis=0) if decoded.data.shape[0] > 1 else decoded.data[0]
+        y = toolkit.resample(mono, decoded.sample_rate, ANALYSIS_SR)
+        spectra = rhythm_spectra(y, Deadline(None))
+        data = {name: getattr(spectra, name) for name in FLUXES}
+        data["duration"] = np.array(decoded.data.shape[1] / decoded.sample_rate)
+        data["pitch_histogram"] = pitch_histogram(toolkit.resample(y, ANALYSIS_SR, TONAL_SR))[0]
+        CACHE.mkdir(parents=True, exist_ok=True)
+        np.savez(cached, **data)
+    empty = np.empty((0, 0), dtype=np.float32)
+    spectra = Spectra(
+        mel_power=empty,
+        centroid=empty,
+        rolloff=empty,
+        flatness=empty,
+        frame_rms=empty,
+        **{name: data[name] for name in FLUXES},
+    )
+    return spectra, float(data["duration"]), data["pitch_histogram"]
+
+
+def candidate_sets(folder: Path, split: str | None) -> list[tuple[str, float, np.ndarray, np.ndarray]]:
+    """[(file, labelled tempo, candidate tempi, features)] for the files of `split` (all if None),
+    cached per version of tempo.py."""
+    import hashlib
+    import pickle
+
+    import analytics.audio.tempo as tempo_module
+
+    labels_text = (folder / "labels.json").read_text()
+    digest = hashlib.sha256((Path(tempo_module.__file__).read_text() + labels_text + str(split)).encode()).hexdigest()[
+        :16
+    ]
+    cached = CACHE / f"candidates-{folder.name}-{digest}.pkl"
+    if cached.exists():
+        return pickle.loads(cached.read_bytes())  # noqa: S301 - our own cache under bench/out
+    out = _candidate_sets(folder, split, json.loads(labels_text))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(pickle.dumps(out))
+    return out
+
+
+def _candidate_sets(folder: Path, split: str | None, labels: dict):
+    from analytics.audio.common import FPS
+    from analytics.audio.tempo import tempo_candidates
+
+    out = []
+    for file, label in sorted(labels.items()):
+        if file.startswith("long-") or label.get("split") == "speed":
+            continue
+        if split is not None and label.get("split") != split:
+            continue
+        spectra, duration, _ = spectra_of(folder / file)
+        periods, features, _ = tempo_candidates(spectra, duration)
+        out.append((file, float(label["tempo"]), 60.0 * FPS / periods, features))
+    return out
+
+
+def _targets(sets) -> list[np.ndarray]:
+    return [np.abs(tempi / reference - 1.0) <= 0.04 for _, reference, tempi, _ in sets]
+
+
+def fit(sets, l2: float, mask: np.ndarray | None = None) -> np.ndarray:
+    """Weights maximising the conditional log-likelihood of the right candidates (only the
+    features in `mask` free, the others zero)."""
+    targets = _targets(sets)
+    usable = [(features, target) for (_, _, _, features), target in zip(sets, targets, strict=True) if target.any()]
+    width = usable[0][0].shape[1]
+
+    def loss(weights: np.ndarray) -> tuple[float, np.ndarray]:
+        total, gradient = 0.0, np.zeros(width)
+        for features, target in usable:
+            scores = features @ weights
+            top = scores.max()
+            p = np.exp(scores - top)
+            z = p.sum()
+            p /= z
+            p_right = p[target].sum()
+            total -= np.log(p_right + 1e-12)
+            # d(-log sum_right p)/dw = E_p[f] - E_{p | right}[f]
+            gradient += p @ features - (p[target] / (p_right + 1e-12)) @ features[target]
+        total += l2 * float(weights @ weights)
+        gradient += 2 * l2 * weights
+        return total / len(usable), gradient / len(usable)
+
+    bounds = None if mask is None else [(None, None) if m else (0.0, 0.0) for m in mask]
+    result = minimize(loss, np.zeros(width), jac=True, method="L-BFGS-B", bounds=bounds)
+    return result.x
+
+
+def score(sets, weights: np.ndarray) -> dict:
+    from analytics.audio.tempo import choose_tempo
+
+    acc1 = acc2 = reachable = 0
+    errors: dict[str, int] = {}
+    confidence: dict[bool, list[float]] = {True: [], False: []}
+    for (_file, reference, tempi, features), target in zip(sets, _targets(sets), strict=True):
+        reachable += bool(target.any())
+        if not len(tempi):
+            continue
+        best, probabilities = choose_tempo(features, weights)
+        ratio = tempi[best] / reference
+        one = abs(ratio - 1) <= 0.04
+        confidence[bool(one)].append(float(probabilities[np.abs(tempi / tempi[best] - 1) <= 0.04].sum()))
+        two = any(abs(ratio / f - 1) <= 0.04 for f in (1, 2, 3, 0.5, 1 / 3))
+        acc1 += one
+        acc2 += two
+        if not one:
+            name = next(
+                (
+                    n
+                    for n, f in (("x2", 2), ("x1/2", 0.5), ("x3/2", 1.5), ("x2/3", 2 / 3), ("x3", 3), ("x1/3", 1 / 3))
+                    if abs(ratio / f - 1) <= 0.04
+                ),
+                "other",
+            )
+            errors[name] = errors.get(name, 0) + 1
+    n = max(len(sets), 1)
+    return {
+        "files": len(sets),
+        "acc1": round(float(acc1) / n, 3),
+        "acc2": round(acc2 / n, 3),
+        "reachable": round(reachable / n, 3),
+        "errors": errors,
+        "confidence_right": round(float(np.mean(confidence[True] or [0])), 3),
+        "confidence_wrong": round(float(np.mean(confidence[False] or [0])), 3),
+    }
+
+
+def key_sets(folder: Path, split: str | None) -> list[tuple[str, str, np.ndarray]]:
+    """[(file, labelled key, pitch histogram)]."""
+    labels = json.loads((folder / "labels.json").read_text())
+    out = []
+    for file, label in sorted(labels.items()):
+        if file.startswith("long-") or label.get("split") == "speed":
+            continue
+        if split is not None and label.get("split") != split:
+            continue
+        out.append((file, label["key"], spectra_of(folder / file)[2]))
+    return out
+
+
+def key_score(sets, leading_weight: float, floor: float) -> tuple[float, dict]:
+    import mir_eval
+
+    from analytics.audio.common import PITCHES
+    from analytics.audio.key import key_scores
+
+    total, errors = 0.0, {}
+    for _file, reference, histogram in sets:
+        _, tonic, mode = key_scores(histogram, leading_weight, floor)[0]
+        value = mir_eval.key.weighted_score(reference, f"{PITCHES[tonic]} {mode}")
+        total += value
+        kind = {1.0: "correct", 0.5: "fifth", 0.3: "relative", 0.2: "parallel"}.get(value, "other")
+        errors[kind] = errors.get(kind, 0) + 1
+    return round(total / max(len(sets), 1), 3), errors
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--check", action="append", default=[], help="NAME=DIR: score the weights there too")
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        help="NAME=DIR: more training files (e.g. a synthesizer seed not evaluated)",
+    )
+    parser.add_argument("--l2", type=float, default=0.01)
+    parser.add_argument("--key", action="store_true", help="compare the key's bass and leading-tone weights")
+    parser.add_argument("--features", help="fit only these features (comma-separated), the others at zero")
+    parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from analytics.audio.tempo import TEMPO_FEATURES, TEMPO_WEIGHTS
+
+    if args.key:
+        sets = {"tune": key_sets(args.corpus, "tune")}
+        for spec in args.check:
+            name, _, folder = spec.partition("=")
+            sets[name] = key_sets(Path(folder), None)
+        for leading in (0.0, 0.1, 0.2, 0.4):
+            for floor in (0.01, 0.02, 0.04):
+                line = "  ".join(f"{n} {key_score(s, leading, floor)}" for n, s in sets.items())
+                print(f"leading {leading:4} floor {floor}: {line}")
+        return
+
+    tune = candidate_sets(args.corpus, "tune")
+    extra = []
+    for spec in args.extra:
+        extra += candidate_sets(Path(spec.partition("=")[2]), None)
+    print(f"tuning split: {len(tune)} files; current weights: {score(tune, TEMPO_WEIGHTS)}")
+    # Cross-validation inside the tuning split, to choose the penalty without the held-out part.
+    # Folds by piece (every render of a piece on the same side).
+    labels = json.loads((args.corpus / "labels.json").read_text())
+    pieces = sorted({labels[file]["piece"] for file, *_ in tune})
+    folds = np.array([pieces.index(labels[file]["piece"]) % args.folds for file, *_ in tune])
+    mask = None
+    if args.features:
+        chosen = set(args.features.split(","))
+        mask = np.array([name in chosen for name in TEMPO_FEATURES])
+    cv = []
+    for k in range(args.folds):
+        train = [s for s, f in zip(tune, folds, strict=True) if f != k]
+        test = [s for s, f in zip(tune, folds, strict=True) if f == k]
+        cv.append(score(test, fit(train + extra, args.l2, mask))["acc1"])
+    weights = fit(tune + extra, args.l2, mask)
+    print(f"cross-validated Acc1 inside the tuning split (l2 {args.l2}): {np.mean(cv):.3f} {cv}")
+    print(f"fitted on all of it: {score(tune, weights)}")
+    for spec in args.check:
+        name, _, folder = spec.partition("=")
+        print(f"{name}: {score(candidate_sets(Path(folder), None), weights)}")
+    print("TEMPO_WEIGHTS = np.array([")
+    for feature, weight in zip(TEMPO_FEATURES, weights, strict=True):
+        print(f"    {weight:+.4f},  # {feature}")
+    print("])")
+
+
+if __name__ == "__main__":
+    main()
