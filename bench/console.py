@@ -5,11 +5,14 @@ Builds a fresh PostgreSQL database with 10,000 runs (every status, spread over 3
 (2 workers, production-like settings, DEBUG off); then times sequential GETs of the home
 dashboard, the review queue, the artist grid, the batches page, every list of the REST API and the
 Prometheus scrape (/metrics, whose database figures are aggregated over all of those rows).
-The time is measured by the client over loopback, so it is an upper bound of the server time.
+The time is measured by the client over loopback, so it is an upper bound of the server time;
+beside it, the CPU the server side spent per request (gunicorn's workers + their PostgreSQL
+backends, from /proc: bench/cpu.py), the figure to compare on a shared machine.
 
     .venv/bin/python bench/console.py                                # noktvrn_console_bench on 127.0.0.1
     .venv/bin/python bench/console.py --database postgres://postgres@127.0.0.1:5432/noktvrn_console_bench \
         --runs 10000 --stages-per-run 10 --requests 60
+    .venv/bin/python bench/console.py --reuse       # keep the seeded database, only migrate it
 """
 
 from __future__ import annotations
