@@ -74,5 +74,6 @@ def render_spectrogram(mel_power: np.ndarray, out: Path, *, width: int = 1200, h
     scaled = (pooled - (top - 80.0)) / 80.0
     rgb = _colormap(scaled[::-1])
     image = Image.fromarray(rgb, mode="RGB").resize((width, height), Image.Resampling.BILINEAR)
-    image.save(out, format="PNG", optimize=True)
+    # No `optimize`: on a noisy spectrogram it triples the encoding time (0.4 s a track) for under 1% of size.
+    image.save(out, format="PNG")
     return out
