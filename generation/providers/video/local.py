@@ -18,6 +18,7 @@ import av
 import numpy as np
 from django.conf import settings
 from PIL import Image
+from scipy import fft as sp_fft
 
 from ..audio import SR, read_audio
 from ..cover import _fit, _hex, _luminance, _text_layer
@@ -69,7 +70,8 @@ def _bands(audio: np.ndarray, n_frames: int, fps: int, n_bars: int) -> tuple[np.
         index = np.clip(centres[first : first + 256, None] + offsets[None, :], 0, len(padded) - 1)
         frames = padded[index]
         rms[first : first + len(frames)] = np.sqrt((frames**2).mean(axis=1))
-        spectrum = np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float32)
+        # scipy's FFT keeps float32 (numpy's works in float64): half the work, the same bars.
+        spectrum = np.abs(sp_fft.rfft(frames * window, axis=1))
         cumulative = np.concatenate([np.zeros((len(frames), 1), np.float32), np.cumsum(spectrum, axis=1)], axis=1)
         band[first : first + len(frames)] = (cumulative[:, ends] - cumulative[:, starts]) / (ends - starts)
     db = 20 * np.log10(band + 1e-6)
@@ -266,7 +268,7 @@ def render_visualizer(request: VideoRequest, path: Path) -> None:
             vstream.width, vstream.height, vstream.pix_fmt = width, height, "yuv420p"
             vstream.options = _x264_options()
             astream = container.add_stream("aac", rate=SR, layout="stereo")
-            astream.bit_rate = 192_000
+            astream.bit_rate = 128_000  # web-video AAC; the release master is the WAV, not this
             astream.options = {"aac_coder": "fast"}  # half the CPU of the default two-loop search
             # AAC encoding runs beside the video loop (PyAV releases the GIL while encoding);
             # its packets are muxed at the end and the muxer interleaves them by time.
