@@ -8,8 +8,10 @@ tempo and key chosen here, with instruments drawn from a few ensembles and, for 
 renders, a drum kit (backbeat) or light percussion (no backbeat).
 
 Ground truth:
-  * tempo: the chosen BPM of the score's beat (music21's beat: a quarter in 2/4, 3/4, 4/4;
-    a half in 2/2; a dotted quarter in 6/8, 9/8, 12/8, 3/8);
+  * tempo: the chosen BPM of the score's notated beat, the conventional tactus (music21's
+    beat: a quarter in 2/4, 3/4, 4/4; a half in 2/2, 3/2, 4/2; a dotted quarter in 6/8, 9/8,
+    12/8), drawn in a range per beat unit (BEAT_RANGES); 3/8, one notated beat per bar, is
+    left out;
   * key: the score's key transposed by the chosen interval. A score's mode is taken from an
     explicit key (ABC `K:` fields, MusicXML modes) or else from its key signature, with the
     major/relative-minor choice made by the bass: the lowest note at the first downbeat and
