@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 import django_filters
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from generation.models import Batch, Channel, GenerationRun, ReviewDecision, RunStatus
+from generation.models import Batch, Channel, GenerationRun, ReviewDecision, RunStatus, Track
 from generation.selectors.batches import batch_list, batch_progress
 from generation.selectors.review import run_decision_history, run_list
 from generation.services.pipeline import batch_start
@@ -116,6 +119,116 @@ def _datetime(value) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+# What a row of the runs list reads: plain columns, no model instances. Building a run, its artist,
+# track, decision and user objects per row (every column of each, five datetimes parsed for nothing)
+# was most of the list's cost; `run_row` turns one tuple into exactly what `RunSerializer` writes.
+RUN_ROW_COLUMNS = (
+    "id",
+    "batch_id",
+    "artist__slug",
+    "artist__name",
+    "status",
+    "status_changed_at",
+    "title",
+    "seed",
+    "parameters",
+    "prompts",
+    "variant",
+    "track__audio",
+    "decision_id",
+    "decision__decision",
+    "decision__actor_label",
+    "decision__actor__username",
+    "decision__channel",
+    "decision__comment",
+    "decision__decided_at",
+    "decision__undone_at",
+    "decision__undone_actor_label",
+    "decision__undone_actor__username",
+    "decision__undone_channel",
+    "error",
+    "created_at",
+    "updated_at",
+)
+
+
+def run_rows(values: Iterable[tuple]) -> list[dict]:
+    """Rows of `RUN_ROW_COLUMNS` as `RunSerializer` represents them (a test compares both, key by key)."""
+    zone = timezone.get_current_timezone()
+    storage = Track._meta.get_field("audio").storage
+
+    def moment(value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    rows = []
+    for (
+        pk,
+        batch,
+        artist,
+        artist_name,
+        run_status,
+        status_changed_at,
+        title,
+        seed,
+        parameters,
+        prompts,
+        variant,
+        audio,
+        decision_id,
+        decision,
+        actor_label,
+        actor_name,
+        channel,
+        comment,
+        decided_at,
+        undone_at,
+        undone_label,
+        undone_name,
+        undone_channel,
+        error,
+        created_at,
+        updated_at,
+    ) in values:
+        rows.append(
+            {
+                "id": pk,
+                "batch": batch,
+                "artist": artist,
+                "artist_name": artist_name,
+                "status": run_status,
+                "status_changed_at": moment(status_changed_at),
+                "title": title,
+                "seed": seed,
+                "parameters": parameters,
+                "prompts": prompts,
+                "variant": variant,
+                "audio_url": storage.url(audio) if audio else None,
+                "decision": None
+                if decision_id is None
+                else {
+                    "decision": decision,
+                    # ReviewDecision.decided_by / undone_by: the label, else the user's name, else "system".
+                    "decided_by": actor_label or ("system" if actor_name is None else actor_name),
+                    "channel": channel,
+                    "comment": comment,
+                    "decided_at": moment(decided_at),
+                    "undone_at": moment(undone_at),
+                    "undone_by": ""
+                    if undone_at is None
+                    else undone_label or ("system" if undone_name is None else undone_name),
+                    "undone_channel": undone_channel,
+                },
+                "error": error,
+                "created_at": moment(created_at),
+                "updated_at": moment(updated_at),
+            }
+        )
+    return rows
+
+
 class RunDetailSerializer(RunSerializer):
     """One run with its whole decision history: every decision, undone ones included, newest first."""
 
@@ -172,6 +285,26 @@ class RunFilter(django_filters.FilterSet):
         fields = ["status", "artist", "batch", "variant"]
 
 
+class _RowsCountedOnRuns:
+    """The runs' `RUN_ROW_COLUMNS` for the paginator, counted on the runs themselves.
+
+    The columns join the artist, track, decision and two users; counting the values query kept
+    those joins (a 5-join COUNT over every matching run, 6 ms of database CPU at 10k runs), while the
+    runs' own count reads one index.
+    """
+
+    def __init__(self, runs: QuerySet[GenerationRun]) -> None:
+        self.runs = runs
+        self.rows = runs.values_list(*RUN_ROW_COLUMNS)
+        self.ordered = self.rows.ordered
+
+    def count(self) -> int:
+        return self.runs.count()
+
+    def __getitem__(self, key: slice) -> QuerySet:
+        return self.rows[key]
+
+
 class RunViewSet(viewsets.ReadOnlyModelViewSet):
     """Generation runs, filterable by status, artist and batch."""
 
@@ -190,6 +323,15 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return RunDetailSerializer if self.action == "retrieve" else RunSerializer
+
+    # No docstring: the class's is the operation's description in the OpenAPI schema. The page is
+    # read as tuples of the shown columns and written by `run_rows` (RunSerializer's output).
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        runs = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(_RowsCountedOnRuns(runs))
+        if page is None:
+            return Response(run_rows(runs.values_list(*RUN_ROW_COLUMNS)))
+        return self.get_paginated_response(run_rows(page))
 
     def _decide(self, request: Request, decision: str) -> Response:
         data = DecisionInputSerializer(data=request.data)

@@ -115,21 +115,76 @@ def test_the_schema_documents_the_decision_endpoints(reviewer_client):
         assert {"200", "403", "404", "409"} <= set(operation["responses"])
 
 
-@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
-def test_the_hand_built_run_representation_says_what_the_declared_fields_say(reviewer, zone):
-    """RunSerializer builds each row directly (speed): the same keys, order and values as DRF's fields."""
+def _runs_of_every_shape(reviewer) -> list:
+    """Runs whose representation differs in every way a row can: decision by a user, a label, the
+    system, an undone one; no batch, no status date, no track, a track without a file."""
     from django.utils import timezone
-    from rest_framework import serializers
 
-    from generation.api import RunSerializer
-    from generation.selectors.review import run_list
+    from tests.factories import TrackFactory
 
     decided = awaiting_run(title="Decided")
     run_approve(run=decided, actor=reviewer, comment="yes")
     bare = RunFactory(status=RunStatus.FAILED, batch=None, status_changed_at=None, error="boom")
     waiting = awaiting_run()
+    no_file = RunFactory(status=RunStatus.AWAITING_REVIEW)
+    TrackFactory(run=no_file, audio="")
+    labelled, system, undone = (RunFactory(status=RunStatus.REJECTED) for _ in range(3))
+    for run, fields in [
+        (labelled, {"actor_label": "telegram:ana"}),
+        (system, {}),
+        (undone, {"actor": reviewer, "undone_at": timezone.now(), "undone_actor": reviewer, "undone_channel": "api"}),
+    ]:
+        run.decision = ReviewDecision.objects.create(run=run, decision="rejected", channel="web", **fields)
+        run.save(update_fields=["decision"])
+    return [decided, bare, waiting, no_file, labelled, system, undone]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_the_hand_built_run_representation_says_what_the_declared_fields_say(reviewer, zone):
+    """RunSerializer builds each row directly (speed): the same keys, order and values as DRF's fields;
+    the list builds its rows from plain columns (`run_rows`), again the same."""
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from generation.api import RUN_ROW_COLUMNS, RunSerializer, run_rows
+    from generation.selectors.review import run_list
+
+    runs = run_list().filter(pk__in=[run.pk for run in _runs_of_every_shape(reviewer)])
     with timezone.override(zone):
-        for run in run_list().filter(pk__in=[decided.pk, bare.pk, waiting.pk]):
+        rows = {row["id"]: row for row in run_rows(runs.values_list(*RUN_ROW_COLUMNS))}
+        assert len(rows) == 7
+        for run in runs:
             serializer = RunSerializer(run)
             generic = serializers.ModelSerializer.to_representation(serializer, run)
             assert list(serializer.data.items()) == list(generic.items())
+            assert list(rows[run.pk].items()) == list(generic.items())
+
+
+def test_the_runs_list_answers_what_the_serializer_writes(reviewer, reviewer_client):
+    """The list's rows (plain columns) equal RunSerializer's output for each run, filtered and searched."""
+    from generation.api import RunSerializer
+    from generation.selectors.review import run_list
+
+    made = _runs_of_every_shape(reviewer)
+    expected = {run.pk: RunSerializer(run).data for run in run_list()}
+    body = reviewer_client.get("/api/v1/runs/").json()
+    assert body["count"] == len(made) and sorted(row["id"] for row in body["results"]) == sorted(expected)
+    for row in body["results"]:
+        assert row == expected[row["id"]]
+    searched = reviewer_client.get("/api/v1/runs/", {"search": "Decided", "status": "approved"}).json()
+    assert searched["count"] == 1 and searched["results"] == [expected[made[0].pk]]
+
+
+def test_the_runs_list_counts_on_the_runs_alone(reviewer_client):
+    """The page's columns join five tables; the count must not (a 5-join COUNT over every run)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        awaiting_run(features=False)
+    with CaptureQueriesContext(connection) as captured:
+        assert reviewer_client.get("/api/v1/runs/", {"status": "awaiting_review"}).json()["count"] == 3
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "JOIN" not in counts[0].upper(), counts
+    page = [q["sql"] for q in captured.captured_queries if '"artists_artist"."slug"' in q["sql"]]
+    assert len(page) == 1 and "lyrics" not in page[0] and "profile" not in page[0], page
