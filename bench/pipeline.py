@@ -36,8 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _run(args: list[str], env: dict[str, str]) -> str:
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+def _run(args: list[str], env: dict[str, str], timeout: float = 600) -> str:
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if result.returncode:
         raise SystemExit(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout
@@ -56,17 +56,22 @@ START = """
 from generation.services.pipeline import batch_start
 print(batch_start(size={runs}).pk)
 """
-STATUS = """
-import json
-from django.db.models import Max, Min
+# One observer process that waits in the database until the batch is done: starting a Django shell
+# every second to look would itself take a good part of a core from the workers being measured.
+WAIT = """
+import json, time
+from django.db.models import Max
 from generation.models import Batch, GenerationRun, RunStage
 batch = Batch.objects.get(pk={batch})
 runs = GenerationRun.objects.filter(batch=batch)
+deadline = time.monotonic() + {timeout}
+while runs.filter(status__in=["pending", "generating"]).exists() and time.monotonic() < deadline:
+    time.sleep(2)
 done = runs.exclude(status__in=["pending", "generating"]).count()
 failed = runs.filter(status="failed").count()
-span = RunStage.objects.filter(run__batch=batch).aggregate(first=Min("started_at"), last=Max("finished_at"))
+last = RunStage.objects.filter(run__batch=batch).aggregate(last=Max("finished_at"))["last"]
 print(json.dumps({{"done": done, "failed": failed, "total": runs.count(),
-    "created": batch.created_at.timestamp(), "last": span["last"].timestamp() if span["last"] else None}}))
+    "created": batch.created_at.timestamp(), "last": last.timestamp() if last else None}}))
 """
 
 
@@ -142,14 +147,8 @@ def measure(
     try:
         time.sleep(3)  # let the cluster start, so its start-up is not counted
         batch = int(_run([python, "manage.py", "shell", "-c", START.format(runs=runs)], env).strip().splitlines()[-1])
-        deadline = time.monotonic() + 1800
-        while True:
-            status = json.loads(
-                _run([python, "manage.py", "shell", "-c", STATUS.format(batch=batch)], env).splitlines()[-1]
-            )
-            if status["done"] == status["total"] or time.monotonic() > deadline:
-                break
-            time.sleep(1)
+        wait = WAIT.format(batch=batch, timeout=1800)
+        status = json.loads(_run([python, "manage.py", "shell", "-c", wait], env, timeout=1900).splitlines()[-1])
     finally:
         for process in (worker, web):
             if process is not None:

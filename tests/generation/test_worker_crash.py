@@ -130,6 +130,7 @@ def test_worker_killed_while_checking_a_vendor_job_loses_nothing(monkeypatch, se
         "MUSIC_PROVIDER": "suno",
         "SUNO_API_KEY": "suno-key",
         "SUNO_BASE_URL": vendor.url,
+        "SUNO_CALLBACK_SECRET": django_settings.SUNO_CALLBACK_SECRET,
         "VENDOR_FIRST_CHECK_SECONDS": "0",
         "VENDOR_CHECK_LEASE_SECONDS": "3",
         "MUSIC_POLL_INTERVAL_SECONDS": "0",

@@ -69,6 +69,10 @@ def test_make_run_processes_stop_within_10_s(sig, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # like a supervisor: the run has its own process group
+        # As in a terminal: SIGINT handled by default even when the suite itself was started in
+        # the background by a shell without job control (which starts it with SIGINT ignored,
+        # an inherited setting a non-interactive sh may not trap).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120
