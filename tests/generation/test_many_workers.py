@@ -81,8 +81,21 @@ def prompt_templates():
     importlib.import_module("llm.migrations.0003_seed_prompt_templates").seed(apps, None)
 
 
-def _wait_until_done(deadline: float, *, sweep: bool, logs) -> None:
-    while GenerationRun.objects.filter(status__in=OPEN).exists():
+def _still_working(*, notices: bool) -> bool:
+    """Runs still being made, or (with `notices`) in review with their reviewers' notice not yet sent."""
+    notified = RunStage.objects.filter(
+        name=RunStage.Name.NOTIFY_REVIEWERS, outcome__in=(RunStage.Outcome.SUCCEEDED, RunStage.Outcome.FAILED)
+    ).values("run_id")
+    return GenerationRun.objects.filter(status__in=OPEN).exists() or (
+        notices and GenerationRun.objects.filter(status=RunStatus.AWAITING_REVIEW).exclude(pk__in=notified).exists()
+    )
+
+
+def _wait_until_done(deadline: float, *, sweep: bool, logs, notices: bool = False) -> None:
+    # The notice stage runs after a run enters review: killing the clusters as soon as the last
+    # run enters it would cut that stage off and count it missing. (The sweep leaves a lost notice
+    # alone, the run being in the queue already, so a test that kills a cluster does not wait for it.)
+    while _still_working(notices=notices):
         if time.monotonic() > deadline:
             stuck = list(GenerationRun.objects.filter(status__in=OPEN).values_list("pk", "status"))
             tails = "\n".join(log.read_text(errors="replace")[-1500:] for log in logs)
@@ -105,7 +118,7 @@ def test_several_clusters_share_one_batch_without_duplicates(cluster_env, tmp_pa
     clusters = [_start_worker(cluster_env, log) for log in logs]
     try:
         batch = batch_start(size=RUNS)
-        _wait_until_done(time.monotonic() + 900, sweep=False, logs=logs)
+        _wait_until_done(time.monotonic() + 900, sweep=False, logs=logs, notices=True)
     finally:
         for process in clusters:
             _kill(process, signal.SIGKILL)
