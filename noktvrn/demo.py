@@ -12,9 +12,9 @@ from analytics.models import AnalysisJob
 from analytics.services import analysis_job_run
 from artists.models import Artist
 from artists.services import artist_create
-from generation.models import Channel, GenerationRun, RunStatus, Track
+from generation.models import Channel, GenerationRun, ReviewDecision, RunStatus, Track
 from generation.services.pipeline import batch_start, run_execute_sync
-from generation.services.review import run_approve
+from generation.services.review import run_approve, run_decide, run_undo_decision
 from markets.services.demo import demo_markets_load
 
 DEMO_ARTISTS: list[dict] = [
@@ -165,6 +165,16 @@ def seed_demo_runs(*, size: int = 3, on_stage: Callable[[int, str, str], None] |
     ready = [run for run in runs if run.status == RunStatus.AWAITING_REVIEW]
     if ready:
         run_approve(run=ready[0], actor=None, channel=Channel.SYSTEM, comment="Approved by the demo data")
+    if len(ready) > 1:
+        # A decision taken back: the run awaits review again and its page shows the recorded undo.
+        run_decide(
+            run=ready[1],
+            decision=ReviewDecision.Decision.REJECTED,
+            actor=None,
+            channel=Channel.SYSTEM,
+            comment="Rejected by the demo data, then undone",
+        )
+        run_undo_decision(run=ready[1], actor=None, channel=Channel.SYSTEM, actor_label="demo data")
     return list(GenerationRun.objects.filter(batch=batch).order_by("pk"))
 
 

@@ -62,3 +62,19 @@ def test_seed_demo_analysis_leaves_one_analysed_upload_once(settings, tmp_path):
     assert job.status == AnalysisJob.Status.SUCCEEDED and job.result["tempo"]
     assert not job.upload
     assert seed_demo_analysis() is None and AnalysisJob.objects.count() == 1
+
+
+def test_seed_demo_runs_leaves_an_approval_and_an_undone_decision(settings, tmp_path):
+    """A newcomer sees both review outcomes: an approved run and one whose decision was taken back."""
+    from generation.models import ReviewDecision, RunStatus
+    from noktvrn.demo import seed_demo_artists, seed_demo_runs
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    seed_demo_artists()
+    first, second = seed_demo_runs(size=2)
+    assert first.status == RunStatus.APPROVED
+    assert second.status == RunStatus.AWAITING_REVIEW and second.decision_id is None
+    undone = ReviewDecision.objects.get(run=second)
+    assert undone.decision == ReviewDecision.Decision.REJECTED and undone.undone_at is not None
+    assert undone.undone_actor_label == "demo data"
+    assert seed_demo_runs(size=2) == []  # idempotent: runs exist already
