@@ -164,7 +164,9 @@ def test_a_generation_that_never_finishes_fails_the_run_saying_why(luma, setting
     with django_capture_on_commit_callbacks(execute=True):
         vendor_jobs_check()
     assert RunStage.objects.get(run=run, name="select_video").outcome == "waiting"  # within the limit: waits
-    RunStage.objects.filter(run=run, name="select_video").update(started_at=timezone.now() - timedelta(hours=1))
+    # An hour later: past the time limit, and past the next check the first one scheduled.
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    RunStage.objects.filter(run=run, name="select_video").update(started_at=an_hour_ago, next_check_at=an_hour_ago)
     with django_capture_on_commit_callbacks(execute=True):
         vendor_jobs_check()
     run.refresh_from_db()
