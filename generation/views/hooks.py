@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from abc import ABCMeta, abstractmethod
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -40,35 +41,59 @@ def _secret_matches(given: str, expected: str) -> bool:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class SunoCallbackView(View):
-    """`POST /hooks/suno/<secret>/`: the callBackUrl we give Suno; refused (403) without the right secret.
+class VendorCallbackView(View, metaclass=ABCMeta):
+    """`POST /hooks/<vendor>/<secret>/`: refused (403) without the right secret.
 
-    Only "complete" and "error" callbacks matter (the intermediate "text" and "first" ones
-    are acknowledged and ignored). The body only says which job to look at: the check asks
-    the vendor's API for the result, so a forged body cannot inject audio.
+    The body only says which job to look at and how far it got: the vendor check asks the
+    vendor's API for the result, so a forged body cannot inject audio or video. Subclasses say
+    which vendor, secret and body shape, and which states mean the job is over.
     """
 
     http_method_names = ["post"]
+    vendor: str
+    setting_name: str  # the setting that holds this vendor's callback secret
+    payload_model: type[BaseModel]
+    final_states: tuple[str, ...]
+    shape: str  # named in the 400 answer
+
+    @abstractmethod
+    def job(self, payload) -> tuple[str, str]:
+        """(job id, state) out of the validated body."""
 
     def post(self, request: HttpRequest, secret: str) -> HttpResponse:
-        if not _secret_matches(secret, settings.SUNO_CALLBACK_SECRET):
+        if not _secret_matches(secret, getattr(settings, self.setting_name)):
             logger.warning(
-                "Suno callback refused: wrong or unconfigured secret from %s", request.META.get("REMOTE_ADDR")
+                "%s callback refused: wrong or unconfigured secret from %s",
+                self.vendor.capitalize(),
+                request.META.get("REMOTE_ADDR"),
             )
             return JsonResponse({"detail": "Forbidden."}, status=403)
         try:
-            payload = SunoCallback.model_validate(json.loads(request.body))
+            payload = self.payload_model.model_validate(json.loads(request.body))
         except RequestDataTooBig:
             return JsonResponse({"detail": "Body too large.", "code": "too_large"}, status=413)
         except (ValueError, RecursionError, ValidationError):
-            return JsonResponse({"detail": "Body is not a Suno callback (code, data.task_id)."}, status=400)
-        kind = payload.data.callback_type.lower()
-        if kind not in ("complete", "error", ""):
+            return JsonResponse({"detail": f"Body is not {self.shape}."}, status=400)
+        job_id, state = self.job(payload)
+        if state.lower() not in (*self.final_states, ""):
             return JsonResponse({"ok": True, "resumed": 0})
-        resumed = vendor_job_completed(vendor="suno", job_id=payload.data.task_id)
+        resumed = vendor_job_completed(vendor=self.vendor, job_id=job_id)
         if not resumed:
-            logger.info("Suno callback for task %s: no run waits on it (already resumed?)", payload.data.task_id)
+            logger.info("%s callback for job %s: no run waits on it (already resumed?)", self.vendor, job_id)
         return JsonResponse({"ok": True, "resumed": resumed})
+
+
+class SunoCallbackView(VendorCallbackView):
+    """The callBackUrl we give Suno: only "complete" and "error" matter ("text" and "first" are acknowledged)."""
+
+    vendor = "suno"
+    setting_name = "SUNO_CALLBACK_SECRET"
+    payload_model = SunoCallback
+    final_states = ("complete", "error")
+    shape = "a Suno callback (code, data.task_id)"
+
+    def job(self, payload: SunoCallback) -> tuple[str, str]:
+        return payload.data.task_id, payload.data.callback_type
 
 
 class LumaCallback(BaseModel):
@@ -80,32 +105,14 @@ class LumaCallback(BaseModel):
     state: str = Field(default="", max_length=40)
 
 
-@method_decorator(csrf_exempt, name="dispatch")
-class LumaCallbackView(View):
-    """`POST /hooks/luma/<secret>/`: the callback_url we give Luma; refused (403) without the right secret.
+class LumaCallbackView(VendorCallbackView):
+    """The callback_url we give Luma: it posts the generation as its state changes; only the end matters."""
 
-    Luma posts the generation as its state changes; only "completed" and "failed" matter.
-    The body only says which generation to look at: the check asks Luma's API for the
-    result, so a forged body cannot inject a video.
-    """
+    vendor = "luma"
+    setting_name = "LUMA_CALLBACK_SECRET"
+    payload_model = LumaCallback
+    final_states = ("completed", "failed")
+    shape = "a Luma generation (id, state)"
 
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, secret: str) -> HttpResponse:
-        if not _secret_matches(secret, settings.LUMA_CALLBACK_SECRET):
-            logger.warning(
-                "Luma callback refused: wrong or unconfigured secret from %s", request.META.get("REMOTE_ADDR")
-            )
-            return JsonResponse({"detail": "Forbidden."}, status=403)
-        try:
-            payload = LumaCallback.model_validate(json.loads(request.body))
-        except RequestDataTooBig:
-            return JsonResponse({"detail": "Body too large.", "code": "too_large"}, status=413)
-        except (ValueError, RecursionError, ValidationError):
-            return JsonResponse({"detail": "Body is not a Luma generation (id, state)."}, status=400)
-        if payload.state.lower() not in ("completed", "failed", ""):
-            return JsonResponse({"ok": True, "resumed": 0})
-        resumed = vendor_job_completed(vendor="luma", job_id=payload.id)
-        if not resumed:
-            logger.info("Luma callback for generation %s: no run waits on it (already resumed?)", payload.id)
-        return JsonResponse({"ok": True, "resumed": resumed})
+    def job(self, payload: LumaCallback) -> tuple[str, str]:
+        return payload.id, payload.state

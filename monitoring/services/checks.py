@@ -253,7 +253,7 @@ def check_distribution_https() -> str:
         timeout=_timeout(),
         verify=verify,
     )
-    if response.status_code in (405, 501):  # the endpoint is there, only OPTIONS is not implemented
+    if response.status_code in (405, 501):  # the endpoint answers; it just does not accept OPTIONS
         return f"endpoint answered HTTP {response.status_code}"
     return _answered(_judge(response), "endpoint reachable")
 
