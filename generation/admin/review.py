@@ -17,6 +17,20 @@ from generation.models import (
 from generation.services.events import event_redeliver
 from kernel.admin_widgets import HistoryAdmin, ReadOnlyTabularInline, status_badge
 
+# A decision as the back office shows it, on its own page and inline on its run.
+DECISION_FIELDS = [
+    "decision",
+    "actor",
+    "actor_label",
+    "channel",
+    "comment",
+    "decided_at",
+    "undone_at",
+    "undone_actor",
+    "undone_actor_label",
+    "undone_channel",
+]
+
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
@@ -98,19 +112,7 @@ class ReviewDecisionAdmin(HistoryAdmin):
     search_fields = ["run__title", "comment", "actor_label", "actor__username"]
     date_hierarchy = "decided_at"
     list_select_related = ["run", "actor", "undone_actor"]
-    readonly_fields = [
-        "run",
-        "decision",
-        "actor",
-        "actor_label",
-        "channel",
-        "comment",
-        "decided_at",
-        "undone_at",
-        "undone_actor",
-        "undone_actor_label",
-        "undone_channel",
-    ]
+    readonly_fields = ["run", *DECISION_FIELDS]
 
     def has_add_permission(self, request) -> bool:
         # Decisions are made through the review service only, never typed in.

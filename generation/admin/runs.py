@@ -3,6 +3,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from generation.admin.review import DECISION_FIELDS
 from generation.models import (
     Batch,
     Channel,
@@ -41,18 +42,7 @@ class ReviewDecisionInline(ReadOnlyTabularInline):
 
     model = ReviewDecision
     fk_name = "run"
-    fields = [
-        "decision",
-        "actor",
-        "actor_label",
-        "channel",
-        "comment",
-        "decided_at",
-        "undone_at",
-        "undone_actor",
-        "undone_actor_label",
-        "undone_channel",
-    ]
+    fields = DECISION_FIELDS
 
 
 class RunInline(ReadOnlyTabularInline):
