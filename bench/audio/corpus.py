@@ -436,9 +436,13 @@ def render_one(render: Render, score, out: Path) -> dict | None:
     return label
 
 
-def plan(seed: int, renders_per_piece: int, long_count: int) -> list[Render]:
+def plan(seed: int, renders_per_piece: int, long_count: int, extra_tune: int = 0) -> list[Render]:
     """Every file to render, deterministic for a seed: tempi log-uniform 60-180 BPM (bounded so
-    the quarter-note rate stays playable), keys spread over all twelve tonics."""
+    the quarter-note rate stays playable), keys spread over all twelve tonics.
+
+    `extra_tune` more renders of every *tuning* piece (other tempi, keys, instruments) give the
+    fit more examples; they are drawn from their own random stream, so the rest of the plan,
+    and the held-out part above all, is the same with or without them."""
     rng = np.random.default_rng(seed)
     pieces: list[tuple[str, int, str]] = []
     for composer in CLASSICAL:
@@ -474,6 +478,26 @@ def plan(seed: int, renders_per_piece: int, long_count: int) -> list[Render]:
                 )
             )
             number += 1
+    extra_rng = np.random.default_rng(seed + 1000)
+    tuning = [p for p in pieces if split_of(p[2]) == "tune"]
+    for copy in range(extra_tune):
+        for number, (source, index, piece) in enumerate(tuning):
+            folk = source.endswith(".abc")
+            name = piece.replace("/", "_").replace("#", "-").rsplit(".", 1)[0]
+            renders.append(
+                Render(
+                    file=f"tune-x{copy}-{number:03d}-{name}.wav",
+                    source=source,
+                    index=index,
+                    piece=piece,
+                    split="tune",
+                    tempo=round(float(np.exp(extra_rng.uniform(math.log(60), math.log(180)))), 1),
+                    transpose=int(extra_rng.integers(-6, 6)),
+                    drums=str(extra_rng.choice(["none", "none", "percussion", "kit"])),
+                    ensemble=str(extra_rng.choice(list(FOLK_ENSEMBLES if folk else ENSEMBLES))),
+                    seconds=EXCERPT_SECONDS,
+                )
+            )
     # Full-length files for the speed measurement: the longest classical movements.
     long_sources = [p for p in pieces if not p[0].endswith(".abc") and p[0].startswith(("beethoven", "mozart"))]
     for n, (source, index, piece) in enumerate(long_sources[:long_count]):
@@ -521,6 +545,7 @@ def main() -> None:
     parser.add_argument("--renders-per-piece", type=int, default=3)
     parser.add_argument("--long", type=int, default=6, help="180 s files for the speed measurement")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--extra-tune", type=int, default=0, help="more renders of every tuning piece (for the fit)")
     parser.add_argument("--install-debian", action="store_true", help="apt-get install fluidsynth fluid-soundfont-gm")
     parser.add_argument("--collect", action="store_true", help="only rebuild labels.json from what is rendered")
     args = parser.parse_args()
@@ -529,7 +554,7 @@ def main() -> None:
         return
     _ensure_debian(args.install_debian)
     args.out.mkdir(parents=True, exist_ok=True)
-    renders = plan(args.seed, args.renders_per_piece, args.long)
+    renders = plan(args.seed, args.renders_per_piece, args.long, args.extra_tune)
     groups: dict[tuple[str, int], list[Render]] = {}
     for render in renders:
         groups.setdefault((render.source, render.index), []).append(render)
