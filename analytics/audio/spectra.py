@@ -23,6 +23,7 @@ class Spectra:
     flux_high: np.ndarray
     flux_kick: np.ndarray
     flux_snare: np.ndarray
+    harmonic_change: np.ndarray  # how much the pitch content changes at each frame (chord changes)
     centroid: np.ndarray
     rolloff: np.ndarray
     flatness: np.ndarray
@@ -65,6 +66,42 @@ _SNARE_BINS = (_FREQS > 1000) & (_FREQS < 4000)
 _SNARE = (_MEL_CENTRES > 1000) & (_MEL_CENTRES < 4000)
 
 
+def _chroma_folding(sr: int, n_fft: int, fmin: float = 130.0, fmax: float = 4000.0) -> sparse.csr_matrix:
+    """Each STFT bin from C3 to B7 summed into the pitch class it lies nearest to (12 x bins)."""
+    freqs = np.fft.rfftfreq(n_fft, 1 / sr)
+    bins = np.flatnonzero((freqs >= fmin) & (freqs <= fmax))
+    classes = np.rint(69 + 12 * np.log2(freqs[bins] / 440.0)).astype(int) % 12
+    return sparse.csr_matrix((np.ones(bins.size, dtype=np.float32), (classes, bins)), shape=(12, freqs.size))
+
+
+_CHROMA_FOLD = _chroma_folding(ANALYSIS_SR, N_FFT)
+HARMONIC_WINDOW = 8  # frames (~93 ms) of pitch content compared before and after each frame
+
+
+def harmonic_change(chroma: np.ndarray, window: int = HARMONIC_WINDOW) -> np.ndarray:
+    """Cosine distance between the mean (log) chroma of the `window` frames before each frame
+    and of the `window` frames from two frames after it (past the attack).
+
+    A new chord or bass note changes the pitch classes that sound; a chord struck again, a
+    drum hit or a louder bar does not. So this marks harmonic rhythm, which in music without
+    drums falls on the beats more reliably than note onsets do.
+    """
+    total = len(chroma)
+    if total < 2 * window + 4:
+        return np.zeros(total, dtype=np.float32)
+    levels = np.log1p(chroma / (chroma.max() * 1e-3 + 1e-12))
+    cumulative = np.concatenate([np.zeros((1, 12), dtype=np.float64), np.cumsum(levels, axis=0, dtype=np.float64)])
+    t = np.arange(total)
+    before_lo, before_hi = np.clip(t - window, 0, total), t
+    after_lo, after_hi = np.clip(t + 2, 0, total), np.clip(t + 2 + window, 0, total)
+    before = cumulative[before_hi] - cumulative[before_lo]
+    after = cumulative[after_hi] - cumulative[after_lo]
+    norms = np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1)
+    cosine = np.einsum("ij,ij->i", before, after) / np.maximum(norms, 1e-12)
+    change = np.where(norms > 1e-12, 1.0 - cosine, 0.0)
+    return change.astype(np.float32)
+
+
 def _shift(x: np.ndarray, frames: int) -> np.ndarray:
     """x moved `frames` earlier (x[t + frames] at t), the end padded with the last value."""
     return np.concatenate([x[frames:], np.repeat(x[-1:], frames)]) if len(x) > frames else x
@@ -75,6 +112,7 @@ def rhythm_spectra(y: np.ndarray, deadline: Deadline) -> Spectra:
     frames = frames_view(y, N_FFT, HOP)
     total = frames.shape[0]
     mel = np.empty((total, N_MELS), dtype=np.float32)
+    chroma = np.empty((total, 12), dtype=np.float32)
     centroid, rms, noisiness = (np.empty(total, dtype=np.float32) for _ in range(3))
     chunk = 512
     for start in range(0, total, chunk):
@@ -84,6 +122,7 @@ def rhythm_spectra(y: np.ndarray, deadline: Deadline) -> Spectra:
         power = spectrum.real**2
         power += spectrum.imag**2
         mel[start : start + chunk] = (_MEL_SPARSE @ power.T).T
+        chroma[start : start + chunk] = (_CHROMA_FOLD @ power.T).T
         centroid[start : start + chunk] = (power @ _FREQS) / (power.sum(axis=1) + 1e-12)
         band = power[:, _SNARE_BINS] + 1e-10
         noisiness[start : start + chunk] = np.exp(np.mean(np.log(band), axis=1)) / np.mean(band, axis=1)
@@ -110,6 +149,7 @@ def rhythm_spectra(y: np.ndarray, deadline: Deadline) -> Spectra:
         # Weighted by how noise-like (flat) the 1-4 kHz spectrum is a few frames on, so that
         # chord changes, which are harmonic, do not pass for snares.
         flux_snare=np.median(snare_rise, axis=1) * np.sqrt(_shift(noisiness, 2)),
+        harmonic_change=harmonic_change(chroma),
         centroid=centroid,
         rolloff=rolloff.astype(np.float32),
         flatness=flatness.astype(np.float32),

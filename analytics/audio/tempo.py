@@ -10,6 +10,7 @@ from scipy import signal
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from analytics.audio.common import FPS, MIN_TEMPO_SECONDS
+from analytics.audio.metrical import MetricalModel, default_model
 from analytics.audio.spectra import Spectra
 
 MIN_BPM, MAX_BPM = 40.0, 240.0
@@ -137,9 +138,8 @@ class Rhythm:
 
 
 # The metrical-level decision: each candidate tempo is described by the features below and
-# scored by a linear model, the candidates' scores turned into probabilities by a softmax.
-# The weights were fitted by bench/audio/tune.py (conditional logit) on the tuning split of
-# the real-music corpus only (bench/audio/corpus.py); docs/benchmarks.md has the figures.
+# scored by analytics.audio.metrical (fitted by bench/audio/tune.py on the tuning split of the
+# real-music corpus only), the candidates' scores turned into probabilities by a softmax.
 TEMPO_FEATURES = (
     "log2_tempo",  # log2(bpm / 110): with its square, a learned tempo prior
     "log2_tempo_sq",
@@ -159,29 +159,19 @@ TEMPO_FEATURES = (
     "third_fill",  # ... of the points at their thirds
     "backbeat",  # snares on every other beat, not between (drums)
     "hat_accent",  # hi-hats accented on this grid's beats (high at twice the beat)
-)
-# bench/audio/tune.py --corpus bench/out/corpus --extra st=bench/out/synth-train2 --l2 0.003
-TEMPO_WEIGHTS = np.array(
-    [
-        +1.5512,  # log2_tempo
-        -2.2876,  # log2_tempo_sq
-        -1.4419,  # comb
-        -1.2562,  # acf_1
-        +5.1674,  # acf_2
-        +0.4871,  # acf_3
-        +0.8707,  # acf_4
-        +1.5610,  # acf_half
-        +1.8910,  # acf_third
-        +0.4851,  # density_x_tempo
-        +0.5938,  # pulse
-        -0.0779,  # triple_sub
-        +5.7988,  # bass_comb
-        +21.0348,  # beat_fill
-        +2.0931,  # half_fill
-        +2.3748,  # third_fill
-        +0.0808,  # backbeat
-        -0.5861,  # hat_accent
-    ]
+    "harm_pulse",  # harmonic change (new chord or bass note) on the beats minus halfway between
+    "harm_triple",  # ... at thirds of the beat minus at its half
+    "harm_comb",  # periodicity of the harmonic changes at the period and its multiples
+    "harm_acf_2",  # ... at 2 and 3 periods: chords that change every 2 or 3 of these beats
+    "harm_acf_3",
+    "bass_pulse",  # low-band onsets (bass notes, kick) on the beats minus halfway between
+    "bass_triple",  # ... at thirds of the beat minus at its half
+    # The same for every candidate of a file: what kind of music it is, which the model's
+    # hidden layer combines with the candidate's own features (drums make the backbeat
+    # decisive, a busy texture shifts the prior).
+    "file_density",  # log2(onsets per minute / 110)
+    "file_backbeat",  # the strongest backbeat of any candidate: a drum kit is playing
+    "file_hats",  # the strongest hi-hat accent of any candidate
 )
 REFERENCE_BPM = 110.0
 
@@ -262,8 +252,12 @@ def tempo_candidates(spectra: Spectra, duration: float) -> tuple[np.ndarray, np.
             periods.append(period)
     snare = _normalise_onsets(spectra.flux_snare)
     hats = _normalise_onsets(spectra.flux_high)
-    low_acf = _autocorrelation(_normalise_onsets(spectra.flux_low))
+    low = _normalise_onsets(spectra.flux_low)
+    low_acf = _autocorrelation(low)
     onset_rate = max(_onset_rate(full, duration), 0.1)
+    harmonic = _normalise_onsets(spectra.harmonic_change)
+    harmonic_acf = _autocorrelation(harmonic)
+    harmonic_best = max(max(_comb(harmonic_acf, p) for p in periods), 1e-6)
     impulses = np.zeros(len(full))
     impulses[signal.find_peaks(full, height=1.0, distance=max(1, int(0.05 * FPS)))[0]] = 1.0
     best_comb = max(max(_comb(acf, p) for p in periods), 1e-6)
@@ -272,6 +266,8 @@ def tempo_candidates(spectra: Spectra, duration: float) -> tuple[np.ndarray, np.
         bpm = 60.0 * FPS / period
         log_tempo = math.log2(bpm / REFERENCE_BPM)
         on, half, third, scale = _phase_accents(full, period)
+        h_on, h_half, h_third, h_scale = _phase_accents(harmonic, period)
+        b_on, b_half, b_third, b_scale = _phase_accents(low, period)
         rows.append(
             [
                 log_tempo,
@@ -290,16 +286,26 @@ def tempo_candidates(spectra: Spectra, duration: float) -> tuple[np.ndarray, np.
                 *_fills(impulses, period),
                 _backbeat_contrast(snare, period),
                 _on_off_contrast(hats, period),
+                (h_on - h_half) / h_scale,
+                (h_third - h_half) / h_scale,
+                _comb(harmonic_acf, period) / harmonic_best,
+                _acf_at(harmonic_acf, 2 * period),
+                _acf_at(harmonic_acf, 3 * period),
+                (b_on - b_half) / b_scale,
+                (b_third - b_half) / b_scale,
             ]
         )
-    return np.asarray(periods), np.asarray(rows), full
+    features = np.asarray(rows)
+    backbeat, hats = TEMPO_FEATURES.index("backbeat"), TEMPO_FEATURES.index("hat_accent")
+    context = [math.log2(onset_rate * 60.0 / REFERENCE_BPM), features[:, backbeat].max(), features[:, hats].max()]
+    features = np.hstack([features, np.tile(context, (len(features), 1))])
+    return np.asarray(periods), features, full
 
 
-def choose_tempo(features: np.ndarray, weights: np.ndarray = TEMPO_WEIGHTS) -> tuple[int, np.ndarray]:
+def choose_tempo(features: np.ndarray, model: MetricalModel | None = None) -> tuple[int, np.ndarray]:
     """Index of the best candidate and every candidate's probability (softmax of the scores)."""
-    scores = features @ weights
-    probabilities = np.exp(scores - scores.max())
-    return int(np.argmax(scores)), probabilities / probabilities.sum()
+    probabilities = (model or default_model()).probabilities(features)
+    return int(np.argmax(probabilities)), probabilities
 
 
 def rhythm(spectra: Spectra, duration: float) -> Rhythm:

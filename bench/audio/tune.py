@@ -1,19 +1,22 @@
-"""Fit the tempo estimator's metrical-level weights on the corpus's *tuning* split only.
+"""Fit the tempo estimator's metrical-level model on the corpus's *tuning* split only.
 
-    python bench/audio/tune.py --corpus bench/out/corpus            # fit, print the weights
-    python bench/audio/tune.py --corpus bench/out/corpus --check synth=bench/out/synth
+    python bench/audio/tune.py --corpus bench/out/corpus            # fit, cross-validate, print
+    python bench/audio/tune.py --corpus bench/out/corpus --check synth=bench/out/synth --write
 
 The spectra of each file (the expensive part: decode, resample, STFT) are cached in
 `bench/out/features/` (keyed by file name, size and mtime), so a tuning iteration costs only
 the candidate features. Only files whose label says `split == "tune"` are read for the fit;
-`--check NAME=DIR` scores the fitted weights on another labelled set (for example the
-synthesizer's) without fitting on it. The held-out split is never opened here: evaluate.py
-scores it.
+`--check NAME=DIR` scores the fitted model on another labelled set (for example the
+synthesizer's) without fitting on it; `--extra NAME=DIR` adds training files (a synthesizer
+seed that is not evaluated). The held-out split is never opened here: evaluate.py scores it.
+`--write` replaces analytics/audio/metrical_model.json, which the extractor loads.
 
-The model: every candidate tempo of a file (analytics.audio.tempo.tempo_candidates) has a
-feature vector; the score is its dot product with the weights; the probabilities are the
-softmax over the file's candidates (a conditional logit). The fit maximises the probability
-of the candidates within 4 % of the labelled tempo, with an L2 penalty.
+The model (analytics.audio.metrical): every candidate tempo of a file
+(analytics.audio.tempo.tempo_candidates) has a feature vector; each network of the ensemble
+scores it (a linear term plus a tanh hidden layer over the standardised features); the
+probabilities are the softmax of the summed scores over the file's candidates (a conditional
+logit). The fit maximises the probability of the candidates within 4 % of the labelled
+tempo, with an L2 penalty, by L-BFGS from `--members` random starts.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noktvrn.settings.test")
 CACHE = ROOT / "bench/out/features"
-FLUXES = ("flux_low", "flux_mid", "flux_high", "flux_kick", "flux_snare")
+FLUXES = ("flux_low", "flux_mid", "flux_high", "flux_kick", "flux_snare", "harmonic_change")
 
 
 def spectra_of(path: Path):
@@ -43,9 +46,8 @@ def spectra_of(path: Path):
 
     stat = path.stat()
     cached = CACHE / f"{path.parent.name}--{path.stem}-{stat.st_size}-{int(stat.st_mtime)}.npz"
-    if cached.exists():
-        data = np.load(cached)
-    else:
+    data = np.load(cached) if cached.exists() else None
+    if data is None or any(name not in data for name in FLUXES):  # absent, or cached by an older version
         decoded = toolkit.decode(path)
         mono = decoded.data.mean(axis=0) if decoded.data.shape[0] > 1 else decoded.data[0]
         y = toolkit.resample(mono, decoded.sample_rate, ANALYSIS_SR)
@@ -108,35 +110,74 @@ def _targets(sets) -> list[np.ndarray]:
     return [np.abs(tempi / reference - 1.0) <= 0.04 for _, reference, tempi, _ in sets]
 
 
-def fit(sets, l2: float, mask: np.ndarray | None = None) -> np.ndarray:
-    """Weights maximising the conditional log-likelihood of the right candidates (only the
-    features in `mask` free, the others zero)."""
-    targets = _targets(sets)
-    usable = [(features, target) for (_, _, _, features), target in zip(sets, targets, strict=True) if target.any()]
-    width = usable[0][0].shape[1]
+class _Stacked:
+    """Every candidate of every usable file in one matrix, with each file's row range, so the
+    per-file softmax of the conditional logit is a few vectorised reductions."""
 
-    def loss(weights: np.ndarray) -> tuple[float, np.ndarray]:
-        total, gradient = 0.0, np.zeros(width)
-        for features, target in usable:
-            scores = features @ weights
-            top = scores.max()
-            p = np.exp(scores - top)
-            z = p.sum()
-            p /= z
-            p_right = p[target].sum()
-            total -= np.log(p_right + 1e-12)
-            # d(-log sum_right p)/dw = E_p[f] - E_{p | right}[f]
-            gradient += p @ features - (p[target] / (p_right + 1e-12)) @ features[target]
-        total += l2 * float(weights @ weights)
-        gradient += 2 * l2 * weights
-        return total / len(usable), gradient / len(usable)
+    def __init__(self, sets, mean: np.ndarray, scale: np.ndarray) -> None:
+        usable = [(s[3], t) for s, t in zip(sets, _targets(sets), strict=True) if len(s[2]) and t.any()]
+        self.z = (np.vstack([features for features, _ in usable]) - mean) / scale
+        self.right = np.concatenate([target for _, target in usable])
+        sizes = np.array([len(target) for _, target in usable])
+        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        self.file = np.repeat(np.arange(len(usable)), sizes)
+        self.files = len(usable)
 
-    bounds = None if mask is None else [(None, None) if m else (0.0, 0.0) for m in mask]
-    result = minimize(loss, np.zeros(width), jac=True, method="L-BFGS-B", bounds=bounds)
-    return result.x
+    def loss(self, scores: np.ndarray) -> tuple[float, np.ndarray]:
+        """Mean -log P(right candidates) per file, and its gradient by candidate score."""
+        shifted = np.exp(scores - np.maximum.reduceat(scores, self.starts)[self.file])
+        total = np.add.reduceat(shifted, self.starts)
+        right = np.add.reduceat(np.where(self.right, shifted, 0.0), self.starts)
+        p = shifted / total[self.file]
+        q = np.where(self.right, shifted / right[self.file], 0.0)
+        return float(-np.log(right / total + 1e-12).sum()) / self.files, (p - q) / self.files
 
 
-def score(sets, weights: np.ndarray) -> dict:
+def _fit_member(data: _Stacked, hidden: int, l2: float, seed: int):
+    """One network (linear term + `hidden` tanh units) maximising the conditional likelihood."""
+    from analytics.audio.metrical import Member
+
+    width = data.z.shape[1]
+    sizes = (width, width * hidden, hidden, hidden)
+    cuts = np.cumsum(sizes)[:-1]
+
+    def unpack(theta):
+        linear, flat, bias, output = np.split(theta, cuts)
+        return linear, flat.reshape(width, hidden), bias, output
+
+    def loss(theta):
+        linear, weights, bias, output = unpack(theta)
+        activation = np.tanh(data.z @ weights + bias)
+        value, d_scores = data.loss(data.z @ linear + activation @ output)
+        d_hidden = np.outer(d_scores, output) * (1 - activation**2)
+        gradient = np.concatenate(
+            [data.z.T @ d_scores, (data.z.T @ d_hidden).ravel(), d_hidden.sum(axis=0), activation.T @ d_scores]
+        )
+        return value + l2 * float(theta @ theta), gradient + 2 * l2 * theta
+
+    start = np.random.default_rng(seed).normal(0.0, 0.1, sum(sizes))
+    theta = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 1000}).x
+    linear, weights, bias, output = unpack(theta)
+    return Member(linear=linear, hidden=weights, hidden_bias=bias, output=output)
+
+
+def fit(sets, hidden: int, l2: float, members: int):
+    """The metrical model: `members` networks from different random starts, summed."""
+    from analytics.audio.metrical import MetricalModel
+    from analytics.audio.tempo import TEMPO_FEATURES
+
+    everything = np.vstack([s[3] for s in sets if len(s[2])])
+    mean, scale = everything.mean(axis=0), everything.std(axis=0) + 1e-9
+    data = _Stacked(sets, mean, scale)
+    return MetricalModel(
+        features=TEMPO_FEATURES,
+        mean=mean,
+        scale=scale,
+        members=tuple(_fit_member(data, hidden, l2, seed) for seed in range(members)),
+    )
+
+
+def score(sets, model) -> dict:
     from analytics.audio.tempo import choose_tempo
 
     acc1 = acc2 = reachable = 0
@@ -146,7 +187,7 @@ def score(sets, weights: np.ndarray) -> dict:
         reachable += bool(target.any())
         if not len(tempi):
             continue
-        best, probabilities = choose_tempo(features, weights)
+        best, probabilities = choose_tempo(features, model)
         ratio = tempi[best] / reference
         one = abs(ratio - 1) <= 0.04
         confidence[bool(one)].append(float(probabilities[np.abs(tempi / tempi[best] - 1) <= 0.04].sum()))
@@ -214,15 +255,17 @@ def main() -> None:
         default=[],
         help="NAME=DIR: more training files (e.g. a synthesizer seed not evaluated)",
     )
-    parser.add_argument("--l2", type=float, default=0.01)
-    parser.add_argument("--key", action="store_true", help="compare the key's bass and leading-tone weights")
-    parser.add_argument("--features", help="fit only these features (comma-separated), the others at zero")
+    parser.add_argument("--l2", type=float, default=0.01, help="penalty on the squared parameters")
+    parser.add_argument("--hidden", type=int, default=16, help="tanh units per network (0: linear)")
+    parser.add_argument("--members", type=int, default=3, help="networks in the ensemble (random starts)")
+    parser.add_argument("--write", action="store_true", help="write the fitted model for the extractor")
+    parser.add_argument("--key", action="store_true", help="compare the key's leading-tone weights and floors")
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
     args = parser.parse_args()
     import django
 
     django.setup()
-    from analytics.audio.tempo import TEMPO_FEATURES, TEMPO_WEIGHTS
+    from analytics.audio.metrical import MODEL_PATH, default_model
 
     if args.key:
         sets = {"tune": key_sets(args.corpus, "tune")}
@@ -239,31 +282,29 @@ def main() -> None:
     extra = []
     for spec in args.extra:
         extra += candidate_sets(Path(spec.partition("=")[2]), None)
-    print(f"tuning split: {len(tune)} files; current weights: {score(tune, TEMPO_WEIGHTS)}")
-    # Cross-validation inside the tuning split, to choose the penalty without the held-out part.
-    # Folds by piece (every render of a piece on the same side).
+    try:
+        print(f"tuning split: {len(tune)} files; current model: {score(tune, default_model())}")
+    except (OSError, ValueError) as exc:  # no model yet, or one fitted on other features
+        print(f"tuning split: {len(tune)} files; current model unusable: {exc}")
+    # Cross-validation inside the tuning split, to choose the size and penalty without the
+    # held-out part. Folds by piece (every render of a piece on the same side).
     labels = json.loads((args.corpus / "labels.json").read_text())
     pieces = sorted({labels[file]["piece"] for file, *_ in tune})
     folds = np.array([pieces.index(labels[file]["piece"]) % args.folds for file, *_ in tune])
-    mask = None
-    if args.features:
-        chosen = set(args.features.split(","))
-        mask = np.array([name in chosen for name in TEMPO_FEATURES])
     cv = []
     for k in range(args.folds):
         train = [s for s, f in zip(tune, folds, strict=True) if f != k]
         test = [s for s, f in zip(tune, folds, strict=True) if f == k]
-        cv.append(score(test, fit(train + extra, args.l2, mask))["acc1"])
-    weights = fit(tune + extra, args.l2, mask)
-    print(f"cross-validated Acc1 inside the tuning split (l2 {args.l2}): {np.mean(cv):.3f} {cv}")
-    print(f"fitted on all of it: {score(tune, weights)}")
+        cv.append(score(test, fit(train + extra, args.hidden, args.l2, args.members))["acc1"])
+    print(f"cross-validated Acc1 inside the tuning split (hidden {args.hidden}, l2 {args.l2}): {np.mean(cv):.3f} {cv}")
+    model = fit(tune + extra, args.hidden, args.l2, args.members)
+    print(f"fitted on all of it: {score(tune, model)}")
     for spec in args.check:
         name, _, folder = spec.partition("=")
-        print(f"{name}: {score(candidate_sets(Path(folder), None), weights)}")
-    print("TEMPO_WEIGHTS = np.array([")
-    for feature, weight in zip(TEMPO_FEATURES, weights, strict=True):
-        print(f"    {weight:+.4f},  # {feature}")
-    print("])")
+        print(f"{name}: {score(candidate_sets(Path(folder), None), model)}")
+    if args.write:
+        MODEL_PATH.write_text(json.dumps(model.to_json(), separators=(",", ":")) + "\n")
+        print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
