@@ -165,8 +165,11 @@ def true_peak(data: np.ndarray) -> float | None:
     best = peak
     for channel in data:
         mag = np.abs(channel)
-        inner = mag[1:-1]
-        maxima = np.flatnonzero((inner >= 0.5 * peak) & (inner >= mag[:-2]) & (inner >= mag[2:])) + 1
+        # Loud samples first (a few per cent of a mastered track), then which of them are
+        # local maxima: two comparisons over the loud ones instead of over every sample.
+        loud = np.flatnonzero(mag[1:-1] >= 0.5 * peak) + 1
+        level = mag[loud]
+        maxima = loud[(level >= mag[loud - 1]) & (level >= mag[loud + 1])]
         # The intervals before and after each maximum: interpolate at 1/4, 1/2 and 3/4. Two
         # maxima two samples apart share an interval: computing it twice is cheaper than a
         # sort to drop the duplicate.
