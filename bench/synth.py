@@ -2,6 +2,7 @@
 
     python bench/synth.py --seconds 30 --repeat 3
     python bench/synth.py --recovery --seed 1
+    python bench/synth.py --recovery --seed 3 --save bench/out/local-train   # a training set for tune.py
 
 `--recovery` instead renders one track per genre family x 12 keys x 2 modes (264 requests,
 tempo drawn from the genre's usual range, random energy and seed) and counts how often
@@ -22,6 +23,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -81,8 +83,10 @@ def best_of(repeat: int, fn) -> tuple[float, float]:
     return min(runs)
 
 
-def recovery(*, seed: int, seconds: float) -> None:
-    """How often analysis hears what the synthesizer was asked for."""
+def recovery(*, seed: int, seconds: float, save: Path | None = None) -> None:
+    """How often analysis hears what the synthesizer was asked for. With `save`, the tracks and
+    a labels.json ({file: {tempo, key, mode, genre}}) are kept there: another seed's draw is
+    a training set for bench/audio/tune.py (--extra), this one's stays the measure."""
     from analytics.audio import extract_features
     from generation.providers.music.base import PITCH_CLASSES
 
@@ -90,6 +94,7 @@ def recovery(*, seed: int, seconds: float) -> None:
     provider = get_music_provider("local")
     total = tempo_ok = key_ok = 0
     misses = []
+    labels = {}
     with tempfile.TemporaryDirectory() as tmp:
         for genre, low, high in RECOVERY_GENRES:
             for key in PITCH_CLASSES:
@@ -103,7 +108,13 @@ def recovery(*, seed: int, seconds: float) -> None:
                         duration_seconds=seconds,
                         seed=rng.randint(0, 10**6),
                     )
-                    analysis = extract_features(provider.generate(request, workdir=Path(tmp)).path, scope="core")
+                    path = provider.generate(request, workdir=Path(tmp)).path
+                    analysis = extract_features(path, scope="core")
+                    if save is not None:
+                        name = f"{len(labels):03d}-{genre.replace(' ', '-')}.wav"
+                        save.mkdir(parents=True, exist_ok=True)
+                        shutil.move(path, save / name)
+                        labels[name] = {"tempo": request.tempo, "key": f"{key} {mode}", "mode": mode, "genre": genre}
                     good_tempo = analysis.tempo is not None and abs(analysis.tempo / request.tempo - 1) <= 0.02
                     good_key = (analysis.key, analysis.mode) == (key, mode)
                     total, tempo_ok, key_ok = total + 1, tempo_ok + good_tempo, key_ok + good_key
@@ -112,6 +123,8 @@ def recovery(*, seed: int, seconds: float) -> None:
                             f"  {genre} {request.tempo} bpm {key} {mode} energy {request.energy} seed {request.seed}"
                             f" -> {analysis.tempo} bpm {analysis.key} {analysis.mode}"
                         )
+    if save is not None:
+        (save / "labels.json").write_text(json.dumps(labels, indent=1))
     print(f"{total} requests ({seconds:g} s): tempo within 2 %: {tempo_ok}, key and mode exact: {key_ok}")
     print("\n".join(misses))
 
@@ -123,9 +136,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--recovery", action="store_true", help="measure tempo/key recovery by audio analysis")
     parser.add_argument("--seed", type=int, default=1, help="seed of the --recovery request draw")
+    parser.add_argument("--save", type=Path, help="--recovery: keep the tracks and their labels in this folder")
     args = parser.parse_args()
     if args.recovery:
-        recovery(seed=args.seed, seconds=args.seconds)
+        recovery(seed=args.seed, seconds=args.seconds, save=args.save)
         return
 
     results: dict[str, object] = {"seconds": args.seconds, "repeat": args.repeat, "synth": {}, "video": {}}
