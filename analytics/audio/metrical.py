@@ -45,6 +45,10 @@ class MetricalModel:
     mean: np.ndarray
     scale: np.ndarray
     members: tuple[Member, ...]
+    # Scores are divided by this before the softmax. Fitted on cross-validation folds, where
+    # the networks had not seen the files, so the reported confidence matches how often the
+    # chosen level is right rather than how sure networks are on their own training data.
+    temperature: float = 1.0
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """One score per candidate (rows of `features`); higher is likelier the beat."""
@@ -52,7 +56,7 @@ class MetricalModel:
         return sum((member.scores(standardised) for member in self.members), np.zeros(len(features)))
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        scores = self.scores(features)
+        scores = self.scores(features) / self.temperature
         weights = np.exp(scores - scores.max())
         return weights / weights.sum()
 
@@ -61,6 +65,7 @@ class MetricalModel:
             "features": list(self.features),
             "mean": self.mean.tolist(),
             "scale": self.scale.tolist(),
+            "temperature": self.temperature,
             "members": [
                 {
                     "linear": m.linear.tolist(),
@@ -99,6 +104,7 @@ class MetricalModel:
             mean=np.asarray(data["mean"], dtype=float),
             scale=np.asarray(data["scale"], dtype=float),
             members=tuple(members),
+            temperature=float(data.get("temperature", 1.0)),
         )
 
 

@@ -22,6 +22,7 @@ tempo, with an L2 penalty, by L-BFGS from `--members` random starts.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -216,6 +217,69 @@ def score(sets, model) -> dict:
     }
 
 
+def _temperature(models, tests) -> float:
+    """The divisor of the scores that makes the cross-validated probabilities honest: it
+    maximises the likelihood of the right level on files each fold's model did not see.
+    Only the confidence changes; the chosen level does not."""
+    from scipy.optimize import minimize_scalar
+
+    unseen = [
+        (model.scores(features), target)
+        for model, test in zip(models, tests, strict=True)
+        for (_, _, tempi, features), target in zip(test, _targets(test), strict=True)
+        if len(tempi) and target.any()
+    ]
+
+    def loss(log_temperature: float) -> float:
+        total = 0.0
+        for scores, target in unseen:
+            scaled = scores / np.exp(log_temperature)
+            p = np.exp(scaled - scaled.max())
+            total -= np.log(p[target].sum() / p.sum() + 1e-12)
+        return total
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded").x))
+
+
+def _predictions(sets, model) -> dict[str, tuple[bool, float]]:
+    """{file: (Acc1 hit, confidence of the chosen level)} for files the model did not see."""
+    from analytics.audio.tempo import choose_tempo
+
+    out = {}
+    for file, reference, tempi, features in sets:
+        if not len(tempi):
+            out[file] = (False, 0.0)
+            continue
+        best, probabilities = choose_tempo(features, model)
+        same = np.abs(tempi / tempi[best] - 1) <= 0.04
+        out[file] = (bool(abs(tempi[best] / reference - 1) <= 0.04), float(probabilities[same].sum()))
+    return out
+
+
+def _print_breakdown(predictions: dict[str, tuple[bool, float]], labels: dict) -> None:
+    """Cross-validated Acc1 by drums and by labelled tempo, and how often each confidence band is right."""
+    tempo_bands = ([75, 100, 130, 160], ["<75", "75-100", "100-130", "130-160", ">=160"])
+    confidence_bands = ([0.5, 0.7, 0.9], ["<0.5", "0.5-0.7", "0.7-0.9", ">=0.9"])
+    groups: dict[str, dict[str, list[bool]]] = {"drums": {}, "labelled BPM": {}, "confidence (share right)": {}}
+    for file, (hit, confidence) in predictions.items():
+        label = labels[file]
+        keys = {
+            "drums": label.get("drums", "?"),
+            "labelled BPM": tempo_bands[1][int(np.searchsorted(tempo_bands[0], label["tempo"], side="right"))],
+            "confidence (share right)": confidence_bands[1][
+                int(np.searchsorted(confidence_bands[0], confidence, side="right"))
+            ],
+        }
+        for name, key in keys.items():
+            groups[name].setdefault(key, []).append(hit)
+    for name, by_key in groups.items():
+        order = {"labelled BPM": tempo_bands[1], "confidence (share right)": confidence_bands[1]}.get(
+            name, sorted(by_key)
+        )
+        parts = [f"{key} {np.mean(by_key[key]):.2f} ({len(by_key[key])})" for key in order if key in by_key]
+        print(f"  by {name}: " + ", ".join(parts))
+
+
 def key_sets(folder: Path, split: str | None) -> list[tuple[str, str, np.ndarray]]:
     """[(file, labelled key, pitch histogram)]."""
     labels = json.loads((folder / "labels.json").read_text())
@@ -291,13 +355,21 @@ def main() -> None:
     labels = json.loads((args.corpus / "labels.json").read_text())
     pieces = sorted({labels[file]["piece"] for file, *_ in tune})
     folds = np.array([pieces.index(labels[file]["piece"]) % args.folds for file, *_ in tune])
-    cv = []
+    cv, fold_models, tests = [], [], []
     for k in range(args.folds):
         train = [s for s, f in zip(tune, folds, strict=True) if f != k]
         test = [s for s, f in zip(tune, folds, strict=True) if f == k]
-        cv.append(score(test, fit(train + extra, args.hidden, args.l2, args.members))["acc1"])
+        fold_models.append(fit(train + extra, args.hidden, args.l2, args.members))
+        tests.append(test)
+        cv.append(score(test, fold_models[-1])["acc1"])
     print(f"cross-validated Acc1 inside the tuning split (hidden {args.hidden}, l2 {args.l2}): {np.mean(cv):.3f} {cv}")
-    model = fit(tune + extra, args.hidden, args.l2, args.members)
+    temperature = _temperature(fold_models, tests)
+    print(f"confidence temperature (fitted on the folds' unseen files): {temperature:.3f}")
+    held_back = {}
+    for fold_model, test in zip(fold_models, tests, strict=True):
+        held_back.update(_predictions(test, dataclasses.replace(fold_model, temperature=temperature)))
+    _print_breakdown(held_back, labels)
+    model = dataclasses.replace(fit(tune + extra, args.hidden, args.l2, args.members), temperature=temperature)
     print(f"fitted on all of it: {score(tune, model)}")
     for spec in args.check:
         name, _, folder = spec.partition("=")

@@ -1,5 +1,6 @@
 """The metrical-level model: the fitted file loads, matches the extractor, and refuses a mismatch."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -49,9 +50,20 @@ def test_json_round_trip_keeps_the_scores():
             ),
         ),
     )
+    model = dataclasses.replace(model, temperature=1.7)
     again = MetricalModel.from_json(json.loads(json.dumps(model.to_json())), ("a", "b", "c"))
     candidates = rng.normal(size=(5, width))
     np.testing.assert_allclose(again.scores(candidates), model.scores(candidates))
+    np.testing.assert_allclose(again.probabilities(candidates), model.probabilities(candidates))
     # The hidden layer matters: the ensemble is not the sum of its linear terms.
     linear_only = sum(((candidates - model.mean) / model.scale) @ m.linear for m in model.members)
     assert not np.allclose(model.scores(candidates), linear_only)
+
+
+def test_the_temperature_changes_the_confidence_not_the_choice():
+    model = default_model()
+    candidates = np.random.default_rng(2).normal(size=(6, len(TEMPO_FEATURES)))
+    sharp = dataclasses.replace(model, temperature=0.5).probabilities(candidates)
+    flat = dataclasses.replace(model, temperature=4.0).probabilities(candidates)
+    assert np.argmax(sharp) == np.argmax(flat) == np.argmax(model.scores(candidates))
+    assert sharp.max() > flat.max()
