@@ -296,8 +296,11 @@ def tempo_candidates(spectra: Spectra, duration: float) -> tuple[np.ndarray, np.
             ]
         )
     features = np.asarray(rows)
-    backbeat, hats = TEMPO_FEATURES.index("backbeat"), TEMPO_FEATURES.index("hat_accent")
-    context = [math.log2(onset_rate * 60.0 / REFERENCE_BPM), features[:, backbeat].max(), features[:, hats].max()]
+    context = [
+        math.log2(onset_rate * 60.0 / REFERENCE_BPM),
+        features[:, TEMPO_FEATURES.index("backbeat")].max(),
+        features[:, TEMPO_FEATURES.index("hat_accent")].max(),
+    ]
     features = np.hstack([features, np.tile(context, (len(features), 1))])
     return np.asarray(periods), features, full
 
