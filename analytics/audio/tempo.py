@@ -311,18 +311,23 @@ def choose_tempo(features: np.ndarray, model: MetricalModel | None = None) -> tu
     return int(np.argmax(probabilities)), probabilities
 
 
+def choose_level(periods: np.ndarray, features: np.ndarray, model: MetricalModel | None = None) -> tuple[int, float]:
+    """Index of the chosen candidate and the confidence in its metrical level: the probability
+    of the candidates within 4 % of its period counted together, so near-duplicate candidates
+    do not split it; low when another level is about as likely."""
+    best, probabilities = choose_tempo(features, model)
+    same = np.abs(periods / periods[best] - 1.0) <= 0.04
+    return best, float(probabilities[same].sum())
+
+
 def rhythm(spectra: Spectra, duration: float) -> Rhythm:
     """Tempo, beats, metre and onset rate from the band-wise spectral flux."""
     periods, features, full = tempo_candidates(spectra, duration)
     onset_rate = _onset_rate(full, duration)
     if periods.size == 0:
         return Rhythm(None, 0.0, np.empty(0), None, onset_rate, 0.0, 0.0)
-    best, probabilities = choose_tempo(features)
+    best, confidence = choose_level(periods, features)
     period = float(periods[best])
-    # The confidence is the probability the model gives the chosen metrical level, the
-    # candidates within 4 % of it counted together: low when another level is as likely.
-    same = np.abs(periods / period - 1.0) <= 0.04
-    confidence = float(probabilities[same].sum())
     acf = _autocorrelation(full)
     periodicity = max(_comb(acf, period), 0.0)
     tempo = 60.0 * FPS / period

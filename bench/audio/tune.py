@@ -179,7 +179,7 @@ def fit(sets, hidden: int, l2: float, members: int):
 
 
 def score(sets, model) -> dict:
-    from analytics.audio.tempo import choose_tempo
+    from analytics.audio.tempo import choose_level
 
     acc1 = acc2 = reachable = 0
     errors: dict[str, int] = {}
@@ -188,10 +188,10 @@ def score(sets, model) -> dict:
         reachable += bool(target.any())
         if not len(tempi):
             continue
-        best, probabilities = choose_tempo(features, model)
+        best, level_confidence = choose_level(1.0 / tempi, features, model)  # periods, as the extractor
         ratio = tempi[best] / reference
         one = abs(ratio - 1) <= 0.04
-        confidence[bool(one)].append(float(probabilities[np.abs(tempi / tempi[best] - 1) <= 0.04].sum()))
+        confidence[bool(one)].append(level_confidence)
         two = any(abs(ratio / f - 1) <= 0.04 for f in (1, 2, 3, 0.5, 1 / 3))
         acc1 += one
         acc2 += two
@@ -243,16 +243,15 @@ def _temperature(models, tests) -> float:
 
 def _predictions(sets, model) -> dict[str, tuple[bool, float]]:
     """{file: (Acc1 hit, confidence of the chosen level)} for files the model did not see."""
-    from analytics.audio.tempo import choose_tempo
+    from analytics.audio.tempo import choose_level
 
     out = {}
     for file, reference, tempi, features in sets:
         if not len(tempi):
             out[file] = (False, 0.0)
             continue
-        best, probabilities = choose_tempo(features, model)
-        same = np.abs(tempi / tempi[best] - 1) <= 0.04
-        out[file] = (bool(abs(tempi[best] / reference - 1) <= 0.04), float(probabilities[same].sum()))
+        best, level_confidence = choose_level(1.0 / tempi, features, model)
+        out[file] = (bool(abs(tempi[best] / reference - 1) <= 0.04), level_confidence)
     return out
 
 
