@@ -81,14 +81,20 @@ def _midi_hz(note: float) -> float:
 # A minor key and its relative major share a pitch set, so the profiles alone often read a
 # harmonic-minor piece as its relative major. The minor key's raised seventh (G# in A minor)
 # is foreign to that major key: its share of the chroma above what a major key would hold
-# counts for the minor key. Weight and floor chosen on the corpus's tuning split
-# (bench/audio/tune.py --key); a bass-register term was tried there and lost.
+# counts for the minor key. The credit is capped: in a melody-led tune the third of a major
+# key (B in G major) is the leading tone of the key a fifth below, and an uncapped share read
+# such tunes in that minor key (G major as C minor). Weight, floor and cap chosen on the
+# corpus's tuning split (bench/audio/tune.py --key); a bass-register term was tried and lost.
 LEADING_TONE_WEIGHT = 0.1
 LEADING_TONE_FLOOR = 0.04
+LEADING_TONE_CAP = 0.04
 
 
 def key_scores(
-    histogram: np.ndarray, leading_weight: float = LEADING_TONE_WEIGHT, leading_floor: float = LEADING_TONE_FLOOR
+    histogram: np.ndarray,
+    leading_weight: float = LEADING_TONE_WEIGHT,
+    leading_floor: float = LEADING_TONE_FLOOR,
+    leading_cap: float = LEADING_TONE_CAP,
 ) -> list[tuple[float, int, str]]:
     """Score of every key (score, tonic 0-11, mode) from the pitch histogram, best first."""
     chroma = chroma_from_histogram(histogram)
@@ -98,7 +104,7 @@ def key_scores(
         for tonic in range(12):
             value = float(np.corrcoef(chroma, np.roll(profile, tonic))[0, 1])
             if mode == "minor":
-                value += leading_weight * 12 * (share[(tonic + 11) % 12] - leading_floor)
+                value += leading_weight * 12 * min(share[(tonic + 11) % 12] - leading_floor, leading_cap)
             scores.append((value, tonic, mode))
     return sorted(scores, reverse=True)
 

@@ -292,7 +292,7 @@ def key_sets(folder: Path, split: str | None) -> list[tuple[str, str, np.ndarray
     return out
 
 
-def key_score(sets, leading_weight: float, floor: float) -> tuple[float, dict]:
+def key_score(sets, leading_weight: float, floor: float, cap: float) -> tuple[float, dict]:
     import mir_eval
 
     from analytics.audio.common import PITCHES
@@ -300,7 +300,7 @@ def key_score(sets, leading_weight: float, floor: float) -> tuple[float, dict]:
 
     total, errors = 0.0, {}
     for _file, reference, histogram in sets:
-        _, tonic, mode = key_scores(histogram, leading_weight, floor)[0]
+        _, tonic, mode = key_scores(histogram, leading_weight, floor, cap)[0]
         value = mir_eval.key.weighted_score(reference, f"{PITCHES[tonic]} {mode}")
         total += value
         kind = {1.0: "correct", 0.5: "fifth", 0.3: "relative", 0.2: "parallel"}.get(value, "other")
@@ -322,7 +322,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=16, help="tanh units per network (0: linear)")
     parser.add_argument("--members", type=int, default=3, help="networks in the ensemble (random starts)")
     parser.add_argument("--write", action="store_true", help="write the fitted model for the extractor")
-    parser.add_argument("--key", action="store_true", help="compare the key's leading-tone weights and floors")
+    parser.add_argument("--key", action="store_true", help="compare the key's leading-tone weights, floors and caps")
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
     args = parser.parse_args()
     import django
@@ -336,9 +336,10 @@ def main() -> None:
             name, _, folder = spec.partition("=")
             sets[name] = key_sets(Path(folder), None)
         for leading in (0.0, 0.1, 0.2, 0.4):
-            for floor in (0.01, 0.02, 0.04):
-                line = "  ".join(f"{n} {key_score(s, leading, floor)}" for n, s in sets.items())
-                print(f"leading {leading:4} floor {floor}: {line}")
+            for floor in (0.02, 0.04):
+                for cap in (0.02, 0.04, 0.08, 1.0):
+                    line = "  ".join(f"{n} {key_score(s, leading, floor, cap)}" for n, s in sets.items())
+                    print(f"leading {leading:4} floor {floor} cap {cap}: {line}")
         return
 
     tune = candidate_sets(args.corpus, "tune")
