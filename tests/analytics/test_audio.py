@@ -14,7 +14,6 @@ import soundfile as sf
 from PIL import Image
 
 from analytics.audio import AudioAnalysisError, extract_features
-from analytics.audio.key import key_from_histogram, key_scores
 from tests.analytics.conftest import sine, write_excerpt
 
 LABELLED = [
@@ -210,14 +209,3 @@ def test_analysis_never_loads_numba(music_wav):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
-
-
-def test_a_melody_dwelling_on_the_third_keeps_its_major_key():
-    # The notes of the opening of "For He's a Jolly Good Fellow" in G, in eighths: B, the
-    # third, is the commonest and D and F# hardly sound. B is also C minor's leading tone, and
-    # an uncapped leading-tone credit read this tune in C minor.
-    histogram = np.zeros(56)
-    for midi, eighths in ((71, 39), (69, 22), (67, 20), (72, 13), (74, 2)):
-        histogram[midi - 40] = eighths
-    assert key_from_histogram(histogram)[:2] == ("G", "major")
-    assert key_scores(histogram, leading_cap=1.0)[0][1:] == (0, "minor")  # what the uncapped term chose
