@@ -98,7 +98,17 @@ def key_scores(
     leading_cap: float = LEADING_TONE_CAP,
 ) -> list[tuple[float, int, str]]:
     """Score of every key (score, tonic 0-11, mode) from the pitch histogram, best first."""
-    chroma = chroma_from_histogram(histogram)
+    return chroma_key_scores(chroma_from_histogram(histogram), leading_weight, leading_floor, leading_cap)
+
+
+def chroma_key_scores(
+    chroma: np.ndarray,
+    leading_weight: float = LEADING_TONE_WEIGHT,
+    leading_floor: float = LEADING_TONE_FLOOR,
+    leading_cap: float = LEADING_TONE_CAP,
+) -> list[tuple[float, int, str]]:
+    """The decision on a 12-bin pitch-class profile: also scored on a score's own notes
+    (bench/audio/tune.py --key-symbolic), which bounds what better chroma could gain."""
     share = chroma / (chroma.sum() + 1e-12)
     scores = []
     for mode, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):

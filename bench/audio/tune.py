@@ -256,14 +256,20 @@ def _predictions(sets, model) -> dict[str, tuple[bool, float]]:
 
 
 def _print_breakdown(predictions: dict[str, tuple[bool, float]], labels: dict) -> None:
-    """Cross-validated Acc1 by drums and by labelled tempo, and how often each confidence band is right."""
+    """Cross-validated Acc1 by drums, metre and labelled tempo, and how often each confidence band is right."""
     tempo_bands = ([75, 100, 130, 160], ["<75", "75-100", "100-130", "130-160", ">=160"])
     confidence_bands = ([0.5, 0.7, 0.9], ["<0.5", "0.5-0.7", "0.7-0.9", ">=0.9"])
-    groups: dict[str, dict[str, list[bool]]] = {"drums": {}, "labelled BPM": {}, "confidence (share right)": {}}
+    groups: dict[str, dict[str, list[bool]]] = {
+        "drums": {},
+        "metre": {},
+        "labelled BPM": {},
+        "confidence (share right)": {},
+    }
     for file, (hit, confidence) in predictions.items():
         label = labels[file]
         keys = {
             "drums": label.get("drums", "?"),
+            "metre": label.get("meter", "?"),
             "labelled BPM": tempo_bands[1][int(np.searchsorted(tempo_bands[0], label["tempo"], side="right"))],
             "confidence (share right)": confidence_bands[1][
                 int(np.searchsorted(confidence_bands[0], confidence, side="right"))
@@ -308,6 +314,62 @@ def key_score(sets, leading_weight: float, floor: float, cap: float) -> tuple[fl
     return round(total / max(len(sets), 1), 3), errors
 
 
+def symbolic_key_check(folder: Path) -> None:
+    """The key decision on each tuning piece's own notes against the same decision on its audio.
+
+    For one render per piece (its excerpt, transposition and label exactly as corpus.py made
+    them) the score's pitch classes, weighted by duration, go through the same profile and
+    leading-tone decision as the audio's chroma. The symbolic score bounds what better chroma
+    alone could gain; the gap to the audio score is what the chroma loses."""
+    import mir_eval
+    import numpy as np
+
+    from analytics.audio.common import PITCHES
+    from analytics.audio.key import chroma_key_scores, key_scores
+    from bench.audio import corpus
+
+    labels = json.loads((folder / "labels.json").read_text())
+    by_piece: dict[str, list[str]] = {}
+    for file, label in sorted(labels.items()):
+        if label.get("split") == "tune":
+            by_piece.setdefault(label["piece"], []).append(file)
+    audio_scores, symbolic_scores = [], []
+    for piece, files in sorted(by_piece.items()):
+        label = labels[files[0]]
+        fields = {name: label[name] for name in corpus.Render.__dataclass_fields__ if name in label}
+        render = corpus.Render(**{**fields, "tempo": label["drawn_tempo"], "seconds": corpus.EXCERPT_SECONDS})
+        try:
+            score = corpus._load(render.source, render.index)
+            if render.source.endswith(".abc"):
+                score = score.expandRepeats()
+            prepared = corpus._prepare(render, score)
+        except Exception as exc:  # music21 raises many kinds on odd scores
+            print(f"skip {piece}: {type(exc).__name__}: {exc}")
+            continue
+        if prepared is None:
+            continue
+        chroma = np.zeros(12)
+        for note in prepared[0].flatten().notes:
+            for pitch in note.pitches:
+                chroma[pitch.pitchClass] += float(note.quarterLength)
+        _, tonic, mode = chroma_key_scores(chroma)[0]
+        symbolic = mir_eval.key.weighted_score(label["key"], f"{PITCHES[tonic]} {mode}")
+        on_audio = []
+        for file in files:
+            _, tonic, mode = key_scores(spectra_of(folder / file)[2])[0]
+            on_audio.append(mir_eval.key.weighted_score(labels[file]["key"], f"{PITCHES[tonic]} {mode}"))
+        symbolic_scores.append(symbolic)
+        audio_scores.append(float(np.mean(on_audio)))
+        if symbolic < 1 or audio_scores[-1] < 0.5:
+            print(
+                f"  {piece}: labelled {label['key']}, notes {symbolic:.1f}, audio {audio_scores[-1]:.2f} ({len(files)})"
+            )
+    print(
+        f"key weighted, mean over {len(symbolic_scores)} tuning pieces: on the score's notes "
+        f"{np.mean(symbolic_scores):.3f}, on the audio {np.mean(audio_scores):.3f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True)
@@ -323,6 +385,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=3, help="networks in the ensemble (random starts)")
     parser.add_argument("--write", action="store_true", help="write the fitted model for the extractor")
     parser.add_argument("--key", action="store_true", help="compare the key's leading-tone weights, floors and caps")
+    parser.add_argument(
+        "--key-symbolic", action="store_true", help="the key decision on the tuning pieces' own notes vs their audio"
+    )
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
     args = parser.parse_args()
     import django
@@ -330,6 +395,9 @@ def main() -> None:
     django.setup()
     from analytics.audio.metrical import MODEL_PATH, default_model
 
+    if args.key_symbolic:
+        symbolic_key_check(args.corpus)
+        return
     if args.key:
         sets = {"tune": key_sets(args.corpus, "tune")}
         for spec in args.check:
