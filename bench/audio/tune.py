@@ -389,6 +389,7 @@ def main() -> None:
         "--key-symbolic", action="store_true", help="the key decision on the tuning pieces' own notes vs their audio"
     )
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
+    parser.add_argument("--fold-seed", type=int, default=0, help="0: pieces dealt to folds in name order")
     args = parser.parse_args()
     import django
 
@@ -422,6 +423,8 @@ def main() -> None:
     # held-out part. Folds by piece (every render of a piece on the same side).
     labels = json.loads((args.corpus / "labels.json").read_text())
     pieces = sorted({labels[file]["piece"] for file, *_ in tune})
+    if args.fold_seed:  # another split of the same pieces, to see how much a comparison owes to the folds
+        pieces = [pieces[i] for i in np.random.default_rng(args.fold_seed).permutation(len(pieces))]
     folds = np.array([pieces.index(labels[file]["piece"]) % args.folds for file, *_ in tune])
     cv, fold_models, tests = [], [], []
     for k in range(args.folds):
