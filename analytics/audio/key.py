@@ -91,14 +91,9 @@ LEADING_TONE_FLOOR = 0.04
 LEADING_TONE_CAP = float("inf")
 
 
-def key_scores(
-    histogram: np.ndarray,
-    leading_weight: float = LEADING_TONE_WEIGHT,
-    leading_floor: float = LEADING_TONE_FLOOR,
-    leading_cap: float = LEADING_TONE_CAP,
-) -> list[tuple[float, int, str]]:
+def key_scores(histogram: np.ndarray) -> list[tuple[float, int, str]]:
     """Score of every key (score, tonic 0-11, mode) from the pitch histogram, best first."""
-    return chroma_key_scores(chroma_from_histogram(histogram), leading_weight, leading_floor, leading_cap)
+    return chroma_key_scores(chroma_from_histogram(histogram))
 
 
 def chroma_key_scores(

@@ -302,11 +302,11 @@ def key_score(sets, leading_weight: float, floor: float, cap: float) -> tuple[fl
     import mir_eval
 
     from analytics.audio.common import PITCHES
-    from analytics.audio.key import key_scores
+    from analytics.audio.key import chroma_from_histogram, chroma_key_scores
 
     total, errors = 0.0, {}
     for _file, reference, histogram in sets:
-        _, tonic, mode = key_scores(histogram, leading_weight, floor, cap)[0]
+        _, tonic, mode = chroma_key_scores(chroma_from_histogram(histogram), leading_weight, floor, cap)[0]
         value = mir_eval.key.weighted_score(reference, f"{PITCHES[tonic]} {mode}")
         total += value
         kind = {1.0: "correct", 0.5: "fifth", 0.3: "relative", 0.2: "parallel"}.get(value, "other")
