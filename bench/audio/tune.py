@@ -322,7 +322,6 @@ def symbolic_key_check(folder: Path) -> None:
     leading-tone decision as the audio's chroma. The symbolic score bounds what better chroma
     alone could gain; the gap to the audio score is what the chroma loses."""
     import mir_eval
-    import numpy as np
 
     from analytics.audio.common import PITCHES
     from analytics.audio.key import chroma_key_scores, key_scores
