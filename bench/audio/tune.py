@@ -324,7 +324,7 @@ def symbolic_key_check(folder: Path) -> None:
     import mir_eval
 
     from analytics.audio.common import PITCHES
-    from analytics.audio.key import chroma_key_scores, key_scores
+    from analytics.audio.key import chroma_key_scores, key_from_histogram
     from bench.audio import corpus
 
     labels = json.loads((folder / "labels.json").read_text())
@@ -355,8 +355,8 @@ def symbolic_key_check(folder: Path) -> None:
         symbolic = mir_eval.key.weighted_score(label["key"], f"{PITCHES[tonic]} {mode}")
         on_audio = []
         for file in files:
-            _, tonic, mode = key_scores(spectra_of(folder / file)[2])[0]
-            on_audio.append(mir_eval.key.weighted_score(labels[file]["key"], f"{PITCHES[tonic]} {mode}"))
+            tonic_name, mode, _ = key_from_histogram(spectra_of(folder / file)[2])  # as the extractor reads it
+            on_audio.append(mir_eval.key.weighted_score(labels[file]["key"], f"{tonic_name} {mode}"))
         symbolic_scores.append(symbolic)
         audio_scores.append(float(np.mean(on_audio)))
         if symbolic < 1 or audio_scores[-1] < 0.5:
