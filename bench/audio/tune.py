@@ -1,11 +1,12 @@
-"""Fit the tempo estimator's metrical-level model on the corpus's *tuning* split only.
+"""Fit the tempo estimator's metrical-level model on the corpus's tuning and training-only splits.
 
     python bench/audio/tune.py --corpus bench/out/corpus            # fit, cross-validate, print
     python bench/audio/tune.py --corpus bench/out/corpus --check synth=bench/out/synth --write
 
 The spectra of each file (the expensive part: decode, resample, STFT) are cached in
 `bench/out/features/` (keyed by file name, size and mtime), so a tuning iteration costs only
-the candidate features. Only files whose label says `split == "tune"` are read for the fit;
+the candidate features. Only files whose label says `split == "tune"` (cross-validated) or
+`"train"` (training-only pieces, always in the fit) are read for the fit;
 `--check NAME=DIR` scores the fitted model on another labelled set (for example the
 synthesizer's) without fitting on it; `--extra NAME=DIR` adds training files (a synthesizer
 seed that is not evaluated). The held-out split is never opened here: evaluate.py scores it.
@@ -387,6 +388,13 @@ def main() -> None:
     parser.add_argument(
         "--key-symbolic", action="store_true", help="the key decision on the tuning pieces' own notes vs their audio"
     )
+    parser.add_argument(
+        "--without-train-split", action="store_true", help="leave the corpus's training-only pieces out of the fit"
+    )
+    parser.add_argument(
+        "--piece-share", type=float, default=1.0, help="fit each fold on this share of its tuning pieces"
+    )
+    parser.add_argument("--share-seed", type=int, default=0, help="which pieces --piece-share keeps")
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
     parser.add_argument("--fold-seed", type=int, default=0, help="0: pieces dealt to folds in name order")
     args = parser.parse_args()
@@ -411,7 +419,10 @@ def main() -> None:
         return
 
     tune = candidate_sets(args.corpus, "tune")
-    extra = []
+    # The corpus's training-only pieces (corpus.py --train-pieces) join every fold's fit and
+    # the final one; cross-validation still tests only the tuning pieces.
+    extra = [] if args.without_train_split else candidate_sets(args.corpus, "train")
+    print(f"training-only split: {len(extra)} files")
     for spec in args.extra:
         extra += candidate_sets(Path(spec.partition("=")[2]), None)
     try:
@@ -428,6 +439,10 @@ def main() -> None:
     cv, fold_models, tests = [], [], []
     for k in range(args.folds):
         train = [s for s, f in zip(tune, folds, strict=True) if f != k]
+        if args.piece_share < 1:  # a learning curve: fit each fold on a share of its pieces
+            own = sorted({labels[s[0]]["piece"] for s in train})
+            kept = set(np.random.default_rng(args.share_seed).permutation(own)[: round(args.piece_share * len(own))])
+            train = [s for s in train if labels[s[0]]["piece"] in kept]
         test = [s for s, f in zip(tune, folds, strict=True) if f == k]
         fold_models.append(fit(train + extra, args.hidden, args.l2, args.members))
         tests.append(test)
