@@ -107,11 +107,11 @@ FOLK = {
 RYANS_STEP = 20
 
 # Training-only pieces (`--train-pieces`, split "train"): folk tunes from the collection files
-# the plan above does not use, and Ryan's files halfway between its RYANS_STEP picks. More
-# distinct pieces is what the metrical-level fit lacks (cross-validated Acc1 0.75 with half
-# the tuning pieces, 0.80 with all of them). Only names whose hash puts them on the tuning
-# side are taken, and a tune that shares its title or opening with any piece of the plan is
-# skipped, so no held-out tune enters the fit under another collection's name.
+# the plan above does not use, and Ryan's files halfway between its RYANS_STEP picks: do more
+# distinct pieces help the metrical-level fit? (87 of them moved its cross-validated Acc1 by
+# under a point, not fold by fold: not shipped, docs/benchmarks.md.) Only names whose hash
+# puts them on the tuning side are taken, and a tune that shares its title or opening with
+# any piece of the plan is skipped, so no held-out tune enters a fit under another name.
 TRAIN_FOLK_DIRS = ("essenFolksong", "oneills1850", "airdsAirs", "miscFolk")
 TRAIN_FOLK_PER_FILE = 4
 NOT_TUNES = {

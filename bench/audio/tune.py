@@ -1,12 +1,12 @@
-"""Fit the tempo estimator's metrical-level model on the corpus's tuning and training-only splits.
+"""Fit the tempo estimator's metrical-level model on the corpus's *tuning* split only.
 
     python bench/audio/tune.py --corpus bench/out/corpus            # fit, cross-validate, print
     python bench/audio/tune.py --corpus bench/out/corpus --check synth=bench/out/synth --write
 
 The spectra of each file (the expensive part: decode, resample, STFT) are cached in
 `bench/out/features/` (keyed by file name, size and mtime), so a tuning iteration costs only
-the candidate features. Only files whose label says `split == "tune"` (cross-validated) or
-`"train"` (training-only pieces, always in the fit) are read for the fit;
+the candidate features. Only files whose label says `split == "tune"` are read for the fit
+(and `"train"`, training-only pieces, with `--with-train-split`);
 `--check NAME=DIR` scores the fitted model on another labelled set (for example the
 synthesizer's) without fitting on it; `--extra NAME=DIR` adds training files (a synthesizer
 seed that is not evaluated). The held-out split is never opened here: evaluate.py scores it.
@@ -389,7 +389,7 @@ def main() -> None:
         "--key-symbolic", action="store_true", help="the key decision on the tuning pieces' own notes vs their audio"
     )
     parser.add_argument(
-        "--without-train-split", action="store_true", help="leave the corpus's training-only pieces out of the fit"
+        "--with-train-split", action="store_true", help="fit on the corpus's training-only pieces too (not shipped)"
     )
     parser.add_argument(
         "--piece-share", type=float, default=1.0, help="fit each fold on this share of its tuning pieces"
@@ -419,9 +419,9 @@ def main() -> None:
         return
 
     tune = candidate_sets(args.corpus, "tune")
-    # The corpus's training-only pieces (corpus.py --train-pieces) join every fold's fit and
-    # the final one; cross-validation still tests only the tuning pieces.
-    extra = [] if args.without_train_split else candidate_sets(args.corpus, "train")
+    # With --with-train-split the corpus's training-only pieces (corpus.py --train-pieces) join
+    # every fold's fit and the final one; cross-validation still tests only the tuning pieces.
+    extra = candidate_sets(args.corpus, "train") if args.with_train_split else []
     print(f"training-only split: {len(extra)} files")
     for spec in args.extra:
         extra += candidate_sets(Path(spec.partition("=")[2]), None)
@@ -436,7 +436,7 @@ def main() -> None:
     if args.fold_seed:  # another split of the same pieces, to see how much a comparison owes to the folds
         pieces = [pieces[i] for i in np.random.default_rng(args.fold_seed).permutation(len(pieces))]
     folds = np.array([pieces.index(labels[file]["piece"]) % args.folds for file, *_ in tune])
-    cv, fold_models, tests = [], [], []
+    cv, cv2, fold_models, tests = [], [], [], []
     for k in range(args.folds):
         train = [s for s, f in zip(tune, folds, strict=True) if f != k]
         if args.piece_share < 1:  # a learning curve: fit each fold on a share of its pieces
@@ -446,8 +446,11 @@ def main() -> None:
         test = [s for s, f in zip(tune, folds, strict=True) if f == k]
         fold_models.append(fit(train + extra, args.hidden, args.l2, args.members))
         tests.append(test)
-        cv.append(score(test, fold_models[-1])["acc1"])
+        scored = score(test, fold_models[-1])
+        cv.append(scored["acc1"])
+        cv2.append(scored["acc2"])
     print(f"cross-validated Acc1 inside the tuning split (hidden {args.hidden}, l2 {args.l2}): {np.mean(cv):.3f} {cv}")
+    print(f"cross-validated Acc2: {np.mean(cv2):.3f} {cv2}")
     temperature = _temperature(fold_models, tests)
     print(f"confidence temperature (fitted on the folds' unseen files): {temperature:.3f}")
     held_back = {}
