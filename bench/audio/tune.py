@@ -242,22 +242,25 @@ def _temperature(models, tests) -> float:
     return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded").x))
 
 
-def _predictions(sets, model) -> dict[str, tuple[bool, float]]:
-    """{file: (Acc1 hit, confidence of the chosen level)} for files the model did not see."""
+def _predictions(sets, model) -> dict[str, tuple[bool, float, float]]:
+    """{file: (Acc1 hit, confidence of the chosen level, chosen / labelled tempo)} for files
+    the model did not see (ratio 0 when the file has no candidate)."""
     from analytics.audio.tempo import choose_level
 
     out = {}
     for file, reference, tempi, features in sets:
         if not len(tempi):
-            out[file] = (False, 0.0)
+            out[file] = (False, 0.0, 0.0)
             continue
         best, level_confidence = choose_level(1.0 / tempi, features, model)
-        out[file] = (bool(abs(tempi[best] / reference - 1) <= 0.04), level_confidence)
+        ratio = float(tempi[best] / reference)
+        out[file] = (bool(abs(ratio - 1) <= 0.04), level_confidence, ratio)
     return out
 
 
-def _print_breakdown(predictions: dict[str, tuple[bool, float]], labels: dict) -> None:
-    """Cross-validated Acc1 by drums, metre and labelled tempo, and how often each confidence band is right."""
+def _print_breakdown(predictions: dict[str, tuple[bool, float, float]], labels: dict) -> None:
+    """Cross-validated Acc1 by drums, metre and labelled tempo, how often each confidence band is
+    right, and the Acc2 misses (not within x1, 2, 3, 1/2, 1/3) by metre and tempo relation."""
     tempo_bands = ([75, 100, 130, 160], ["<75", "75-100", "100-130", "130-160", ">=160"])
     confidence_bands = ([0.5, 0.7, 0.9], ["<0.5", "0.5-0.7", "0.7-0.9", ">=0.9"])
     groups: dict[str, dict[str, list[bool]]] = {
@@ -266,7 +269,13 @@ def _print_breakdown(predictions: dict[str, tuple[bool, float]], labels: dict) -
         "labelled BPM": {},
         "confidence (share right)": {},
     }
-    for file, (hit, confidence) in predictions.items():
+    acc2_misses: dict[str, int] = {}
+    for file, (hit, confidence, ratio) in predictions.items():
+        if not any(abs(ratio / f - 1) <= 0.04 for f in (1, 2, 3, 0.5, 1 / 3)):
+            relations = (("x3/2", 1.5), ("x2/3", 2 / 3), ("x4/3", 4 / 3), ("x3/4", 0.75))
+            relation = next((n for n, f in relations if abs(ratio / f - 1) <= 0.04), "other")
+            kind = f"{labels[file].get('meter', '?')} {relation}"
+            acc2_misses[kind] = acc2_misses.get(kind, 0) + 1
         label = labels[file]
         keys = {
             "drums": label.get("drums", "?"),
@@ -284,6 +293,8 @@ def _print_breakdown(predictions: dict[str, tuple[bool, float]], labels: dict) -
         )
         parts = [f"{key} {np.mean(by_key[key]):.2f} ({len(by_key[key])})" for key in order if key in by_key]
         print(f"  by {name}: " + ", ".join(parts))
+    misses = ", ".join(f"{kind} {count}" for kind, count in sorted(acc2_misses.items(), key=lambda item: -item[1]))
+    print(f"  Acc2 misses by labelled metre and relation: {misses or 'none'}")
 
 
 def key_sets(folder: Path, split: str | None) -> list[tuple[str, str, np.ndarray]]:
