@@ -509,6 +509,23 @@ def render_one(render: Render, score, out: Path) -> dict | None:
     return label
 
 
+def _drawn(rng: np.random.Generator, file: str, source: str, index: int, piece: str, split: str) -> Render:
+    """One more render of a piece, its tempo, key, drums and ensemble drawn from `rng` (in
+    that order: the extra and training-only parts of earlier builds keep their draws)."""
+    return Render(
+        file=file,
+        source=source,
+        index=index,
+        piece=piece,
+        split=split,
+        tempo=round(float(np.exp(rng.uniform(math.log(60), math.log(180)))), 1),
+        transpose=int(rng.integers(-6, 6)),
+        drums=str(rng.choice(["none", "none", "percussion", "kit"])),
+        ensemble=str(rng.choice(list(FOLK_ENSEMBLES if source.endswith(".abc") else ENSEMBLES))),
+        seconds=EXCERPT_SECONDS,
+    )
+
+
 def plan(
     seed: int,
     renders_per_piece: int,
@@ -564,42 +581,15 @@ def plan(
     tuning = [p for p in pieces if split_of(p[2]) == "tune"]
     for copy in range(extra_tune):
         for number, (source, index, piece) in enumerate(tuning):
-            folk = source.endswith(".abc")
             name = piece.replace("/", "_").replace("#", "-").rsplit(".", 1)[0]
-            renders.append(
-                Render(
-                    file=f"tune-x{copy}-{number:03d}-{name}.wav",
-                    source=source,
-                    index=index,
-                    piece=piece,
-                    split="tune",
-                    tempo=round(float(np.exp(extra_rng.uniform(math.log(60), math.log(180)))), 1),
-                    transpose=int(extra_rng.integers(-6, 6)),
-                    drums=str(extra_rng.choice(["none", "none", "percussion", "kit"])),
-                    ensemble=str(extra_rng.choice(list(FOLK_ENSEMBLES if folk else ENSEMBLES))),
-                    seconds=EXCERPT_SECONDS,
-                )
-            )
+            renders.append(_drawn(extra_rng, f"tune-x{copy}-{number:03d}-{name}.wav", source, index, piece, "tune"))
     train_rng = np.random.default_rng(seed + 2000)
     candidates = _train_sources() if train_pieces else []
     chosen = [candidates[int(i)] for i in np.unique(np.linspace(0, len(candidates) - 1, train_pieces).astype(int))]
     for number, (source, index, piece) in enumerate(chosen if candidates else []):
         name = piece.replace("/", "_").replace("#", "-").rsplit(".", 1)[0]
         for copy in range(train_renders):
-            renders.append(
-                Render(
-                    file=f"train-{number:03d}-{copy}-{name}.wav",
-                    source=source,
-                    index=index,
-                    piece=piece,
-                    split="train",
-                    tempo=round(float(np.exp(train_rng.uniform(math.log(60), math.log(180)))), 1),
-                    transpose=int(train_rng.integers(-6, 6)),
-                    drums=str(train_rng.choice(["none", "none", "percussion", "kit"])),
-                    ensemble=str(train_rng.choice(list(FOLK_ENSEMBLES))),
-                    seconds=EXCERPT_SECONDS,
-                )
-            )
+            renders.append(_drawn(train_rng, f"train-{number:03d}-{copy}-{name}.wav", source, index, piece, "train"))
     # Full-length files for the speed measurement: the longest classical movements.
     long_sources = [p for p in pieces if not p[0].endswith(".abc") and p[0].startswith(("beethoven", "mozart"))]
     for n, (source, index, piece) in enumerate(long_sources[:long_count]):
