@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connections
 from django.utils import timezone
 
 from generation.models import ReviewDecision, RunStatus
@@ -62,6 +63,9 @@ def page(chromium_path, monkeypatch):
         finally:
             context.close()
             browser.close()
+            # The test's ORM calls ran beside Playwright's event loop; close what they opened here,
+            # or PostgreSQL refuses to drop the test database at the end ("accessed by other users").
+            connections.close_all()
 
 
 def _reviewer():
