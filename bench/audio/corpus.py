@@ -585,8 +585,8 @@ def plan(
             renders.append(_drawn(extra_rng, f"tune-x{copy}-{number:03d}-{name}.wav", source, index, piece, "tune"))
     train_rng = np.random.default_rng(seed + 2000)
     candidates = _train_sources() if train_pieces else []
-    chosen = [candidates[int(i)] for i in np.unique(np.linspace(0, len(candidates) - 1, train_pieces).astype(int))]
-    for number, (source, index, piece) in enumerate(chosen if candidates else []):
+    spread = np.unique(np.linspace(0, len(candidates) - 1, train_pieces).astype(int)) if candidates else []
+    for number, (source, index, piece) in enumerate(candidates[int(i)] for i in spread):
         name = piece.replace("/", "_").replace("#", "-").rsplit(".", 1)[0]
         for copy in range(train_renders):
             renders.append(_drawn(train_rng, f"train-{number:03d}-{copy}-{name}.wav", source, index, piece, "train"))

@@ -179,6 +179,16 @@ def fit(sets, hidden: int, l2: float, members: int):
     )
 
 
+RELATIONS = (("x1", 1), ("x2", 2), ("x1/2", 0.5), ("x3/2", 1.5), ("x2/3", 2 / 3), ("x3", 3), ("x1/3", 1 / 3))
+RELATIONS += (("x4/3", 4 / 3), ("x3/4", 0.75))
+ACC2_RELATIONS = {"x1", "x2", "x1/2", "x3", "x1/3"}
+
+
+def tempo_relation(ratio: float) -> str:
+    """How an estimate relates to the labelled tempo (within 4 %): "x1" is Acc1, ACC2_RELATIONS is Acc2."""
+    return next((name for name, factor in RELATIONS if abs(ratio / factor - 1) <= 0.04), "other")
+
+
 def score(sets, model) -> dict:
     from analytics.audio.tempo import choose_level
 
@@ -190,22 +200,13 @@ def score(sets, model) -> dict:
         if not len(tempi):
             continue
         best, level_confidence = choose_level(1.0 / tempi, features, model)  # periods, as the extractor
-        ratio = tempi[best] / reference
-        one = abs(ratio - 1) <= 0.04
-        confidence[bool(one)].append(level_confidence)
-        two = any(abs(ratio / f - 1) <= 0.04 for f in (1, 2, 3, 0.5, 1 / 3))
+        relation = tempo_relation(tempi[best] / reference)
+        one = relation == "x1"
+        confidence[one].append(level_confidence)
         acc1 += one
-        acc2 += two
+        acc2 += relation in ACC2_RELATIONS
         if not one:
-            name = next(
-                (
-                    n
-                    for n, f in (("x2", 2), ("x1/2", 0.5), ("x3/2", 1.5), ("x2/3", 2 / 3), ("x3", 3), ("x1/3", 1 / 3))
-                    if abs(ratio / f - 1) <= 0.04
-                ),
-                "other",
-            )
-            errors[name] = errors.get(name, 0) + 1
+            errors[relation] = errors.get(relation, 0) + 1
     n = max(len(sets), 1)
     return {
         "files": len(sets),
@@ -254,7 +255,7 @@ def _predictions(sets, model) -> dict[str, tuple[bool, float, float]]:
             continue
         best, level_confidence = choose_level(1.0 / tempi, features, model)
         ratio = float(tempi[best] / reference)
-        out[file] = (bool(abs(ratio - 1) <= 0.04), level_confidence, ratio)
+        out[file] = (tempo_relation(ratio) == "x1", level_confidence, ratio)
     return out
 
 
@@ -271,9 +272,8 @@ def _print_breakdown(predictions: dict[str, tuple[bool, float, float]], labels: 
     }
     acc2_misses: dict[str, int] = {}
     for file, (hit, confidence, ratio) in predictions.items():
-        if not any(abs(ratio / f - 1) <= 0.04 for f in (1, 2, 3, 0.5, 1 / 3)):
-            relations = (("x3/2", 1.5), ("x2/3", 2 / 3), ("x4/3", 4 / 3), ("x3/4", 0.75))
-            relation = next((n for n, f in relations if abs(ratio / f - 1) <= 0.04), "other")
+        relation = tempo_relation(ratio) if ratio > 0 else "other"
+        if relation not in ACC2_RELATIONS:
             kind = f"{labels[file].get('meter', '?')} {relation}"
             acc2_misses[kind] = acc2_misses.get(kind, 0) + 1
         label = labels[file]
@@ -442,7 +442,8 @@ def main() -> None:
     # With --with-train-split the corpus's training-only pieces (corpus.py --train-pieces) join
     # every fold's fit and the final one; cross-validation still tests only the tuning pieces.
     extra = candidate_sets(args.corpus, "train") if args.with_train_split else []
-    print(f"training-only split: {len(extra)} files")
+    if args.with_train_split:
+        print(f"training-only split: {len(extra)} files")
     for spec in args.extra:
         extra += candidate_sets(Path(spec.partition("=")[2]), None)
     try:
