@@ -259,9 +259,26 @@ def _predictions(sets, model) -> dict[str, tuple[bool, float, float]]:
     return out
 
 
-def _print_breakdown(predictions: dict[str, tuple[bool, float, float]], labels: dict) -> None:
+def onsets_per_labelled_beat(sets) -> dict[str, float]:
+    """{file: onsets per labelled beat}: the audio's onset rate (the `file_density` feature)
+    against the notated beat. A diagnostic of the corpus, not a feature: it needs the label."""
+    from analytics.audio.tempo import REFERENCE_BPM, TEMPO_FEATURES
+
+    column = TEMPO_FEATURES.index("file_density")
+    return {
+        file: REFERENCE_BPM * 2.0 ** features[0, column] / reference
+        for file, reference, tempi, features in sets
+        if len(tempi)
+    }
+
+
+def _print_breakdown(
+    predictions: dict[str, tuple[bool, float, float]], labels: dict, per_beat: dict[str, float] | None = None
+) -> None:
     """Cross-validated Acc1 by drums, metre and labelled tempo, how often each confidence band is
-    right, and the Acc2 misses (not within x1, 2, 3, 1/2, 1/3) by metre and tempo relation."""
+    right, and the Acc2 misses (not within x1, 2, 3, 1/2, 1/3) by metre and tempo relation.
+    With `per_beat`, also by onsets per labelled beat, and how the misses there lean (a level
+    slower or faster than the notated beat)."""
     tempo_bands = ([75, 100, 130, 160], ["<75", "75-100", "100-130", "130-160", ">=160"])
     confidence_bands = ([0.5, 0.7, 0.9], ["<0.5", "0.5-0.7", "0.7-0.9", ">=0.9"])
     groups: dict[str, dict[str, list[bool]]] = {
@@ -271,6 +288,8 @@ def _print_breakdown(predictions: dict[str, tuple[bool, float, float]], labels: 
         "confidence (share right)": {},
     }
     acc2_misses: dict[str, int] = {}
+    density_bands = ([1.2, 1.7, 2.2, 3.2, 4.1], ["<1.2", "1.2-1.7", "1.7-2.2", "2.2-3.2", "3.2-4.1", ">=4.1"])
+    by_density: dict[str, list[float]] = {}
     for file, (hit, confidence, ratio) in predictions.items():
         relation = tempo_relation(ratio) if ratio > 0 else "other"
         if relation not in ACC2_RELATIONS:
@@ -287,12 +306,24 @@ def _print_breakdown(predictions: dict[str, tuple[bool, float, float]], labels: 
         }
         for name, key in keys.items():
             groups[name].setdefault(key, []).append(hit)
+        if per_beat is not None and file in per_beat:
+            band = density_bands[1][int(np.searchsorted(density_bands[0], per_beat[file], side="right"))]
+            by_density.setdefault(band, []).append(ratio)
     for name, by_key in groups.items():
         order = {"labelled BPM": tempo_bands[1], "confidence (share right)": confidence_bands[1]}.get(
             name, sorted(by_key)
         )
         parts = [f"{key} {np.mean(by_key[key]):.2f} ({len(by_key[key])})" for key in order if key in by_key]
         print(f"  by {name}: " + ", ".join(parts))
+    if by_density:
+        parts = []
+        for band in density_bands[1]:
+            if band in by_density:
+                ratios = np.array(by_density[band])
+                hits = np.mean([tempo_relation(r) == "x1" if r > 0 else False for r in ratios])
+                slower, faster = np.mean((ratios > 0) & (ratios < 0.75)), np.mean(ratios > 1.33)
+                parts.append(f"{band} {hits:.2f} ({len(ratios)}; slower {slower:.2f}, faster {faster:.2f})")
+        print("  by onsets per labelled beat (Acc1; files; share read at a slower, faster level): " + ", ".join(parts))
     misses = ", ".join(f"{kind} {count}" for kind, count in sorted(acc2_misses.items(), key=lambda item: -item[1]))
     print(f"  Acc2 misses by labelled metre and relation: {misses or 'none'}")
 
@@ -501,7 +532,7 @@ def main() -> None:
     held_back = {}
     for fold_model, test in zip(fold_models, tests, strict=True):
         held_back.update(_predictions(test, dataclasses.replace(fold_model, temperature=temperature)))
-    _print_breakdown(held_back, labels)
+    _print_breakdown(held_back, labels, onsets_per_labelled_beat(tune))
     model = dataclasses.replace(fit(tune + extra, args.hidden, args.l2, args.members), temperature=temperature)
     print(f"fitted on all of it: {score(tune, model)}")
     for spec in args.check:
