@@ -146,7 +146,17 @@ def batch_start_scheduled(*, size: int | None = None) -> Batch:
     return batch_start(size=size)
 
 
-def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) -> None:
+# An attempt still in these outcomes may be finished; a finished one is never rewritten.
+_OPEN_OUTCOMES = (RunStage.Outcome.RUNNING, RunStage.Outcome.WAITING)
+
+
+def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) -> bool:
+    """Record how an attempt ended; False when it had already ended.
+
+    A worker slower than the stage time limit is taken for lost: its attempt is failed and a
+    new one starts. When the slow worker then comes back, its result must not land beside the
+    new attempt's (two successes, two chains), so the row is only written while still open.
+    """
     record.outcome = outcome
     record.finished_at = timezone.now()
     record.duration_ms = int((record.finished_at - record.started_at).total_seconds() * 1000)
@@ -154,7 +164,20 @@ def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) ->
         # Vendor errors quote request URLs (Pixabay's key=, the Telegram bot token): masked.
         record.error = redact(f"{type(exc).__name__}: {exc}")[:5000]
         record.traceback = redact("".join(traceback.format_exception(exc)))[-20000:]
-    record.save(update_fields=["outcome", "finished_at", "duration_ms", "error", "traceback"])
+    fields = ("outcome", "finished_at", "duration_ms", "error", "traceback")
+    written = RunStage.objects.filter(pk=record.pk, outcome__in=_OPEN_OUTCOMES).update(
+        **{field: getattr(record, field) for field in fields}
+    )
+    if not written:
+        logger.warning(
+            "Run %s stage %s attempt %s had already ended (taken for lost); its late %s is dropped.",
+            record.run_id,
+            record.name,
+            record.attempt,
+            outcome,
+        )
+        record.refresh_from_db()
+    return bool(written)
 
 
 def _wait(record: RunStage, waiting: StageWaiting) -> None:
@@ -265,9 +288,11 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
                     _wait(record, waiting)
                     return StageOutcome.WAITING
                 except Exception as exc:
-                    _finish(record, RunStage.Outcome.FAILED, exc)
+                    if not _finish(record, RunStage.Outcome.FAILED, exc):
+                        return StageOutcome.SKIPPED  # superseded: a newer attempt owns the stage
                     raise
-                _finish(record, RunStage.Outcome.SUCCEEDED)
+                if not _finish(record, RunStage.Outcome.SUCCEEDED):
+                    return StageOutcome.SKIPPED  # superseded: a newer attempt owns the stage and its chain
     except Exception as exc:
         logger.warning("Run %s stage %s failed: %s", run_id, stage, exc)
         failure_report(source="stage", scope=stage, exc=exc, run_id=run.pk)
@@ -353,7 +378,8 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
             next_check_at=timezone.now() + timedelta(seconds=getattr(settings, interval))
         )
         return StageOutcome.WAITING
-    _finish(record, RunStage.Outcome.SUCCEEDED)
+    if not _finish(record, RunStage.Outcome.SUCCEEDED):
+        return StageOutcome.SKIPPED
     _advance(run, stage, chain=True)
     return StageOutcome.SUCCEEDED
 

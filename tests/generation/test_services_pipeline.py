@@ -224,3 +224,28 @@ def test_with_an_elevenlabs_key_a_spoken_lyric_line_is_mixed_in(settings, mp3):
     spoken = call.json["text"]
     assert spoken and not spoken.startswith("[")
     assert spoken in run.track.lyrics
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_late_result_of_an_attempt_taken_for_lost_is_dropped(suno, mp3):
+    """A worker slower than the stage time limit is taken for lost and its attempt failed (here by
+    the vendor call, standing in for the sweep in another process); when it comes back, its result
+    must not land as a second success or start a second chain."""
+    from django.db import connection
+
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+
+    def taken_for_lost(seen):
+        RunStage.objects.filter(run=run, name="generate_track", outcome="running").update(
+            outcome="failed", error="TimeoutError: no result within the stage time limit (worker lost)"
+        )
+        connection.close()  # this server thread's own connection
+        return Reply(json={"code": 200, "msg": "success", "data": {"taskId": "t-1"}})
+
+    suno.route("POST", "/api/v1/generate", taken_for_lost)
+    _suno_success(suno, mp3)
+    assert stage_execute(run_id=run.pk, stage="generate_track", chain=False) == "skipped"
+    attempt = RunStage.objects.get(run=run, name="generate_track")
+    assert attempt.outcome == "failed" and "worker lost" in attempt.error
+    run.refresh_from_db()
+    assert run.status == RunStatus.GENERATING  # the newer attempt, not this one, decides
