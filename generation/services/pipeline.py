@@ -180,15 +180,31 @@ def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) ->
     return bool(written)
 
 
-def _wait(record: RunStage, waiting: StageWaiting) -> None:
-    """The stage handed its work to a vendor: keep the job id, end the task, check back later."""
+def _wait(record: RunStage, waiting: StageWaiting) -> bool:
+    """The stage handed its work to a vendor: keep the job id, end the task, check back later.
+    False when the attempt had already ended (taken for lost, like `_finish`)."""
     record.outcome = RunStage.Outcome.WAITING
     record.vendor = waiting.vendor
     record.vendor_job_id = waiting.job_id[:200]
     record.providers = waiting.providers
     record.next_check_at = timezone.now() + timedelta(seconds=settings.VENDOR_FIRST_CHECK_SECONDS)
-    record.save(update_fields=["outcome", "vendor", "vendor_job_id", "providers", "next_check_at"])
+    fields = ("outcome", "vendor", "vendor_job_id", "providers", "next_check_at")
+    written = RunStage.objects.filter(pk=record.pk, outcome__in=_OPEN_OUTCOMES).update(
+        **{field: getattr(record, field) for field in fields}
+    )
+    if not written:
+        logger.warning(
+            "Run %s stage %s attempt %s had already ended (taken for lost); its %s job %s is dropped.",
+            record.run_id,
+            record.name,
+            record.attempt,
+            waiting.vendor,
+            waiting.job_id,
+        )
+        record.refresh_from_db()
+        return False
     logger.info("Run %s %s waits on %s job %s", record.run_id, record.name, waiting.vendor, waiting.job_id)
+    return True
 
 
 def _claim(run: GenerationRun, stage: str, attempt: int) -> RunStage | None:
@@ -285,8 +301,7 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
                     else:
                         STAGE_FUNCTIONS[stage](run)
                 except StageWaiting as waiting:
-                    _wait(record, waiting)
-                    return StageOutcome.WAITING
+                    return StageOutcome.WAITING if _wait(record, waiting) else StageOutcome.SKIPPED
                 except Exception as exc:
                     if not _finish(record, RunStage.Outcome.FAILED, exc):
                         return StageOutcome.SKIPPED  # superseded: a newer attempt owns the stage
@@ -361,8 +376,7 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
     try:
         done = check(run=run, record=record)
     except StageWaiting as waiting:
-        _wait(record, waiting)
-        return StageOutcome.WAITING
+        return StageOutcome.WAITING if _wait(record, waiting) else StageOutcome.SKIPPED
     except Exception as exc:
         _finish(record, RunStage.Outcome.FAILED, exc)
         logger.warning("Run %s stage %s failed after its vendor job: %s", run_id, stage, exc)

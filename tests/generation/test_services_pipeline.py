@@ -249,3 +249,24 @@ def test_a_late_result_of_an_attempt_taken_for_lost_is_dropped(suno, mp3):
     assert attempt.outcome == "failed" and "worker lost" in attempt.error
     run.refresh_from_db()
     assert run.status == RunStatus.GENERATING  # the newer attempt, not this one, decides
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vendor_job_handed_over_by_an_attempt_taken_for_lost_is_dropped(suno):
+    """The same for a stage that hands its job to a vendor: the stale attempt must not become a
+    waiting one, or the vendor check would finish it beside the newer attempt."""
+    from django.db import connection
+
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+
+    def taken_for_lost(seen):
+        RunStage.objects.filter(run=run, name="generate_track", outcome="running").update(
+            outcome="failed", error="TimeoutError: no result within the stage time limit (worker lost)"
+        )
+        connection.close()  # this server thread's own connection
+        return Reply(json={"code": 200, "msg": "success", "data": {"taskId": "t-1"}})
+
+    suno.route("POST", "/api/v1/generate", taken_for_lost)
+    assert stage_execute(run_id=run.pk, stage="generate_track") == "skipped"
+    attempt = RunStage.objects.get(run=run, name="generate_track")
+    assert attempt.outcome == "failed" and attempt.vendor_job_id == ""
