@@ -150,13 +150,29 @@ def batch_start_scheduled(*, size: int | None = None) -> Batch:
 _OPEN_OUTCOMES = (RunStage.Outcome.RUNNING, RunStage.Outcome.WAITING)
 
 
-def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) -> bool:
-    """Record how an attempt ended; False when it had already ended.
+def _save_if_open(record: RunStage, fields: tuple[str, ...], dropped: str) -> bool:
+    """Write `fields` of an attempt only while it is still running or waiting; False otherwise.
 
     A worker slower than the stage time limit is taken for lost: its attempt is failed and a
-    new one starts. When the slow worker then comes back, its result must not land beside the
-    new attempt's (two successes, two chains), so the row is only written while still open.
-    """
+    new one starts. When the slow worker then comes back, what it brings (a result, a vendor
+    job) must not land beside the new attempt's (two successes, two chains)."""
+    written = RunStage.objects.filter(pk=record.pk, outcome__in=_OPEN_OUTCOMES).update(
+        **{field: getattr(record, field) for field in fields}
+    )
+    if not written:
+        logger.warning(
+            "Run %s stage %s attempt %s had already ended (taken for lost); %s is dropped.",
+            record.run_id,
+            record.name,
+            record.attempt,
+            dropped,
+        )
+        record.refresh_from_db()
+    return bool(written)
+
+
+def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) -> bool:
+    """Record how an attempt ended; False when it had already ended (see `_save_if_open`)."""
     record.outcome = outcome
     record.finished_at = timezone.now()
     record.duration_ms = int((record.finished_at - record.started_at).total_seconds() * 1000)
@@ -165,43 +181,19 @@ def _finish(record: RunStage, outcome: str, exc: BaseException | None = None) ->
         record.error = redact(f"{type(exc).__name__}: {exc}")[:5000]
         record.traceback = redact("".join(traceback.format_exception(exc)))[-20000:]
     fields = ("outcome", "finished_at", "duration_ms", "error", "traceback")
-    written = RunStage.objects.filter(pk=record.pk, outcome__in=_OPEN_OUTCOMES).update(
-        **{field: getattr(record, field) for field in fields}
-    )
-    if not written:
-        logger.warning(
-            "Run %s stage %s attempt %s had already ended (taken for lost); its late %s is dropped.",
-            record.run_id,
-            record.name,
-            record.attempt,
-            outcome,
-        )
-        record.refresh_from_db()
-    return bool(written)
+    return _save_if_open(record, fields, f"its late {outcome}")
 
 
 def _wait(record: RunStage, waiting: StageWaiting) -> bool:
     """The stage handed its work to a vendor: keep the job id, end the task, check back later.
-    False when the attempt had already ended (taken for lost, like `_finish`)."""
+    False when the attempt had already ended (see `_save_if_open`)."""
     record.outcome = RunStage.Outcome.WAITING
     record.vendor = waiting.vendor
     record.vendor_job_id = waiting.job_id[:200]
     record.providers = waiting.providers
     record.next_check_at = timezone.now() + timedelta(seconds=settings.VENDOR_FIRST_CHECK_SECONDS)
     fields = ("outcome", "vendor", "vendor_job_id", "providers", "next_check_at")
-    written = RunStage.objects.filter(pk=record.pk, outcome__in=_OPEN_OUTCOMES).update(
-        **{field: getattr(record, field) for field in fields}
-    )
-    if not written:
-        logger.warning(
-            "Run %s stage %s attempt %s had already ended (taken for lost); its %s job %s is dropped.",
-            record.run_id,
-            record.name,
-            record.attempt,
-            waiting.vendor,
-            waiting.job_id,
-        )
-        record.refresh_from_db()
+    if not _save_if_open(record, fields, f"its {waiting.vendor} job {waiting.job_id}"):
         return False
     logger.info("Run %s %s waits on %s job %s", record.run_id, record.name, waiting.vendor, waiting.job_id)
     return True

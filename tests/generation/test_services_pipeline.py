@@ -226,23 +226,27 @@ def test_with_an_elevenlabs_key_a_spoken_lyric_line_is_mixed_in(settings, mp3):
     assert spoken in run.track.lyrics
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_late_result_of_an_attempt_taken_for_lost_is_dropped(suno, mp3):
-    """A worker slower than the stage time limit is taken for lost and its attempt failed (here by
-    the vendor call, standing in for the sweep in another process); when it comes back, its result
-    must not land as a second success or start a second chain."""
+def _taken_for_lost_mid_call(run):
+    """A Suno reply that first fails the run's running generate_track attempt, as the stuck-run
+    sweep in another process would when the worker outlived the stage time limit."""
     from django.db import connection
 
-    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
-
-    def taken_for_lost(seen):
+    def reply(seen):
         RunStage.objects.filter(run=run, name="generate_track", outcome="running").update(
             outcome="failed", error="TimeoutError: no result within the stage time limit (worker lost)"
         )
         connection.close()  # this server thread's own connection
         return Reply(json={"code": 200, "msg": "success", "data": {"taskId": "t-1"}})
 
-    suno.route("POST", "/api/v1/generate", taken_for_lost)
+    return reply
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_late_result_of_an_attempt_taken_for_lost_is_dropped(suno, mp3):
+    """When the slow worker comes back, its result must not land as a second success or start a
+    second chain."""
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+    suno.route("POST", "/api/v1/generate", _taken_for_lost_mid_call(run))
     _suno_success(suno, mp3)
     assert stage_execute(run_id=run.pk, stage="generate_track", chain=False) == "skipped"
     attempt = RunStage.objects.get(run=run, name="generate_track")
@@ -255,18 +259,8 @@ def test_a_late_result_of_an_attempt_taken_for_lost_is_dropped(suno, mp3):
 def test_a_vendor_job_handed_over_by_an_attempt_taken_for_lost_is_dropped(suno):
     """The same for a stage that hands its job to a vendor: the stale attempt must not become a
     waiting one, or the vendor check would finish it beside the newer attempt."""
-    from django.db import connection
-
     run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
-
-    def taken_for_lost(seen):
-        RunStage.objects.filter(run=run, name="generate_track", outcome="running").update(
-            outcome="failed", error="TimeoutError: no result within the stage time limit (worker lost)"
-        )
-        connection.close()  # this server thread's own connection
-        return Reply(json={"code": 200, "msg": "success", "data": {"taskId": "t-1"}})
-
-    suno.route("POST", "/api/v1/generate", taken_for_lost)
+    suno.route("POST", "/api/v1/generate", _taken_for_lost_mid_call(run))
     assert stage_execute(run_id=run.pk, stage="generate_track") == "skipped"
     attempt = RunStage.objects.get(run=run, name="generate_track")
     assert attempt.outcome == "failed" and attempt.vendor_job_id == ""
