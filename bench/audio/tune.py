@@ -316,7 +316,7 @@ def _print_breakdown(
     }
     acc2_misses: dict[str, int] = {}
     density_bands = ([1.2, 1.7, 2.2, 3.2, 4.1], ["<1.2", "1.2-1.7", "1.7-2.2", "2.2-3.2", "3.2-4.1", ">=4.1"])
-    by_density: dict[str, list[float]] = {}
+    by_density: dict[str, list[tuple[bool, float]]] = {}
     for file, (hit, confidence, ratio) in predictions.items():
         relation = tempo_relation(ratio) if ratio > 0 else "other"
         if relation not in ACC2_RELATIONS:
@@ -335,7 +335,7 @@ def _print_breakdown(
             groups[name].setdefault(key, []).append(hit)
         if per_beat is not None and file in per_beat:
             band = density_bands[1][int(np.searchsorted(density_bands[0], per_beat[file], side="right"))]
-            by_density.setdefault(band, []).append(ratio)
+            by_density.setdefault(band, []).append((hit, ratio))
     for name, by_key in groups.items():
         order = {"labelled BPM": tempo_bands[1], "confidence (share right)": confidence_bands[1]}.get(
             name, sorted(by_key)
@@ -343,12 +343,11 @@ def _print_breakdown(
         parts = [f"{key} {np.mean(by_key[key]):.2f} ({len(by_key[key])})" for key in order if key in by_key]
         print(f"  by {name}: " + ", ".join(parts))
     if to_marking:
-        near = [
-            predictions[f][0] for f, r in to_marking.items() if f in predictions and abs(np.log2(r)) < np.log2(1.25)
-        ]
-        far = [
-            predictions[f][0] for f, r in to_marking.items() if f in predictions and abs(np.log2(r)) >= np.log2(1.25)
-        ]
+        near: list[bool] = []
+        far: list[bool] = []
+        for file, ratio in to_marking.items():
+            if file in predictions:
+                (near if abs(np.log2(ratio)) < np.log2(1.25) else far).append(predictions[file][0])
         print(
             f"  by the drawn tempo against the score's metronome mark ({len(to_marking)} files of marked scores): "
             f"within 25 % {np.mean(near) if near else float('nan'):.2f} ({len(near)}), "
@@ -358,10 +357,9 @@ def _print_breakdown(
         parts = []
         for band in density_bands[1]:
             if band in by_density:
-                ratios = np.array(by_density[band])
-                hits = np.mean([tempo_relation(r) == "x1" if r > 0 else False for r in ratios])
+                hits, ratios = (np.array(column) for column in zip(*by_density[band], strict=True))
                 slower, faster = np.mean((ratios > 0) & (ratios < 0.75)), np.mean(ratios > 1.33)
-                parts.append(f"{band} {hits:.2f} ({len(ratios)}; slower {slower:.2f}, faster {faster:.2f})")
+                parts.append(f"{band} {hits.mean():.2f} ({len(ratios)}; slower {slower:.2f}, faster {faster:.2f})")
         print("  by onsets per labelled beat (Acc1; files; share read at a slower, faster level): " + ", ".join(parts))
     misses = ", ".join(f"{kind} {count}" for kind, count in sorted(acc2_misses.items(), key=lambda item: -item[1]))
     print(f"  Acc2 misses by labelled metre and relation: {misses or 'none'}")

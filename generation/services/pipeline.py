@@ -370,7 +370,8 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
     except StageWaiting as waiting:
         return StageOutcome.WAITING if _wait(record, waiting) else StageOutcome.SKIPPED
     except Exception as exc:
-        _finish(record, RunStage.Outcome.FAILED, exc)
+        if not _finish(record, RunStage.Outcome.FAILED, exc):
+            return StageOutcome.SKIPPED  # already ended elsewhere: neither a retry nor a failed run
         logger.warning("Run %s stage %s failed after its vendor job: %s", run_id, stage, exc)
         if is_transient(exc) and record.attempt < settings.STAGE_MAX_ATTEMPTS:
             with transaction.atomic():
