@@ -18,6 +18,14 @@ Ground truth:
     at the very end must both be the tonic. Pieces where they disagree, modal tunes
     (dorian, mixolydian...), and pieces that change metre in the excerpt are not used.
 
+`--tempo-from notation` builds a variant of the same plan (same pieces, splits, keys,
+ensembles, drums and draws) in which a piece is played near the tempo its score asks for: its
+numbered metronome mark, else its opening tempo word (Allegro, Andante...), else its dance
+type (an ABC `R:` field: reel, jig, hornpipe...), each a range of the notated beat
+(`notated_range`); the drawn position is kept inside that range. Pieces whose notation says
+nothing usable (most Essen songs, O'Neill's airs) keep their drawn tempo. Labels carry
+`tempo_source` (mark, word, dance, drawn), so evaluate.py `--by tempo_source` can split them.
+
 Pieces are split by a hash of their name into a *tuning* part (40 %) and a *held-out* part
 (60 %) that estimator work must never look at; both are reported by evaluate.py.
 `--train-pieces N` adds a third, training-only part ("train"): up to N more folk tunes from
@@ -49,7 +57,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +157,7 @@ class Render:
     drums: str  # none, percussion (no backbeat), kit (backbeat)
     ensemble: str
     seconds: float
+    tempo_from: str = "draw"  # draw: the drawn tempo in the beat's range; notation: see notated_range
 
 
 def split_of(piece: str) -> str:
@@ -301,7 +310,14 @@ def _prepare(render: Render, score):
     beat_ql = float(signature.beatDuration.quarterLength)
     if signature.beatCount < 2:
         return None  # 3/8 and the like: one notated beat per bar, no agreed tactus
-    bpm = beat_tempo(render.tempo, beat_ql)
+    tempo_source = "drawn"
+    notated = None
+    if render.tempo_from == "notation":
+        notated = notated_range(score, render.source, render.index, beat_ql, signature.ratioString)
+    if notated is not None:
+        bpm, tempo_source = beat_tempo(render.tempo, beat_ql, notated[0]), notated[1]
+    else:
+        bpm = beat_tempo(render.tempo, beat_ql)
     needed_ql = (render.seconds + 2.0) * bpm / 60.0 * beat_ql
     if any(ts.ratioString != signature.ratioString for ts in signatures if ts.getOffsetInHierarchy(score) < needed_ql):
         return None  # a metre change inside the excerpt
@@ -336,7 +352,7 @@ def _prepare(render: Render, score):
         for m in excerpt.parts[0].getElementsByClass("Measure")
     ]
     tonic = (label[0] + render.transpose) % 12
-    return excerpt, bars, beat_ql, signature.ratioString, tonic, label[1], bpm
+    return excerpt, bars, beat_ql, signature.ratioString, tonic, label[1], bpm, tempo_source
 
 
 # The range of the notated beat's tempo, by beat length in quarter notes: a quarter beat
@@ -347,10 +363,102 @@ def _prepare(render: Render, score):
 BEAT_RANGES = {1.0: (60.0, 180.0), 1.5: (40.0, 130.0), 2.0: (50.0, 120.0), 3.0: (40.0, 90.0)}
 
 
-def beat_tempo(drawn: float, beat_ql: float) -> float:
-    lo, hi = BEAT_RANGES.get(beat_ql, (60.0, 180.0))
+def beat_tempo(drawn: float, beat_ql: float, within: tuple[float, float] | None = None) -> float:
+    lo, hi = within or BEAT_RANGES.get(beat_ql, (60.0, 180.0))
     position = math.log(drawn / 60.0) / math.log(3.0)
     return round(lo * (hi / lo) ** position, 1)
+
+
+# `--tempo-from notation`: each piece is played near the tempo its notation asks for, as a
+# performer would, instead of anywhere in its beat's range. What the score says, in order:
+# a numbered metronome mark (played within 10 % of it); a tempo word at the start; a dance
+# type (ABC `R:`). The word ranges are for a quarter-note beat (conventional metronome
+# ranges); a dotted-quarter beat takes 3/4 of them and a half-note beat 3/5 (an alla-breve
+# Allegro, half = 72-96). Dance ranges are for the tune's main pulse: a half in 2/2 and a
+# quarter in 2/4 (the same tune written in halved values), a dotted quarter in 6/8 and 9/8,
+# a quarter in 4/4; session and dance-band practice. A range is kept only inside the beat's
+# BEAT_RANGES (a 4/4 reel's quarter at 200-240 is not a tactus anyone taps): a piece whose
+# notation gives no usable range keeps its drawn tempo, and its label says so.
+TEMPO_WORDS = {
+    "grave": (40.0, 54.0),
+    "largo": (42.0, 58.0),
+    "lento": (46.0, 60.0),
+    "larghetto": (58.0, 72.0),
+    "adagio": (56.0, 76.0),
+    "tranquillo": (56.0, 76.0),
+    "nicht schnell": (66.0, 90.0),
+    "andante": (72.0, 104.0),
+    "massig": (84.0, 108.0),
+    "mässig": (84.0, 108.0),
+    "moderato": (96.0, 120.0),
+    "allegretto": (100.0, 128.0),
+    "menuetto": (100.0, 132.0),
+    "allegro": (120.0, 160.0),
+    "vivace": (144.0, 176.0),
+    "presto": (160.0, 200.0),
+}
+WORD_SCALE = {1.0: 1.0, 1.5: 0.75, 2.0: 0.6, 3.0: 0.5}
+DANCE_PULSE = {
+    "reel": (100.0, 120.0),
+    "hornpipe": (72.0, 96.0),
+    "clog": (72.0, 96.0),
+    "strathspey": (112.0, 140.0),
+    "jig": (100.0, 125.0),
+    "slipjig": (110.0, 130.0),
+    "polka": (110.0, 140.0),
+}
+
+
+def _abc_rhythm(source: str, index: int) -> str:
+    """The `R:` field (dance type) of tune `index` of an ABC file, lower case, or ''."""
+    import re
+
+    from music21 import corpus
+
+    text = Path(str(corpus.getWork(source))).read_text(errors="replace")
+    for block in re.split(r"(?m)^(?=X:)", text):
+        number = re.match(r"X:\s*(\d+)", block)
+        if number and int(number.group(1)) == index:
+            field = re.search(r"(?m)^R:\s*(.+)$", block)
+            return field.group(1).strip().lower() if field else ""
+    return ""
+
+
+def notated_range(score, source: str, index: int, beat_ql: float, meter: str) -> tuple[tuple[float, float], str] | None:
+    """The notated beat's tempo range the score itself asks for, and where it came from
+    (mark, word, dance), or None when it says nothing usable."""
+    lo_beat, hi_beat = BEAT_RANGES.get(beat_ql, (60.0, 180.0))
+
+    def inside(lo: float, hi: float, origin: str):
+        lo, hi = max(lo, lo_beat), min(hi, hi_beat)
+        return ((lo, hi), origin) if hi - lo >= 0.05 * hi else None
+
+    marks = [m for m in score.recurse().getElementsByClass("MetronomeMark") if m.number and m.referent is not None]
+    if marks and marks[0].getOffsetInHierarchy(score) < 4 * beat_ql:
+        quarters_per_minute = float(marks[0].number) * float(marks[0].referent.quarterLength)
+        mark = quarters_per_minute / beat_ql
+        return inside(mark / 1.1, mark * 1.1, "mark")
+    if source.endswith(".abc"):
+        rhythm = _abc_rhythm(source, index).replace(" ", "").replace("-", "")
+        dance = next((d for d in sorted(DANCE_PULSE, key=len, reverse=True) if d in rhythm), None)
+        if dance is None:
+            return None
+        lo, hi = DANCE_PULSE[dance]
+        if beat_ql == 1.0 and meter in ("4/4", "3/4") and dance in ("reel", "hornpipe", "clog"):
+            lo, hi = 2 * lo, 2 * hi  # written in halves: the quarter runs at twice the pulse
+        return inside(lo, hi, "dance")
+    texts = [
+        str(getattr(t, "content", None) or getattr(t, "text", None) or "")
+        for t in score.recurse().getElementsByClass(["TextExpression", "MetronomeMark", "TempoText"])
+        if t.getOffsetInHierarchy(score) < 4 * beat_ql
+    ]
+    text = " ".join(texts).lower()
+    found = sorted((text.find(word), word) for word in TEMPO_WORDS if word in text)
+    if not found:
+        return None
+    lo, hi = TEMPO_WORDS[found[0][1]]
+    scale = WORD_SCALE.get(beat_ql, 1.0)
+    return inside(lo * scale, hi * scale, "word")
 
 
 def _drum_events(bars, beat_ql: float, meter: str, style: str, rng) -> list[tuple[float, int, int]]:
@@ -474,7 +582,7 @@ def render_one(render: Render, score, out: Path) -> dict | None:
     if prepared is None:
         print(f"skip {render.piece}: key, metre or length not certain", file=sys.stderr)
         return None
-    excerpt, bars, beat_ql, meter, tonic, mode, bpm = prepared
+    excerpt, bars, beat_ql, meter, tonic, mode, bpm, tempo_source = prepared
     label = asdict(render)
     label.update(
         tempo=bpm,
@@ -484,6 +592,7 @@ def render_one(render: Render, score, out: Path) -> dict | None:
         mode=mode,
         meter=meter,
         beat_ql=beat_ql,
+        tempo_source=tempo_source,
     )
     if (out / render.file).exists():  # rendered by an earlier, interrupted build: same seed, same audio
         label["seconds"] = round(sf.info(str(out / render.file)).duration, 2)
@@ -654,6 +763,12 @@ def main() -> None:
     parser.add_argument("--extra-tune", type=int, default=0, help="more renders of every tuning piece (for the fit)")
     parser.add_argument("--train-pieces", type=int, default=0, help="training-only folk pieces (split train)")
     parser.add_argument("--train-renders", type=int, default=6, help="renders of each training-only piece")
+    parser.add_argument(
+        "--tempo-from",
+        choices=("draw", "notation"),
+        default="draw",
+        help="notation: play each piece near the tempo its score asks for (mark, word, dance type)",
+    )
     parser.add_argument("--install-debian", action="store_true", help="apt-get install fluidsynth fluid-soundfont-gm")
     parser.add_argument("--collect", action="store_true", help="only rebuild labels.json from what is rendered")
     args = parser.parse_args()
@@ -663,6 +778,7 @@ def main() -> None:
     _ensure_debian(args.install_debian)
     args.out.mkdir(parents=True, exist_ok=True)
     renders = plan(args.seed, args.renders_per_piece, args.long, args.extra_tune, args.train_pieces, args.train_renders)
+    renders = [replace(render, tempo_from=args.tempo_from) for render in renders]
     groups: dict[tuple[str, int], list[Render]] = {}
     for render in renders:
         groups.setdefault((render.source, render.index), []).append(render)

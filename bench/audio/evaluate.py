@@ -230,6 +230,16 @@ def load_sets(specs: list[str], splits: set[str] | None = None) -> dict[str, lis
     return sets
 
 
+def with_groups(sets: dict[str, list[tuple[Path, dict]]], field: str) -> dict[str, list[tuple[Path, dict]]]:
+    """Each set, then its files grouped by the label `field` (`corpus-heldout[drums=kit]`)."""
+    grouped: dict[str, list[tuple[Path, dict]]] = {}
+    for name, items in sets.items():
+        grouped[name] = items
+        for value in sorted({str(label.get(field)) for _, label in items}):
+            grouped[f"{name}[{field}={value}]"] = [item for item in items if str(item[1].get(field)) == value]
+    return grouped
+
+
 class Cache:
     """Per-file results of the slow third-party methods, keyed by file size and mtime."""
 
@@ -303,7 +313,9 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
             breakdown[set_name][method] = {"tempo": dict(tempo_errors), "key": dict(key_errors)}
             s = scores[set_name][method]
             print(
-                f"{set_name:16} {method:13} Acc1 {s['acc1']:.3f}  Acc2 {s['acc2']:.3f}  key {s['key']:.3f}", flush=True
+                f"{set_name:16} {method:13} ({count:3d})  Acc1 {s['acc1']:.3f}  Acc2 {s['acc2']:.3f}  "
+                f"key {s['key']:.3f}",
+                flush=True,
             )
     return scores, breakdown, misses
 
@@ -354,6 +366,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--splits", help="only these corpus splits, comma-separated (e.g. tune)")
+    parser.add_argument("--by", help="also report each set split by this label field (e.g. tempo_source, drums, meter)")
     parser.add_argument("--out", type=Path, help="write the results as JSON here too")
     parser.add_argument("--librosa-process", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -375,9 +388,10 @@ def main() -> None:
             methods.append(method)
     report: dict = {"methods": methods, "skipped": skipped}
     if args.set:
-        scores, breakdown, misses = evaluate(
-            load_sets(args.set, set(args.splits.split(",")) if args.splits else None), methods, not args.no_cache
-        )
+        sets = load_sets(args.set, set(args.splits.split(",")) if args.splits else None)
+        if args.by:
+            sets = with_groups(sets, args.by)
+        scores, breakdown, misses = evaluate(sets, methods, not args.no_cache)
         report.update(scores=scores, breakdown=breakdown, misses=misses)
         print("\nerror breakdown (tempo | key):")
         for set_name, per_method in breakdown.items():
