@@ -209,8 +209,9 @@ def _ryans_files() -> list[str]:
     return [f"ryansMammoth/{p.name}" for p in sorted(folder.glob("*.abc"))][::RYANS_STEP]
 
 
-def _train_sources() -> list[tuple[str, int, str]]:
-    """(source, tune number, piece) of every training-only candidate, on the tuning side by hash."""
+def _unplanned_sources(side: str) -> list[tuple[str, int, str]]:
+    """(source, tune number, piece) of the folk tunes outside the plan whose name's hash puts
+    them on `side`: "tune" for the training-only part, "heldout" for the held-out extension."""
     from music21 import corpus
 
     root = Path(str(corpus.getWork("ryansMammoth/AcaciaReel.abc"))).parents[1]
@@ -224,7 +225,7 @@ def _train_sources() -> list[tuple[str, int, str]]:
     ryans = [f"ryansMammoth/{p.name}" for p in sorted((root / "ryansMammoth").glob("*.abc"))]
     for path in ryans[RYANS_STEP // 2 :: RYANS_STEP]:
         sources += [(path, n, f"{path}#{n}") for n in _tune_numbers(path, 1)]
-    return [source for source in sources if split_of(source[2]) == "tune"]
+    return [source for source in sources if split_of(source[2]) == side]
 
 
 def fingerprint(score) -> tuple[str, tuple[int, ...]]:
@@ -553,7 +554,7 @@ def render_piece(
         return [json.loads(path.read_text()) for path in done]
     try:
         score = _load(renders[0].source, renders[0].index)
-        if renders[0].split == "train" and _same_tune(score, forbidden):
+        if renders[0].split in ("train", "heldout2") and _same_tune(score, forbidden):
             print(f"skip {renders[0].piece}: the same tune as a piece of the plan", file=sys.stderr)
             return [None] * len(renders)
         if renders[0].source.endswith(".abc"):
@@ -642,6 +643,7 @@ def plan(
     extra_tune: int = 0,
     train_pieces: int = 0,
     train_renders: int = 6,
+    heldout_pieces: int = 0,
 ) -> list[Render]:
     """Every file to render, deterministic for a seed: tempi log-uniform 60-180 BPM (bounded so
     the quarter-note rate stays playable), keys spread over all twelve tonics.
@@ -650,7 +652,10 @@ def plan(
     fit more examples; they are drawn from their own random stream, so the rest of the plan,
     and the held-out part above all, is the same with or without them. `train_pieces` adds
     up to that many training-only pieces (split "train", `train_renders` renders each) from
-    the collections' other tunes, also from a stream of their own."""
+    the collections' other tunes, also from a stream of their own. `heldout_pieces` adds up to
+    that many more held-out pieces (split "heldout2", one render each) from the same
+    collections' tunes on the held-out side of the hash, from a third stream: a larger
+    held-out measurement, never read by tune.py."""
     rng = np.random.default_rng(seed)
     pieces: list[tuple[str, int, str]] = []
     for composer in CLASSICAL:
@@ -693,12 +698,18 @@ def plan(
             name = piece.replace("/", "_").replace("#", "-").rsplit(".", 1)[0]
             renders.append(_drawn(extra_rng, f"tune-x{copy}-{number:03d}-{name}.wav", source, index, piece, "tune"))
     train_rng = np.random.default_rng(seed + 2000)
-    candidates = _train_sources() if train_pieces else []
+    candidates = _unplanned_sources("tune") if train_pieces else []
     spread = np.unique(np.linspace(0, len(candidates) - 1, train_pieces).astype(int)) if candidates else []
     for number, (source, index, piece) in enumerate(candidates[int(i)] for i in spread):
         name = piece.replace("/", "_").replace("#", "-").rsplit(".", 1)[0]
         for copy in range(train_renders):
             renders.append(_drawn(train_rng, f"train-{number:03d}-{copy}-{name}.wav", source, index, piece, "train"))
+    more_rng = np.random.default_rng(seed + 3000)
+    candidates = _unplanned_sources("heldout") if heldout_pieces else []
+    spread = np.unique(np.linspace(0, len(candidates) - 1, heldout_pieces).astype(int)) if candidates else []
+    for number, (source, index, piece) in enumerate(candidates[int(i)] for i in spread):
+        name = piece.replace("/", "_").replace("#", "-").rsplit(".", 1)[0]
+        renders.append(_drawn(more_rng, f"heldout2-{number:03d}-{name}.wav", source, index, piece, "heldout2"))
     # Full-length files for the speed measurement: the longest classical movements.
     long_sources = [p for p in pieces if not p[0].endswith(".abc") and p[0].startswith(("beethoven", "mozart"))]
     for n, (source, index, piece) in enumerate(long_sources[:long_count]):
@@ -746,7 +757,8 @@ def _plan_fingerprints(renders: list[Render], out: Path, jobs: int) -> tuple[set
     if cached.exists():
         found = [tuple(item) for item in json.loads(cached.read_text())]
     else:
-        tunes = sorted({(r.source, r.index) for r in renders if r.split != "train" and r.source.endswith(".abc")})
+        planned = [r for r in renders if r.split in ("tune", "heldout") and r.source.endswith(".abc")]
+        tunes = sorted({(r.source, r.index) for r in planned})
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             found = [f for f in pool.map(fingerprint_of, *zip(*tunes, strict=True), chunksize=8) if f is not None]
         cached.write_text(json.dumps([[title, list(intervals)] for title, intervals in found]))
@@ -763,6 +775,7 @@ def main() -> None:
     parser.add_argument("--extra-tune", type=int, default=0, help="more renders of every tuning piece (for the fit)")
     parser.add_argument("--train-pieces", type=int, default=0, help="training-only folk pieces (split train)")
     parser.add_argument("--train-renders", type=int, default=6, help="renders of each training-only piece")
+    parser.add_argument("--heldout-pieces", type=int, default=0, help="more held-out folk pieces (split heldout2)")
     parser.add_argument(
         "--tempo-from",
         choices=("draw", "notation"),
@@ -777,12 +790,21 @@ def main() -> None:
         return
     _ensure_debian(args.install_debian)
     args.out.mkdir(parents=True, exist_ok=True)
-    renders = plan(args.seed, args.renders_per_piece, args.long, args.extra_tune, args.train_pieces, args.train_renders)
+    renders = plan(
+        args.seed,
+        args.renders_per_piece,
+        args.long,
+        args.extra_tune,
+        args.train_pieces,
+        args.train_renders,
+        args.heldout_pieces,
+    )
     renders = [replace(render, tempo_from=args.tempo_from) for render in renders]
     groups: dict[tuple[str, int], list[Render]] = {}
     for render in renders:
         groups.setdefault((render.source, render.index), []).append(render)
-    forbidden = _plan_fingerprints(renders, args.out, args.jobs) if args.train_pieces else (set(), set())
+    unplanned = args.train_pieces or args.heldout_pieces
+    forbidden = _plan_fingerprints(renders, args.out, args.jobs) if unplanned else (set(), set())
 
     def size(group: list[Render]) -> int:
         from music21 import corpus
@@ -801,7 +823,8 @@ def main() -> None:
             print(f"{sum(1 for _ in args.out.glob('*.label.json'))} files labelled", flush=True)
     labels = collect_labels(args.out)
     counts = {
-        split: sum(1 for v in labels.values() if v["split"] == split) for split in ("tune", "heldout", "train", "speed")
+        split: sum(1 for v in labels.values() if v["split"] == split)
+        for split in ("tune", "heldout", "heldout2", "train", "speed")
     }
     print(f"{len(labels)} of {len(renders)} files rendered: {counts}")
 

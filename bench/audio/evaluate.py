@@ -28,7 +28,9 @@ Scoring (mir_eval): tempo Acc1 = within 4 % of the labelled tempo; Acc2 = within
 of x2, x3, x1/2, x1/3 of it (`mir_eval.tempo.detection` with tol 0.04); key weighted score
 (`mir_eval.key.weighted_score`: 1 exact, 0.5 fifth, 0.3 relative, 0.2 parallel). The error
 breakdown counts tempo errors as double/half, triple/third, 3/2 or 2/3, 4/3 or 3/4, other;
-key errors as fifth, relative, parallel, other.
+key errors as fifth, relative, parallel, other. Each figure is printed with its 95 % interval
+from a bootstrap over pieces (`piece_interval`): how far it could move on other pieces like
+these.
 
 Speed (`--speed DIR`, the `long-*.wav` files of DIR): the wall time of a whole process, as an
 operator runs it: `python manage.py analyze_audio FILE... --json` against a process that
@@ -265,6 +267,21 @@ class Cache:
             self.path.write_text(json.dumps(self.data))
 
 
+def piece_interval(values: list[float], pieces: list[str], draws: int = 2000) -> tuple[float, float]:
+    """95 % bootstrap interval of the mean, resampling whole pieces (renders of one piece are
+    not independent evidence); seeded, so a rerun prints the same interval."""
+    by_piece: dict[str, list[float]] = {}
+    for value, piece in zip(values, pieces, strict=True):
+        by_piece.setdefault(piece, []).append(value)
+    sums = np.array([sum(v) for v in by_piece.values()])
+    counts = np.array([len(v) for v in by_piece.values()])
+    rng = np.random.default_rng(0)
+    picks = rng.integers(0, len(sums), size=(draws, len(sums)))
+    means = sums[picks].sum(axis=1) / counts[picks].sum(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return round(float(low), 3), round(float(high), 3)
+
+
 def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, list[str]]:
     """(scores[set][method], breakdown[set][method], misses of ours)."""
     scores: dict = {}
@@ -276,6 +293,7 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
             run = method_function(method)
             caches: dict[Path, Cache] = {}
             acc1 = acc2 = key_total = 0.0
+            per_file: dict[str, list[float]] = {"acc1": [], "acc2": [], "key": []}
             tempo_errors, key_errors = Counter(), Counter()
             started = time.perf_counter()
             for path, label in items:
@@ -290,9 +308,12 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
                     cache.put(path, cached)
                 tempo, key = cached
                 one, two = tempo_hits(label["tempo"], tempo)
+                key_score = mir_eval.key.weighted_score(label["key"], key) if key else 0.0
                 acc1 += one
                 acc2 += two
-                key_total += mir_eval.key.weighted_score(label["key"], key) if key else 0.0
+                key_total += key_score
+                for measure, value in (("acc1", one), ("acc2", two), ("key", key_score)):
+                    per_file[measure].append(float(value))
                 tempo_errors[tempo_error(label["tempo"], tempo)] += 1
                 key_errors[key_error(label["key"], key)] += 1
                 if method == "ours" and (not one or key != label["key"]):
@@ -308,15 +329,19 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
                 "acc2": round(acc2 / count, 3),
                 "key": round(key_total / count, 3),
                 "files": count,
+                "interval95": {
+                    measure: piece_interval(values, [label.get("piece", path.name) for path, label in items])
+                    for measure, values in per_file.items()
+                },
                 "seconds": round(time.perf_counter() - started, 1),
             }
             breakdown[set_name][method] = {"tempo": dict(tempo_errors), "key": dict(key_errors)}
             s = scores[set_name][method]
-            print(
-                f"{set_name:16} {method:13} ({count:3d})  Acc1 {s['acc1']:.3f}  Acc2 {s['acc2']:.3f}  "
-                f"key {s['key']:.3f}",
-                flush=True,
+            shown = "  ".join(
+                f"{title} {s[measure]:.3f} [{s['interval95'][measure][0]:.2f}, {s['interval95'][measure][1]:.2f}]"
+                for title, measure in (("Acc1", "acc1"), ("Acc2", "acc2"), ("key", "key"))
             )
+            print(f"{set_name:16} {method:13} ({count:3d})  {shown}", flush=True)
     return scores, breakdown, misses
 
 

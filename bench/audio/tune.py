@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -406,10 +407,12 @@ def key_score(sets, leading_weight: float, floor: float, cap: float) -> tuple[fl
 # Temperley's and Krumhansl's accounts of tonal emphasis), downbeats three times, and long
 # notes more than linearly (phrase ends).
 SYMBOLIC_WEIGHTINGS = {
-    "duration": lambda duration, strength: duration,
-    "duration x metre": lambda duration, strength: duration * (0.5 + strength),
-    "downbeats x3": lambda duration, strength: duration * (3.0 if strength >= 1.0 else 1.0),
-    "duration^1.5": lambda duration, strength: duration**1.5,
+    "duration": lambda duration, strength, at: duration,
+    "duration x metre": lambda duration, strength, at: duration * (0.5 + strength),
+    "downbeats x3": lambda duration, strength, at: duration * (3.0 if strength >= 1.0 else 1.0),
+    "duration^1.5": lambda duration, strength, at: duration**1.5,
+    "opening, 10 s": lambda duration, strength, at: duration * math.exp(-at / 10.0),
+    "opening, 20 s": lambda duration, strength, at: duration * math.exp(-at / 20.0),
 }
 
 
@@ -448,7 +451,7 @@ def symbolic_key_check(folder: Path) -> None:
             continue
         if prepared is None:
             continue
-        excerpt, _bars, beat_ql, _metre, _tonic, _mode, bpm = prepared
+        excerpt, _bars, beat_ql, _metre, _tonic, _mode, bpm, _tempo_source = prepared
         audible_ql = label["seconds"] * bpm / 60.0 * beat_ql
         chromas = {name: np.zeros(12) for name in SYMBOLIC_WEIGHTINGS}
         for note in excerpt.flatten().notes:
@@ -459,9 +462,10 @@ def symbolic_key_check(folder: Path) -> None:
                 strength = float(note.beatStrength)
             except Exception:  # a note music21 cannot place in a bar
                 strength = 0.25
+            seconds = float(note.offset) / beat_ql * 60.0 / bpm
             for name, weighting in SYMBOLIC_WEIGHTINGS.items():
                 for pitch in note.pitches:
-                    chromas[name][pitch.pitchClass] += weighting(duration, strength)
+                    chromas[name][pitch.pitchClass] += weighting(duration, strength, seconds)
         for name, chroma in chromas.items():
             _, tonic, mode = chroma_key_scores(chroma)[0]
             symbolic_scores[name].append(mir_eval.key.weighted_score(label["key"], f"{PITCHES[tonic]} {mode}"))
