@@ -10,8 +10,8 @@ renders, a drum kit (backbeat) or light percussion (no backbeat).
 Ground truth:
   * tempo: the chosen BPM of the score's notated beat, the conventional tactus (music21's
     beat: a quarter in 2/4, 3/4, 4/4; a half in 2/2, 3/2, 4/2; a dotted quarter in 6/8, 9/8,
-    12/8), drawn in a range per beat unit (BEAT_RANGES); 3/8, one notated beat per bar, is
-    left out;
+    12/8), drawn in a range per beat unit (BEAT_RANGES); 3/8, one notated beat per bar, and
+    3/1 or 4/1, a whole-note beat, are left out;
   * key: the score's key transposed by the chosen interval. A score's mode is taken from an
     explicit key (ABC `K:` fields, MusicXML modes) or else from its key signature, with the
     major/relative-minor choice made by the bass: the lowest note at the first downbeat and
@@ -311,6 +311,8 @@ def _prepare(render: Render, score):
     beat_ql = float(signature.beatDuration.quarterLength)
     if signature.beatCount < 2:
         return None  # 3/8 and the like: one notated beat per bar, no agreed tactus
+    if beat_ql not in BEAT_RANGES:
+        return None  # 3/1, 4/1: a whole-note beat, whose tempo range no one agrees on either
     tempo_source = "drawn"
     notated = None
     if render.tempo_from == "notation":
@@ -365,7 +367,7 @@ BEAT_RANGES = {1.0: (60.0, 180.0), 1.5: (40.0, 130.0), 2.0: (50.0, 120.0), 3.0: 
 
 
 def beat_tempo(drawn: float, beat_ql: float, within: tuple[float, float] | None = None) -> float:
-    lo, hi = within or BEAT_RANGES.get(beat_ql, (60.0, 180.0))
+    lo, hi = within or BEAT_RANGES[beat_ql]
     position = math.log(drawn / 60.0) / math.log(3.0)
     return round(lo * (hi / lo) ** position, 1)
 
@@ -428,7 +430,7 @@ def _abc_rhythm(source: str, index: int) -> str:
 def notated_range(score, source: str, index: int, beat_ql: float, meter: str) -> tuple[tuple[float, float], str] | None:
     """The notated beat's tempo range the score itself asks for, and where it came from
     (mark, word, dance), or None when it says nothing usable."""
-    lo_beat, hi_beat = BEAT_RANGES.get(beat_ql, (60.0, 180.0))
+    lo_beat, hi_beat = BEAT_RANGES[beat_ql]
 
     def inside(lo: float, hi: float, origin: str):
         lo, hi = max(lo, lo_beat), min(hi, hi_beat)
