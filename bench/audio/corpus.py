@@ -47,6 +47,7 @@ meter, drums, ensemble}}).
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import math
@@ -412,6 +413,7 @@ DANCE_PULSE = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def _abc_rhythm(source: str, index: int) -> str:
     """The `R:` field (dance type) of tune `index` of an ABC file, lower case, or ''."""
     import re
@@ -427,6 +429,17 @@ def _abc_rhythm(source: str, index: int) -> str:
     return ""
 
 
+def metronome_mark(score, before_ql: float = math.inf) -> float | None:
+    """Quarter notes per minute of the score's first numbered metronome mark, if it stands
+    before `before_ql` (quarter notes from the start)."""
+    for mark in score.recurse().getElementsByClass("MetronomeMark"):
+        if mark.number and mark.referent is not None:
+            if mark.getOffsetInHierarchy(score) >= before_ql:
+                return None
+            return float(mark.number) * float(mark.referent.quarterLength)
+    return None
+
+
 def notated_range(score, source: str, index: int, beat_ql: float, meter: str) -> tuple[tuple[float, float], str] | None:
     """The notated beat's tempo range the score itself asks for, and where it came from
     (mark, word, dance), or None when it says nothing usable."""
@@ -436,9 +449,8 @@ def notated_range(score, source: str, index: int, beat_ql: float, meter: str) ->
         lo, hi = max(lo, lo_beat), min(hi, hi_beat)
         return ((lo, hi), origin) if hi - lo >= 0.05 * hi else None
 
-    marks = [m for m in score.recurse().getElementsByClass("MetronomeMark") if m.number and m.referent is not None]
-    if marks and marks[0].getOffsetInHierarchy(score) < 4 * beat_ql:
-        quarters_per_minute = float(marks[0].number) * float(marks[0].referent.quarterLength)
+    quarters_per_minute = metronome_mark(score, before_ql=4 * beat_ql)
+    if quarters_per_minute:
         mark = quarters_per_minute / beat_ql
         return inside(mark / 1.1, mark * 1.1, "mark")
     if source.endswith(".abc"):

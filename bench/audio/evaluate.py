@@ -232,13 +232,39 @@ def load_sets(specs: list[str], splits: set[str] | None = None) -> dict[str, lis
     return sets
 
 
-def with_groups(sets: dict[str, list[tuple[Path, dict]]], field: str) -> dict[str, list[tuple[Path, dict]]]:
-    """Each set, then its files grouped by the label `field` (`corpus-heldout[drums=kit]`)."""
+def common_files(sets: dict[str, list[tuple[Path, dict]]]) -> dict[str, list[tuple[Path, dict]]]:
+    """Only the files (by name) that every set of the same split has: two builds of one plan
+    (corpus.py with and without --tempo-from notation) compared file for file."""
+
+    def split(name: str) -> str:
+        return name.rsplit("-", 1)[-1]
+
+    names: dict[str, set[str]] = {}
+    for name, items in sets.items():
+        found = {path.name for path, _ in items}
+        names[split(name)] = names[split(name)] & found if split(name) in names else found
+    return {name: [item for item in items if item[0].name in names[split(name)]] for name, items in sets.items()}
+
+
+def with_groups(
+    sets: dict[str, list[tuple[Path, dict]]], field: str, labelled_by: str | None = None
+) -> dict[str, list[tuple[Path, dict]]]:
+    """Each set, then its files grouped by the label `field` (`corpus-heldout[drums=kit]`); with
+    `labelled_by`, by that set's label of the same file, so that two builds of one plan are
+    grouped alike (with --common)."""
+    values: dict[str, str] = {}
+    for name, items in sets.items():
+        if labelled_by and name.startswith(f"{labelled_by}-"):
+            values.update({path.name: str(label.get(field)) for path, label in items})
+
+    def value_of(path: Path, label: dict) -> str:
+        return values.get(path.name, "?") if labelled_by else str(label.get(field))
+
     grouped: dict[str, list[tuple[Path, dict]]] = {}
     for name, items in sets.items():
         grouped[name] = items
-        for value in sorted({str(label.get(field)) for _, label in items}):
-            grouped[f"{name}[{field}={value}]"] = [item for item in items if str(item[1].get(field)) == value]
+        for value in sorted({value_of(*item) for item in items}):
+            grouped[f"{name}[{field}={value}]"] = [item for item in items if value_of(*item) == value]
     return grouped
 
 
@@ -292,7 +318,6 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
         for method in methods:
             run = method_function(method)
             caches: dict[Path, Cache] = {}
-            acc1 = acc2 = key_total = 0.0
             per_file: dict[str, list[float]] = {"acc1": [], "acc2": [], "key": []}
             tempo_errors, key_errors = Counter(), Counter()
             started = time.perf_counter()
@@ -309,9 +334,6 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
                 tempo, key = cached
                 one, two = tempo_hits(label["tempo"], tempo)
                 key_score = mir_eval.key.weighted_score(label["key"], key) if key else 0.0
-                acc1 += one
-                acc2 += two
-                key_total += key_score
                 for measure, value in (("acc1", one), ("acc2", two), ("key", key_score)):
                     per_file[measure].append(float(value))
                 tempo_errors[tempo_error(label["tempo"], tempo)] += 1
@@ -324,15 +346,11 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
             for cache in caches.values():
                 cache.save()
             count = len(items)
+            pieces = [label.get("piece", path.name) for path, label in items]
             scores[set_name][method] = {
-                "acc1": round(acc1 / count, 3),
-                "acc2": round(acc2 / count, 3),
-                "key": round(key_total / count, 3),
+                **{measure: round(float(np.mean(values)), 3) for measure, values in per_file.items()},
                 "files": count,
-                "interval95": {
-                    measure: piece_interval(values, [label.get("piece", path.name) for path, label in items])
-                    for measure, values in per_file.items()
-                },
+                "interval95": {measure: piece_interval(values, pieces) for measure, values in per_file.items()},
                 "seconds": round(time.perf_counter() - started, 1),
             }
             breakdown[set_name][method] = {"tempo": dict(tempo_errors), "key": dict(key_errors)}
@@ -391,7 +409,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--splits", help="only these corpus splits, comma-separated (e.g. tune)")
+    parser.add_argument("--common", action="store_true", help="only the files every set of a split has (by name)")
     parser.add_argument("--by", help="also report each set split by this label field (e.g. tempo_source, drums, meter)")
+    parser.add_argument("--by-labels-of", help="with --by: group every set by this set's labels (e.g. notation)")
     parser.add_argument("--out", type=Path, help="write the results as JSON here too")
     parser.add_argument("--librosa-process", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -414,8 +434,10 @@ def main() -> None:
     report: dict = {"methods": methods, "skipped": skipped}
     if args.set:
         sets = load_sets(args.set, set(args.splits.split(",")) if args.splits else None)
+        if args.common:
+            sets = common_files(sets)
         if args.by:
-            sets = with_groups(sets, args.by)
+            sets = with_groups(sets, args.by, args.by_labels_of)
         scores, breakdown, misses = evaluate(sets, methods, not args.no_cache)
         report.update(scores=scores, breakdown=breakdown, misses=misses)
         print("\nerror breakdown (tempo | key):")

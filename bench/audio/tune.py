@@ -287,10 +287,9 @@ def ratio_to_marking(labels: dict, files: list[str]) -> dict[str, float]:
         source = (label["source"], label["index"])
         if source not in marks:
             try:
-                found = [m for m in corpus._load(*source).recurse().getElementsByClass("MetronomeMark") if m.number]
+                marks[source] = corpus.metronome_mark(corpus._load(*source))
             except Exception:  # music21 raises many kinds on odd scores
-                found = []
-            marks[source] = float(found[0].number * found[0].referent.quarterLength) if found else None
+                marks[source] = None
         if marks[source]:
             out[file] = label["tempo"] / (marks[source] / label["beat_ql"])
     return out
