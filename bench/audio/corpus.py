@@ -26,6 +26,10 @@ type (an ABC `R:` field: reel, jig, hornpipe...), each a range of the notated be
 nothing usable (most Essen songs, O'Neill's airs) keep their drawn tempo. Labels carry
 `tempo_source` (mark, word, dance, drawn), so evaluate.py `--by tempo_source` can split them.
 
+`--soundfont musescore` or `timgm6mb` renders the same plan with another General MIDI sample
+set (Debian's MuseScore General or TimGM6mb instead of FluidR3), and `--splits heldout,heldout2`
+renders only those parts: the held-out figures on instrument samples the fit never heard.
+
 Pieces are split by a hash of their name into a *tuning* part (40 %) and a *held-out* part
 (60 %) that estimator work must never look at; both are reported by evaluate.py.
 `--train-pieces N` adds a third, training-only part ("train"): up to N more folk tunes from
@@ -66,7 +70,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+# General MIDI SoundFonts from Debian: (file, package). The corpus is rendered with FluidR3;
+# `--soundfont` renders the same plan with another sample set, so the held-out figures can be
+# checked for what only one set of instrument samples taught the fit.
+SOUNDFONTS = {
+    "fluidr3": (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), "fluid-soundfont-gm"),
+    "musescore": (Path("/usr/share/sounds/sf3/MuseScore_General_Full.sf3"), "musescore-general-soundfont"),
+    "timgm6mb": (Path("/usr/share/sounds/sf2/TimGM6mb.sf2"), "timgm6mb-soundfont"),
+}
+SOUNDFONT = SOUNDFONTS["fluidr3"][0]
 PITCHES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 SR = 44100
 EXCERPT_SECONDS = 30.0
@@ -159,6 +171,7 @@ class Render:
     ensemble: str
     seconds: float
     tempo_from: str = "draw"  # draw: the drawn tempo in the beat's range; notation: see notated_range
+    soundfont: str = "fluidr3"  # a key of SOUNDFONTS
 
 
 def split_of(piece: str) -> str:
@@ -529,14 +542,14 @@ def _write_midi(excerpt, bars, beat_ql, meter, drums: str, path: Path, seed: int
     midi_path.unlink()
 
 
-def _render_audio(midi: Path, seconds: float) -> np.ndarray:
+def _render_audio(midi: Path, seconds: float, soundfont: Path = SOUNDFONT) -> np.ndarray:
     """FluidSynth's fast file renderer. Some files keep it rendering past the song's end
     (fluidsynth 2.3 does not always see the end of a multi-track file): it is stopped once the
     file holds a few seconds more than needed, and the WAV is read as far as it goes."""
 
     wav = midi.with_suffix(".raw.wav")
     enough = (seconds + 4.0) * SR * 2 * 2 + 44  # 16-bit stereo
-    command = ["fluidsynth", "-ni", "-q", "-g", "0.5", "-r", str(SR), "-F", str(wav), str(SOUNDFONT), str(midi)]
+    command = ["fluidsynth", "-ni", "-q", "-g", "0.5", "-r", str(SR), "-F", str(wav), str(soundfont), str(midi)]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     while process.poll() is None:
@@ -620,7 +633,7 @@ def render_one(render: Render, score, out: Path) -> dict | None:
         except Exception as exc:  # music21's MIDI writer rejects some repeat structures: skip, say why
             print(f"skip {render.piece}: {type(exc).__name__}: {exc}", file=sys.stderr)
             return None
-        audio = _render_audio(midi, render.seconds)
+        audio = _render_audio(midi, render.seconds, SOUNDFONTS[render.soundfont][0])
     if audio.shape[1] < 0.6 * render.seconds * SR:
         print(f"skip {render.piece}: rendered only {audio.shape[1] / SR:.1f} s", file=sys.stderr)
         return None
@@ -756,12 +769,13 @@ def collect_labels(out: Path) -> dict:
     return labels
 
 
-def _ensure_debian(install: bool) -> None:
-    if shutil.which("fluidsynth") and SOUNDFONT.exists():
+def _ensure_debian(install: bool, soundfont: str = "fluidr3") -> None:
+    path, package = SOUNDFONTS[soundfont]
+    if shutil.which("fluidsynth") and path.exists():
         return
     if not install:
-        sys.exit("fluidsynth and the GM SoundFont are missing: apt-get install -y fluidsynth fluid-soundfont-gm")
-    subprocess.run(["apt-get", "install", "-y", "fluidsynth", "fluid-soundfont-gm"], check=True)
+        sys.exit(f"fluidsynth or the SoundFont {path} is missing: apt-get install -y fluidsynth {package}")
+    subprocess.run(["apt-get", "install", "-y", "fluidsynth", package], check=True)
 
 
 def _plan_fingerprints(renders: list[Render], out: Path, jobs: int) -> tuple[set[str], set[tuple[int, ...]]]:
@@ -796,13 +810,24 @@ def main() -> None:
         default="draw",
         help="notation: play each piece near the tempo its score asks for (mark, word, dance type)",
     )
-    parser.add_argument("--install-debian", action="store_true", help="apt-get install fluidsynth fluid-soundfont-gm")
+    parser.add_argument(
+        "--soundfont",
+        choices=sorted(SOUNDFONTS),
+        default="fluidr3",
+        help="the General MIDI sample set to render with (same plan; labels carry it)",
+    )
+    parser.add_argument(
+        "--splits", default="", help="render only these splits of the plan (comma-separated, e.g. heldout,heldout2)"
+    )
+    parser.add_argument(
+        "--install-debian", action="store_true", help="apt-get install fluidsynth and the SoundFont's package"
+    )
     parser.add_argument("--collect", action="store_true", help="only rebuild labels.json from what is rendered")
     args = parser.parse_args()
     if args.collect:
         print(f"{len(collect_labels(args.out))} files in labels.json")
         return
-    _ensure_debian(args.install_debian)
+    _ensure_debian(args.install_debian, args.soundfont)
     args.out.mkdir(parents=True, exist_ok=True)
     renders = plan(
         args.seed,
@@ -813,12 +838,14 @@ def main() -> None:
         args.train_renders,
         args.heldout_pieces,
     )
-    renders = [replace(render, tempo_from=args.tempo_from) for render in renders]
+    renders = [replace(render, tempo_from=args.tempo_from, soundfont=args.soundfont) for render in renders]
+    unplanned = args.train_pieces or args.heldout_pieces
+    forbidden = _plan_fingerprints(renders, args.out, args.jobs) if unplanned else (set(), set())
+    if args.splits:  # after the fingerprints: heldout2 is checked against the whole plan
+        renders = [render for render in renders if render.split in args.splits.split(",")]
     groups: dict[tuple[str, int], list[Render]] = {}
     for render in renders:
         groups.setdefault((render.source, render.index), []).append(render)
-    unplanned = args.train_pieces or args.heldout_pieces
-    forbidden = _plan_fingerprints(renders, args.out, args.jobs) if unplanned else (set(), set())
 
     def size(group: list[Render]) -> int:
         from music21 import corpus
