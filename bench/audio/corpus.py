@@ -172,6 +172,7 @@ class Render:
     seconds: float
     tempo_from: str = "draw"  # draw: the drawn tempo in the beat's range; notation: see notated_range
     soundfont: str = "fluidr3"  # a key of SOUNDFONTS
+    performed: str = ""  # which of PERFORMANCE a player adds: accent, jitter, drift (_perform)
 
 
 def split_of(piece: str) -> str:
@@ -517,7 +518,9 @@ def _drum_events(bars, beat_ql: float, meter: str, style: str, rng) -> list[tupl
     return events
 
 
-def _write_midi(excerpt, bars, beat_ql, meter, drums: str, path: Path, seed: int) -> None:
+def _write_midi(
+    excerpt, bars, beat_ql, meter, drums: str, path: Path, seed: int, performed: str = "", bpm: float = 0.0
+) -> None:
     import mido
 
     midi_path = path.with_suffix(".notes.mid")
@@ -538,8 +541,83 @@ def _write_midi(excerpt, bars, beat_ql, meter, drums: str, path: Path, seed: int
             track.append(message.copy(time=tick - last))
             last = tick
         song.tracks.append(track)
+    if performed:
+        _perform(song, bars, beat_ql, bpm, np.random.default_rng(seed + 1), set(performed.split(",")))
     song.save(str(path))
     midi_path.unlink()
+
+
+def _metrical_weight(quarter: float, bars, beat_ql: float) -> int:
+    """2 on a downbeat, 1 on another notated beat, 0 between beats (position in quarter notes)."""
+    for offset, bar_ql, actual_ql in bars:
+        if offset - 1e-6 <= quarter < offset + actual_ql - 1e-6:
+            start = offset + (actual_ql - bar_ql if actual_ql < bar_ql else 0.0)
+            beats = (quarter - start) / beat_ql
+            if abs(quarter - start) < 1e-3:
+                return 2
+            return 1 if abs(beats - round(beats)) < 1e-3 else 0
+    return 0
+
+
+PERFORMANCE = ("accent", "jitter", "drift")
+
+
+def _perform(song, bars, beat_ql: float, bpm: float, rng: np.random.Generator, parts: set[str]) -> None:
+    """Play the score as a player would rather than as a sequencer does (`--performed`), drawn
+    per render: louder downbeats and beats (0.3-1 of +20 and +10 velocity, noise sd 5), note
+    onsets off the grid (sd 5-20 ms, each note's end moving with its start) and a tempo that
+    breathes (up to ±3 % over 8-16 beats, a sine whose mean over the excerpt is the label's).
+    `parts` chooses which of the three; the draws are the same whichever are chosen."""
+    ticks = song.ticks_per_beat
+    ticks_per_second = ticks * bpm * beat_ql / 60.0
+    accent = rng.uniform(0.3, 1.0)
+    jitter_sd = rng.uniform(0.005, 0.020) * ticks_per_second
+    drift = rng.uniform(0.0, 0.03)
+    period = ticks * beat_ql * rng.uniform(8, 16)
+    phase = rng.uniform(0, 2 * math.pi)
+    accent = accent if "accent" in parts else 0.0
+    jitter_sd = jitter_sd if "jitter" in parts else 0.0
+    drift = drift if "drift" in parts else 0.0
+
+    def warp(tick: float) -> float:
+        return tick + drift * period / (2 * math.pi) * (math.sin(2 * math.pi * tick / period + phase) - math.sin(phase))
+
+    for track in song.tracks:
+        now, events = 0, []
+        # (channel, note) -> [start, shift, index of its note-off or None]
+        sounding: dict[tuple[int, int], list] = {}
+        for message in track:
+            now += message.time
+            at = warp(now)
+            key = (getattr(message, "channel", -1), getattr(message, "note", -1))
+            if message.type == "note_on" and message.velocity > 0:
+                shift = float(rng.normal(0, 1)) * jitter_sd
+                at = max(0.0, at + shift)
+                previous = sounding.get(key)
+                if previous is not None and previous[2] is not None and events[previous[2]][0] >= at:
+                    # A repeated note moved before the previous one's end: end that one first.
+                    events[previous[2]][0] = max(previous[0] + 1, at - 1)
+                sounding[key] = [at, shift, None]
+                velocity = message.velocity
+                if message.channel != 9:
+                    weight = _metrical_weight(now / ticks, bars, beat_ql)
+                    velocity += accent * (0, 10, 20)[weight] + rng.normal(0, 5) * (accent > 0)
+                message = message.copy(velocity=int(np.clip(round(velocity), 1, 127)))
+            elif message.type == "note_off" or (message.type == "note_on" and message.velocity == 0):
+                started = sounding.get(key)
+                if started is not None:
+                    at = max(at + started[1], started[0] + 1)
+                    started[2] = len(events)
+            events.append([at, len(events), message])
+        body = sorted((event for event in events if event[2].type != "end_of_track"), key=lambda e: (e[0], e[1]))
+        end_at = max((event[0] for event in events), default=0.0)
+        ordered = body + [[end_at, 0, event[2]] for event in events if event[2].type == "end_of_track"]
+        track.clear()
+        last = 0
+        for at, _, message in ordered:
+            tick = max(last, int(round(at)))
+            track.append(message.copy(time=tick - last))
+            last = tick
 
 
 def _render_audio(midi: Path, seconds: float, soundfont: Path = SOUNDFONT) -> np.ndarray:
@@ -629,7 +707,7 @@ def render_one(render: Render, score, out: Path) -> dict | None:
         midi = Path(tmp) / "song.mid"
         seed = int(hashlib.sha256(render.file.encode()).hexdigest()[:8], 16)
         try:
-            _write_midi(excerpt, bars, beat_ql, meter, render.drums, midi, seed)
+            _write_midi(excerpt, bars, beat_ql, meter, render.drums, midi, seed, render.performed, bpm)
         except Exception as exc:  # music21's MIDI writer rejects some repeat structures: skip, say why
             print(f"skip {render.piece}: {type(exc).__name__}: {exc}", file=sys.stderr)
             return None
@@ -817,6 +895,13 @@ def main() -> None:
         help="the General MIDI sample set to render with (same plan; labels carry it)",
     )
     parser.add_argument(
+        "--performed",
+        nargs="?",
+        const=",".join(PERFORMANCE),
+        default="",
+        help="accents, onset jitter and a breathing tempo, as a player would (or some of: accent,jitter,drift)",
+    )
+    parser.add_argument(
         "--splits", default="", help="render only these splits of the plan (comma-separated, e.g. heldout,heldout2)"
     )
     parser.add_argument(
@@ -838,7 +923,10 @@ def main() -> None:
         args.train_renders,
         args.heldout_pieces,
     )
-    renders = [replace(render, tempo_from=args.tempo_from, soundfont=args.soundfont) for render in renders]
+    renders = [
+        replace(render, tempo_from=args.tempo_from, soundfont=args.soundfont, performed=args.performed)
+        for render in renders
+    ]
     unplanned = args.train_pieces or args.heldout_pieces
     forbidden = _plan_fingerprints(renders, args.out, args.jobs) if unplanned else (set(), set())
     if args.splits:  # after the fingerprints: heldout2 is checked against the whole plan
