@@ -30,6 +30,11 @@ nothing usable (most Essen songs, O'Neill's airs) keep their drawn tempo. Labels
 set (Debian's MuseScore General or TimGM6mb instead of FluidR3), and `--splits heldout,heldout2`
 renders only those parts: the held-out figures on instrument samples the fit never heard.
 
+`--performed` plays the same plan as a player would rather than as a sequencer does:
+accented beats, onsets off the grid and a tempo that breathes around the labelled one
+(`_perform`; `--performed jitter` and the like for one part at a time). Its tuning renders
+join the metrical fit (`tune.py --also DIR --also-fit`), its held-out parts are evaluated.
+
 Pieces are split by a hash of their name into a *tuning* part (40 %) and a *held-out* part
 (60 %) that estimator work must never look at; both are reported by evaluate.py.
 `--train-pieces N` adds a third, training-only part ("train"): up to N more folk tunes from

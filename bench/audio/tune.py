@@ -514,8 +514,8 @@ def main() -> None:
     parser.add_argument(
         "--also",
         type=Path,
-        help="a corpus of the same plan (corpus.py --tempo-from notation): its tuning files are dealt to the "
-        "folds by piece and its held-back files scored too",
+        help="a corpus of the same plan (corpus.py --performed, --tempo-from notation): its tuning files are "
+        "dealt to the folds by piece and its held-back files scored too",
     )
     parser.add_argument("--also-fit", action="store_true", help="and --also's other folds join each fit")
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
