@@ -464,6 +464,11 @@ def runs_recover_stuck() -> dict[str, int]:
         done = {s.name for s in stages if s.outcome == RunStage.Outcome.SUCCEEDED}
         pending = next((stage for stage in STAGE_ORDER if stage not in done), None)
         if pending is None or pending == Stage.NOTIFY_REVIEWERS:
+            if run.status == RunStatus.GENERATING:
+                # Its worker died between the last making stage's success and the move to
+                # review (two commits): nothing is left to make, so make that move now.
+                _advance(run, LAST_MAKING_STAGE, chain=True)
+                requeued += 1
             continue
         attempts = max((s.attempt for s in stages if s.name == pending), default=0)
         if attempts >= settings.STAGE_MAX_ATTEMPTS:

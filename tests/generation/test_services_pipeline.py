@@ -175,6 +175,23 @@ def test_stuck_sweep_requeues_a_lost_stage_and_the_run_completes(settings, djang
     assert Track.objects.filter(run=run).count() == 1
 
 
+def test_stuck_sweep_sends_a_made_run_to_review_when_its_worker_died_before_the_move(
+    settings, django_capture_on_commit_callbacks
+):
+    """Every making stage succeeded, but the worker was killed before the run entered review."""
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+    long_ago = timezone.now() - timedelta(minutes=30)
+    GenerationRun.objects.filter(pk=run.pk).update(created_at=long_ago)
+    for name in STAGE_ORDER[:-1]:
+        RunStage.objects.create(run=run, name=name, outcome="succeeded", started_at=long_ago, finished_at=long_ago)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs_recover_stuck() == {"requeued": 1, "failed": 0, "releases": 0}
+    run.refresh_from_db()
+    assert run.status == RunStatus.AWAITING_REVIEW
+    assert RunStage.objects.get(run=run, name="notify_reviewers").outcome == "succeeded"  # its notice was queued
+    assert runs_recover_stuck() == {"requeued": 0, "failed": 0, "releases": 0}  # once is enough
+
+
 def test_stuck_sweep_fails_a_run_whose_attempts_are_spent(settings):
     settings.STAGE_TIME_LIMIT_SECONDS = 60
     settings.STAGE_MAX_ATTEMPTS = 2
