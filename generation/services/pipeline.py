@@ -298,8 +298,6 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
                     if not _finish(record, RunStage.Outcome.FAILED, exc):
                         return StageOutcome.SKIPPED  # superseded: a newer attempt owns the stage
                     raise
-                if not _finish(record, RunStage.Outcome.SUCCEEDED):
-                    return StageOutcome.SKIPPED  # superseded: a newer attempt owns the stage and its chain
     except Exception as exc:
         logger.warning("Run %s stage %s failed: %s", run_id, stage, exc)
         failure_report(source="stage", scope=stage, exc=exc, run_id=run.pk)
@@ -311,8 +309,20 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
         _fail_run(run, f"{stage}: {message}")
         return StageOutcome.FAILED
 
-    _advance(run, stage, chain=chain)
+    if not _succeed(record, run, stage, chain=chain):
+        return StageOutcome.SKIPPED  # superseded: a newer attempt owns the stage and its chain
     return StageOutcome.SUCCEEDED
+
+
+def _succeed(record: RunStage, run: GenerationRun, stage: str, *, chain: bool) -> bool:
+    """Record the attempt's success and move the run on in one transaction, so a worker that
+    dies in between leaves neither a succeeded stage with nothing queued after it nor a next
+    step without the success. False when the attempt had already ended (see `_save_if_open`)."""
+    with transaction.atomic():
+        if not _finish(record, RunStage.Outcome.SUCCEEDED):
+            return False
+        _advance(run, stage, chain=chain)
+    return True
 
 
 def _advance(run: GenerationRun, stage: str, *, chain: bool) -> None:
@@ -385,9 +395,8 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
             next_check_at=timezone.now() + timedelta(seconds=getattr(settings, interval))
         )
         return StageOutcome.WAITING
-    if not _finish(record, RunStage.Outcome.SUCCEEDED):
+    if not _succeed(record, run, stage, chain=True):
         return StageOutcome.SKIPPED
-    _advance(run, stage, chain=True)
     return StageOutcome.SUCCEEDED
 
 
@@ -465,8 +474,8 @@ def runs_recover_stuck() -> dict[str, int]:
         pending = next((stage for stage in STAGE_ORDER if stage not in done), None)
         if pending is None or pending == Stage.NOTIFY_REVIEWERS:
             if run.status == RunStatus.GENERATING:
-                # Its worker died between the last making stage's success and the move to
-                # review (two commits): nothing is left to make, so make that move now.
+                # Nothing is left to make but the run was never moved to review (before
+                # `_succeed` the success and the move were two commits): make that move now.
                 _advance(run, LAST_MAKING_STAGE, chain=True)
                 requeued += 1
             continue

@@ -14,11 +14,13 @@ import pytest
 import soundfile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError, connection
 from django.utils import timezone
 from PIL import Image
 
 from generation.models import GenerationRun, RunStage, RunStatus, Track, VideoClip
 from generation.services.pipeline import STAGE_ORDER, run_execute_sync, runs_recover_stuck, stage_execute
+from kernel.models import TaskOutbox
 from tests.factories import ArtistFactory, RunFactory, valid_profile
 from tests.generation.providers.conftest import FakeVendor, Reply, _encode_mp3
 
@@ -190,6 +192,23 @@ def test_stuck_sweep_sends_a_made_run_to_review_when_its_worker_died_before_the_
     assert run.status == RunStatus.AWAITING_REVIEW
     assert RunStage.objects.get(run=run, name="notify_reviewers").outcome == "succeeded"  # its notice was queued
     assert runs_recover_stuck() == {"requeued": 0, "failed": 0, "releases": 0}  # once is enough
+
+
+def test_a_stage_success_and_the_next_hand_over_commit_together():
+    """The database refuses the next stage's hand-over: the stage is left unfinished (the
+    sweep takes it for lost and runs it again), never succeeded with nothing queued after it."""
+    run = RunFactory(artist=short_artist())
+
+    def refuse_hand_over(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("INSERT") and TaskOutbox._meta.db_table in sql:
+            raise OperationalError("the database went away")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(refuse_hand_over), pytest.raises(OperationalError):
+        stage_execute(run_id=run.pk, stage=STAGE_ORDER[0])
+    assert RunStage.objects.get(run=run, name=STAGE_ORDER[0]).outcome == "running"
+    assert not TaskOutbox.objects.exists()
+    assert stage_execute(run_id=run.pk, stage=STAGE_ORDER[0]) == "busy"  # within its time limit
 
 
 def test_stuck_sweep_fails_a_run_whose_attempts_are_spent(settings):
