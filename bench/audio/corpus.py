@@ -177,7 +177,7 @@ class Render:
     seconds: float
     tempo_from: str = "draw"  # draw: the drawn tempo in the beat's range; notation: see notated_range
     soundfont: str = "fluidr3"  # a key of SOUNDFONTS
-    performed: str = ""  # which of PERFORMANCE a player adds: accent, jitter, drift (_perform)
+    performed: str = ""  # which of PERFORMANCE (+ PERFORMANCE_MORE) a player adds (_perform)
 
 
 def split_of(piece: str) -> str:
@@ -547,7 +547,8 @@ def _write_midi(
             last = tick
         song.tracks.append(track)
     if performed:
-        _perform(song, bars, beat_ql, bpm, np.random.default_rng(seed + 1), set(performed.split(",")))
+        parts = set(performed.split(","))
+        _perform(song, bars, beat_ql, bpm, np.random.default_rng(seed + 1), parts, np.random.default_rng(seed + 2))
     song.save(str(path))
     midi_path.unlink()
 
@@ -565,14 +566,56 @@ def _metrical_weight(quarter: float, bars, beat_ql: float) -> int:
 
 
 PERFORMANCE = ("accent", "jitter", "drift")
+# Further ways of playing, asked for by name (`--performed swing`, `--performed
+# accent,jitter,drift,swing,ritard`); not in the plain `--performed`, which keeps its renders.
+PERFORMANCE_MORE = ("swing", "ritard")
 
 
-def _perform(song, bars, beat_ql: float, bpm: float, rng: np.random.Generator, parts: set[str]) -> None:
+def _swing(quarter: float, ratio: float) -> float:
+    """Move each quarter note's second eighth from half-way to `ratio` of the quarter (a
+    piecewise-linear warp of score time: everything in the first half stretches, the second
+    half shrinks, so note ends move with the notes)."""
+    whole = math.floor(quarter)
+    part = quarter - whole
+    if part < 0.5:
+        return whole + part * 2 * ratio
+    return whole + ratio + (part - 0.5) * 2 * (1 - ratio)
+
+
+def _phrase_stretch(bars, beat_ql: float, phrase_bars: int, depth: float, span_beats: float):
+    """Score time (quarters) -> played time (quarters) with a ritardando closing each phrase:
+    over its last `span_beats` beats the local tempo falls linearly to 1 / (1 + depth) of the
+    tempo, and the next phrase starts a tempo. Phrases are `phrase_bars` full bars from the
+    first full bar (a pickup is not counted); the slowing lasts at most half a bar, so the
+    excerpt's mean tempo stays within 3 % of the a-tempo label."""
+    full = [(offset, bar_ql) for offset, bar_ql, actual_ql in bars if actual_ql >= bar_ql - 1e-6]
+    ends = [full[i][0] + full[i][1] for i in range(phrase_bars - 1, len(full), phrase_bars)]
+    span = min(span_beats * beat_ql, full[0][1] / 2) if full else 0.0  # at most half a bar
+    total = (bars[-1][0] + bars[-1][2]) if bars else 0.0
+    grid = np.arange(0.0, total + 1.0, 1 / 48)
+    stretch = np.ones_like(grid)
+    for end in ends:
+        inside = (grid > end - span) & (grid <= end)
+        stretch[inside] += depth * (grid[inside] - (end - span)) / span
+    played = np.concatenate([[0.0], np.cumsum((stretch[1:] + stretch[:-1]) / 2 * np.diff(grid))])
+    return lambda quarter: float(np.interp(quarter, grid, played))
+
+
+def _perform(
+    song, bars, beat_ql: float, bpm: float, rng: np.random.Generator, parts: set[str], more: np.random.Generator
+) -> None:
     """Play the score as a player would rather than as a sequencer does (`--performed`), drawn
     per render: louder downbeats and beats (0.3-1 of +20 and +10 velocity, noise sd 5), note
     onsets off the grid (sd 5-20 ms, each note's end moving with its start) and a tempo that
     breathes (up to ±3 % over 8-16 beats, a sine whose mean over the excerpt is the label's).
-    `parts` chooses which of the three; the draws are the same whichever are chosen."""
+    `parts` chooses which of the three; the draws are the same whichever are chosen.
+
+    Two more parts are asked for by name (PERFORMANCE_MORE), drawn from their own generator
+    (`more`), so the first three's renders do not change: `swing`, the second eighth of every
+    quarter played late (at 0.55-0.68 of the quarter; simple metres only, a compound metre's
+    beat is already in three), and `ritard`, a slowing at each phrase's end (phrases of 4 or 8
+    bars; over the last 1-2 beats, at most half a bar, the tempo falls to 70-90 % of itself, the next phrase a
+    tempo). The label stays the a-tempo beat: what a listener taps between the phrase ends."""
     ticks = song.ticks_per_beat
     ticks_per_second = ticks * bpm * beat_ql / 60.0
     accent = rng.uniform(0.3, 1.0)
@@ -583,8 +626,20 @@ def _perform(song, bars, beat_ql: float, bpm: float, rng: np.random.Generator, p
     accent = accent if "accent" in parts else 0.0
     jitter_sd = jitter_sd if "jitter" in parts else 0.0
     drift = drift if "drift" in parts else 0.0
+    swing_ratio = float(more.uniform(0.55, 0.68))
+    phrase_bars = int(more.choice([4, 8]))
+    depth = float(1 / more.uniform(0.70, 0.90) - 1)
+    span_beats = float(more.uniform(1.0, 2.0))
+    swung = "swing" in parts and beat_ql != 1.5
+    # The beat grid starts where the first bar would have started (a pickup bar ends on the downbeat).
+    origin = (bars[0][0] + min(0.0, bars[0][2] - bars[0][1])) % 1.0 if bars else 0.0
+    stretch = _phrase_stretch(bars, beat_ql, phrase_bars, depth, span_beats) if "ritard" in parts else None
 
     def warp(tick: float) -> float:
+        if swung or stretch is not None:
+            quarter = tick / ticks
+            quarter = _swing(quarter - origin, swing_ratio) + origin if swung else quarter
+            tick = (stretch(quarter) if stretch is not None else quarter) * ticks
         return tick + drift * period / (2 * math.pi) * (math.sin(2 * math.pi * tick / period + phase) - math.sin(phase))
 
     for track in song.tracks:
@@ -904,7 +959,10 @@ def main() -> None:
         nargs="?",
         const=",".join(PERFORMANCE),
         default="",
-        help="accents, onset jitter and a breathing tempo, as a player would (or some of: accent,jitter,drift)",
+        help=(
+            "accents, onset jitter and a breathing tempo, as a player would (or some of: "
+            "accent,jitter,drift, and the named-only swing,ritard)"
+        ),
     )
     parser.add_argument(
         "--splits", default="", help="render only these splits of the plan (comma-separated, e.g. heldout,heldout2)"
@@ -914,6 +972,9 @@ def main() -> None:
     )
     parser.add_argument("--collect", action="store_true", help="only rebuild labels.json from what is rendered")
     args = parser.parse_args()
+    unknown = set(filter(None, args.performed.split(","))) - set(PERFORMANCE + PERFORMANCE_MORE)
+    if unknown:
+        parser.error(f"--performed: no such part {', '.join(sorted(unknown))} (from {PERFORMANCE + PERFORMANCE_MORE})")
     if args.collect:
         print(f"{len(collect_labels(args.out))} files in labels.json")
         return

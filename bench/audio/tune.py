@@ -514,10 +514,12 @@ def main() -> None:
     parser.add_argument(
         "--also",
         type=Path,
+        action="append",
+        default=[],
         help="a corpus of the same plan (corpus.py --performed, --tempo-from notation): its tuning files are "
-        "dealt to the folds by piece and its held-back files scored too",
+        "dealt to the folds by piece and its held-back files scored too (repeatable)",
     )
-    parser.add_argument("--also-fit", action="store_true", help="and --also's other folds join each fit")
+    parser.add_argument("--also-fit", action="store_true", help="and every --also's other folds join each fit")
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
     parser.add_argument("--fold-seed", type=int, default=0, help="0: pieces dealt to folds in name order")
     args = parser.parse_args()
@@ -562,15 +564,18 @@ def main() -> None:
     if args.fold_seed:  # another split of the same pieces, to see how much a comparison owes to the folds
         pieces = [pieces[i] for i in np.random.default_rng(args.fold_seed).permutation(len(pieces))]
     folds = np.array([pieces.index(labels[file]["piece"]) % args.folds for file, *_ in tune])
-    also: list = []
-    also_folds = np.array([], dtype=int)
-    if args.also:  # the same pieces rendered otherwise: each joins its piece's fold, never the other side
-        also = candidate_sets(args.also, "tune")
-        also_labels = json.loads((args.also / "labels.json").read_text())
-        also_pieces = [also_labels[file]["piece"] for file, *_ in also]
-        also_folds = np.array([pieces.index(p) % args.folds if p in pieces else -1 for p in also_pieces])
-        print(f"--also {args.also}: {len(also)} tuning files")
-    cv_also: list[float] = []
+    # The same pieces rendered otherwise: each file joins its piece's fold, never the other side.
+    also_sets: dict[Path, tuple[list, np.ndarray]] = {}
+    for folder in args.also:
+        files = candidate_sets(folder, "tune")
+        also_labels = json.loads((folder / "labels.json").read_text())
+        also_pieces = [also_labels[file]["piece"] for file, *_ in files]
+        also_sets[folder] = (
+            files,
+            np.array([pieces.index(p) % args.folds if p in pieces else -1 for p in also_pieces]),
+        )
+        print(f"--also {folder}: {len(files)} tuning files")
+    cv_also: dict[Path, list[float]] = {folder: [] for folder in also_sets}
     cv, cv2, fold_models, tests = [], [], [], []
     for k in range(args.folds):
         train = [s for s, f in zip(tune, folds, strict=True) if f != k]
@@ -580,19 +585,22 @@ def main() -> None:
             train = [s for s in train if labels[s[0]]["piece"] in kept]
         test = [s for s, f in zip(tune, folds, strict=True) if f == k]
         if args.also_fit:
-            train += [s for s, f in zip(also, also_folds, strict=True) if f != k]
+            for files, also_folds in also_sets.values():
+                train += [s for s, f in zip(files, also_folds, strict=True) if f != k]
         fold_models.append(fit(train + extra, args.hidden, args.l2, args.members))
-        also_test = [s for s, f in zip(also, also_folds, strict=True) if f == k]
-        if also_test:
-            cv_also.append(score(also_test, fold_models[-1])["acc1"])
+        for folder, (files, also_folds) in also_sets.items():
+            also_test = [s for s, f in zip(files, also_folds, strict=True) if f == k]
+            if also_test:
+                cv_also[folder].append(score(also_test, fold_models[-1])["acc1"])
         tests.append(test)
         scored = score(test, fold_models[-1])
         cv.append(scored["acc1"])
         cv2.append(scored["acc2"])
     print(f"cross-validated Acc1 inside the tuning split (hidden {args.hidden}, l2 {args.l2}): {np.mean(cv):.3f} {cv}")
     print(f"cross-validated Acc2: {np.mean(cv2):.3f} {cv2}")
-    if cv_also:
-        print(f"cross-validated Acc1 on --also's held-back files: {np.mean(cv_also):.3f} {cv_also}")
+    for folder, scores in cv_also.items():
+        if scores:
+            print(f"cross-validated Acc1 on --also {folder}'s held-back files: {np.mean(scores):.3f} {scores}")
     temperature = _temperature(fold_models, tests)
     print(f"confidence temperature (fitted on the folds' unseen files): {temperature:.3f}")
     held_back = {}
@@ -600,7 +608,7 @@ def main() -> None:
         held_back.update(_predictions(test, dataclasses.replace(fold_model, temperature=temperature)))
     to_marking = ratio_to_marking(labels, [s[0] for s in tune]) if args.by_marking else None
     _print_breakdown(held_back, labels, onsets_per_labelled_beat(tune), to_marking)
-    fitted = tune + (also if args.also_fit else []) + extra
+    fitted = tune + (sum((files for files, _ in also_sets.values()), []) if args.also_fit else []) + extra
     model = dataclasses.replace(fit(fitted, args.hidden, args.l2, args.members), temperature=temperature)
     print(f"fitted on all of it: {score(tune, model)}")
     for spec in args.check:
