@@ -34,6 +34,8 @@ renders only those parts: the held-out figures on instrument samples the fit nev
 accented beats, onsets off the grid and a tempo that breathes around the labelled one
 (`_perform`; `--performed jitter` and the like for one part at a time). Its tuning renders
 join the metrical fit (`tune.py --also DIR --also-fit`), its held-out parts are evaluated.
+Two more parts are asked for by name: `swing` (the second eighth of each quarter late) and
+`ritard` (a slowing at each phrase's end), e.g. `--performed accent,jitter,drift,swing,ritard`.
 
 Pieces are split by a hash of their name into a *tuning* part (40 %) and a *held-out* part
 (60 %) that estimator work must never look at; both are reported by evaluate.py.

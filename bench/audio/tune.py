@@ -520,6 +520,13 @@ def main() -> None:
         "dealt to the folds by piece and its held-back files scored too (repeatable)",
     )
     parser.add_argument("--also-fit", action="store_true", help="and every --also's other folds join each fit")
+    parser.add_argument(
+        "--also-scored",
+        type=Path,
+        action="append",
+        default=[],
+        help="like --also, but only scored, never fitted on, even with --also-fit (repeatable)",
+    )
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
     parser.add_argument("--fold-seed", type=int, default=0, help="0: pieces dealt to folds in name order")
     args = parser.parse_args()
@@ -566,7 +573,7 @@ def main() -> None:
     folds = np.array([pieces.index(labels[file]["piece"]) % args.folds for file, *_ in tune])
     # The same pieces rendered otherwise: each file joins its piece's fold, never the other side.
     also_sets: dict[Path, tuple[list, np.ndarray]] = {}
-    for folder in args.also:
+    for folder in args.also + args.also_scored:
         files = candidate_sets(folder, "tune")
         also_labels = json.loads((folder / "labels.json").read_text())
         also_pieces = [also_labels[file]["piece"] for file, *_ in files]
@@ -585,7 +592,8 @@ def main() -> None:
             train = [s for s in train if labels[s[0]]["piece"] in kept]
         test = [s for s, f in zip(tune, folds, strict=True) if f == k]
         if args.also_fit:
-            for files, also_folds in also_sets.values():
+            for folder in args.also:
+                files, also_folds = also_sets[folder]
                 train += [s for s, f in zip(files, also_folds, strict=True) if f != k]
         fold_models.append(fit(train + extra, args.hidden, args.l2, args.members))
         for folder, (files, also_folds) in also_sets.items():
@@ -608,7 +616,7 @@ def main() -> None:
         held_back.update(_predictions(test, dataclasses.replace(fold_model, temperature=temperature)))
     to_marking = ratio_to_marking(labels, [s[0] for s in tune]) if args.by_marking else None
     _print_breakdown(held_back, labels, onsets_per_labelled_beat(tune), to_marking)
-    fitted = tune + (sum((files for files, _ in also_sets.values()), []) if args.also_fit else []) + extra
+    fitted = tune + (sum((also_sets[folder][0] for folder in args.also), []) if args.also_fit else []) + extra
     model = dataclasses.replace(fit(fitted, args.hidden, args.l2, args.members), temperature=temperature)
     print(f"fitted on all of it: {score(tune, model)}")
     for spec in args.check:
