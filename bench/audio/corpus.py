@@ -497,13 +497,19 @@ def notated_range(score, source: str, index: int, beat_ql: float, meter: str) ->
     return inside(lo * scale, hi * scale, "word")
 
 
+def _bar_start(offset: float, bar_ql: float, actual_ql: float) -> float:
+    """Where a bar's beat grid starts (quarter notes): a pickup bar ends on the downbeat, so
+    its grid starts before its first note."""
+    return offset + (actual_ql - bar_ql if actual_ql < bar_ql else 0.0)
+
+
 def _drum_events(bars, beat_ql: float, meter: str, style: str, rng) -> list[tuple[float, int, int]]:
     """(offset in quarter notes, GM drum note, velocity) for each hit of the kit or percussion."""
     events = []
     numerator = int(meter.split("/")[0])
     compound = beat_ql == 1.5
     for offset, bar_ql, actual_ql in bars:
-        start = offset + (actual_ql - bar_ql if actual_ql < bar_ql else 0.0)  # a pickup bar ends on the downbeat
+        start = _bar_start(offset, bar_ql, actual_ql)
         beats = int(round(bar_ql / beat_ql))
         subdivision = beat_ql / (3 if compound else 2)
         for step in range(int(round(bar_ql / subdivision))):
@@ -559,7 +565,7 @@ def _metrical_weight(quarter: float, bars, beat_ql: float) -> int:
     """2 on a downbeat, 1 on another notated beat, 0 between beats (position in quarter notes)."""
     for offset, bar_ql, actual_ql in bars:
         if offset - 1e-6 <= quarter < offset + actual_ql - 1e-6:
-            start = offset + (actual_ql - bar_ql if actual_ql < bar_ql else 0.0)
+            start = _bar_start(offset, bar_ql, actual_ql)
             beats = (quarter - start) / beat_ql
             if abs(quarter - start) < 1e-3:
                 return 2
@@ -616,8 +622,9 @@ def _perform(
     (`more`), so the first three's renders do not change: `swing`, the second eighth of every
     quarter played late (at 0.55-0.68 of the quarter; simple metres only, a compound metre's
     beat is already in three), and `ritard`, a slowing at each phrase's end (phrases of 4 or 8
-    bars; over the last 1-2 beats, at most half a bar, the tempo falls to 70-90 % of itself, the next phrase a
-    tempo). The label stays the a-tempo beat: what a listener taps between the phrase ends."""
+    bars; over the last 1-2 beats, at most half a bar, the tempo falls to 70-90 % of itself,
+    the next phrase a tempo). The label stays the a-tempo beat: what a listener taps between
+    the phrase ends."""
     ticks = song.ticks_per_beat
     ticks_per_second = ticks * bpm * beat_ql / 60.0
     accent = rng.uniform(0.3, 1.0)
@@ -633,8 +640,7 @@ def _perform(
     depth = float(1 / more.uniform(0.70, 0.90) - 1)
     span_beats = float(more.uniform(1.0, 2.0))
     swung = "swing" in parts and beat_ql != 1.5
-    # The beat grid starts where the first bar would have started (a pickup bar ends on the downbeat).
-    origin = (bars[0][0] + min(0.0, bars[0][2] - bars[0][1])) % 1.0 if bars else 0.0
+    origin = _bar_start(*bars[0]) % 1.0 if bars else 0.0  # the quarter-note grid's phase
     stretch = _phrase_stretch(bars, beat_ql, phrase_bars, depth, span_beats) if "ritard" in parts else None
 
     def warp(tick: float) -> float:
