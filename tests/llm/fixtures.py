@@ -17,8 +17,8 @@ BASE_PATHS = {"openai": "/v1", "deepseek": "/v1", "xai": "/v1", "anthropic": "",
 
 @pytest.fixture(autouse=True)
 def fast_llm(settings):
-    """Keep retries and timeouts tiny so the whole LLM suite runs in seconds."""
-    settings.LLM_TIMEOUT_SECONDS = 0.5
+    """Keep retries and backoffs tiny so the whole LLM suite runs in seconds."""
+    settings.LLM_TIMEOUT_SECONDS = 2  # only a loaded machine reaches it; tests of timeouts set their own
     settings.LLM_MAX_ATTEMPTS = 3
     settings.LLM_BACKOFF_INITIAL_SECONDS = 0.001
     settings.LLM_BACKOFF_MAX_SECONDS = 0.005
