@@ -333,12 +333,13 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
                     cache.put(path, cached)
                 tempo, key = cached
                 one, two = tempo_hits(label["tempo"], tempo)
-                key_score = mir_eval.key.weighted_score(label["key"], key) if key else 0.0
-                for measure, value in (("acc1", one), ("acc2", two), ("key", key_score)):
-                    per_file[measure].append(float(value))
+                per_file["acc1"].append(float(one))
+                per_file["acc2"].append(float(two))
                 tempo_errors[tempo_error(label["tempo"], tempo)] += 1
-                key_errors[key_error(label["key"], key)] += 1
-                if method == "ours" and (not one or key != label["key"]):
+                if label.get("key"):  # a set may label the tempo only (modules.py)
+                    per_file["key"].append(mir_eval.key.weighted_score(label["key"], key) if key else 0.0)
+                    key_errors[key_error(label["key"], key)] += 1
+                if method == "ours" and (not one or (label.get("key") and key != label["key"])):
                     misses.append(
                         f"{set_name} {path.name} ({label.get('drums', label.get('style'))}): "
                         f"tempo {label['tempo']} -> {tempo}, {label['key']} -> {key}"
@@ -347,16 +348,26 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
                 cache.save()
             count = len(items)
             pieces = [label.get("piece", path.name) for path, label in items]
+            keyed = [piece for piece, (_, label) in zip(pieces, items, strict=True) if label.get("key")]
+            of = {"acc1": pieces, "acc2": pieces, "key": keyed}
             scores[set_name][method] = {
-                **{measure: round(float(np.mean(values)), 3) for measure, values in per_file.items()},
+                **{
+                    measure: round(float(np.mean(values)), 3) if values else None
+                    for measure, values in per_file.items()
+                },
                 "files": count,
-                "interval95": {measure: piece_interval(values, pieces) for measure, values in per_file.items()},
+                "interval95": {
+                    measure: piece_interval(values, of[measure]) if values else None
+                    for measure, values in per_file.items()
+                },
                 "seconds": round(time.perf_counter() - started, 1),
             }
             breakdown[set_name][method] = {"tempo": dict(tempo_errors), "key": dict(key_errors)}
             s = scores[set_name][method]
             shown = "  ".join(
                 f"{title} {s[measure]:.3f} [{s['interval95'][measure][0]:.2f}, {s['interval95'][measure][1]:.2f}]"
+                if s[measure] is not None
+                else f"{title} -"
                 for title, measure in (("Acc1", "acc1"), ("Acc2", "acc2"), ("key", "key"))
             )
             print(f"{set_name:16} {method:13} ({count:3d})  {shown}", flush=True)
