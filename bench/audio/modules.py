@@ -49,6 +49,7 @@ import numpy as np
 import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 # Debian packages (bookworm) whose files include tracker modules that are music (found with
 # `apt-file search -x '\.(mod|xm|it|s3m)$'`; the .mod files of other packages are not music).
 PACKAGES = (
@@ -168,7 +169,7 @@ def render(openmpt: OpenMPT, path: Path) -> Excerpt | str:
         lib.openmpt_module_set_repeat_count(handle, 0)
         duration = lib.openmpt_module_get_duration_seconds(handle)
         if duration < MIN_SECONDS:
-            return f"{duration:.0f} s long"
+            return f"shorter than {MIN_SECONDS:.0f} s ({duration:.0f} s)"
         # Past the opening (often a count-in or an intro in another tempo), as much as fits.
         start = float(np.clip(0.1 * duration, 0.0, 15.0))
         start = min(start, max(0.0, duration - EXCERPT_SECONDS))
@@ -196,6 +197,8 @@ def render(openmpt: OpenMPT, path: Path) -> Excerpt | str:
 
 def tempo_label(bpm_steps: np.ndarray) -> tuple[float, float] | str:
     """(label, largest deviation of a window from it), or why the excerpt has no single tempo."""
+    from analytics.audio.tempo import MAX_BPM, MIN_BPM
+
     if bpm_steps.size == 0 or not np.all(np.isfinite(bpm_steps)) or bpm_steps.min() <= 0:
         return "no tempo reading"
     label = float(bpm_steps.mean())
@@ -204,8 +207,8 @@ def tempo_label(bpm_steps: np.ndarray) -> tuple[float, float] | str:
     spread = float(max(abs(w / label - 1.0) for w in windows)) if windows else 0.0
     if spread > TOLERANCE:
         return f"tempo changes (a 2 s window {spread:.0%} off the mean {label:.1f})"
-    if not 40.0 <= label <= 240.0:
-        return f"{label:.0f} BPM, outside 40-240"
+    if not MIN_BPM <= label <= MAX_BPM:  # the estimator's own range
+        return f"outside {MIN_BPM:.0f}-{MAX_BPM:.0f} ({label:.0f} BPM)"
     return round(label, 2), round(spread, 4)
 
 
@@ -231,10 +234,8 @@ def unpack(packages: tuple[str, ...], src: Path) -> dict[str, list[Path]]:
 
 
 def _category(reason: str) -> str:
-    for category in ("tempo changes", "outside 40-240", "cannot read", "no tempo reading", "s long"):
-        if category in reason:
-            return {"s long": "shorter than 15 s"}.get(category, category)
-    return reason
+    """A skip reason is "category (detail)"."""
+    return reason.split(" (")[0]
 
 
 def _slug(text: str) -> str:
