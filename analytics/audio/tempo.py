@@ -140,7 +140,7 @@ class Rhythm:
 # The metrical-level decision: each candidate tempo is described by the features below and
 # scored by analytics.audio.metrical (fitted by bench/audio/tune.py on the tuning split of the
 # real-music corpus only), the candidates' scores turned into probabilities by a softmax.
-TEMPO_FEATURES = (
+CANDIDATE_FEATURES = (
     "log2_tempo",  # log2(bpm / 110): with its square, a learned tempo prior
     "log2_tempo_sq",
     "comb",  # periodicity of the onsets at the period and its multiples (relative to the best)
@@ -166,12 +166,32 @@ TEMPO_FEATURES = (
     "harm_acf_3",
     "bass_pulse",  # low-band onsets (bass notes, kick) on the beats minus halfway between
     "bass_triple",  # ... at thirds of the beat minus at its half
-    # The same for every candidate of a file: what kind of music it is, which the model's
-    # hidden layer combines with the candidate's own features (drums make the backbeat
-    # decisive, a busy texture shifts the prior).
+)
+# The same for every candidate of a file: what kind of music it is, which the model's hidden
+# layer combines with the candidate's own features (drums make the backbeat decisive, a busy
+# texture shifts the prior).
+FILE_FEATURES = (
     "file_density",  # log2(onsets per minute / 110)
     "file_backbeat",  # the strongest backbeat of any candidate: a drum kit is playing
     "file_hats",  # the strongest hi-hat accent of any candidate
+)
+# A candidate is judged against the file's others, not alone: the same evidence means more
+# when no other level has it. These are its features minus the file's best, and the features
+# of the candidates at twice and half its tempo minus its own (zero, with the flag at 0, when
+# there is none): "the beat twice as fast fills as well as this one" is what separates a beat
+# from its subdivision. The tempo terms are left out: they differ by a constant between levels.
+COMPARED_FEATURES = tuple(
+    name for name in CANDIDATE_FEATURES if name not in ("log2_tempo", "log2_tempo_sq", "density_x_tempo")
+)
+NEIGHBOUR_TOLERANCE = 0.04
+TEMPO_FEATURES = (
+    *CANDIDATE_FEATURES,
+    *FILE_FEATURES,
+    *(f"{name}_vs_best" for name in COMPARED_FEATURES),
+    *(f"{name}_x2_minus_own" for name in COMPARED_FEATURES),
+    "has_x2",
+    *(f"{name}_half_minus_own" for name in COMPARED_FEATURES),
+    "has_half",
 )
 REFERENCE_BPM = 110.0
 
@@ -295,14 +315,38 @@ def tempo_candidates(spectra: Spectra, duration: float) -> tuple[np.ndarray, np.
                 (b_third - b_half) / b_scale,
             ]
         )
-    features = np.asarray(rows)
+    own = np.asarray(rows)
     context = [
         math.log2(onset_rate * 60.0 / REFERENCE_BPM),
-        features[:, TEMPO_FEATURES.index("backbeat")].max(),
-        features[:, TEMPO_FEATURES.index("hat_accent")].max(),
+        own[:, CANDIDATE_FEATURES.index("backbeat")].max(),
+        own[:, CANDIDATE_FEATURES.index("hat_accent")].max(),
     ]
-    features = np.hstack([features, np.tile(context, (len(features), 1))])
-    return np.asarray(periods), features, full
+    period_array = np.asarray(periods)
+    compared = own[:, [CANDIDATE_FEATURES.index(name) for name in COMPARED_FEATURES]]
+    features = np.hstack(
+        [
+            own,
+            np.tile(context, (len(own), 1)),
+            compared - compared.max(axis=0),
+            _neighbour_differences(period_array, compared, 2.0),
+            _neighbour_differences(period_array, compared, 0.5),
+        ]
+    )
+    return period_array, features, full
+
+
+def _neighbour_differences(periods: np.ndarray, compared: np.ndarray, factor: float) -> np.ndarray:
+    """For each candidate, the compared features of the candidate at `factor` times its tempo
+    minus its own, and a presence flag; zeros and 0 where no candidate is within
+    NEIGHBOUR_TOLERANCE of that tempo."""
+    out = np.zeros((len(periods), compared.shape[1] + 1))
+    for i, period in enumerate(periods):
+        ratios = period / (periods * factor)
+        j = int(np.argmin(np.abs(np.log(ratios))))
+        if j != i and abs(ratios[j] - 1.0) <= NEIGHBOUR_TOLERANCE:
+            out[i, :-1] = compared[j] - compared[i]
+            out[i, -1] = 1.0
+    return out
 
 
 def choose_tempo(features: np.ndarray, model: MetricalModel | None = None) -> tuple[int, np.ndarray]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -72,18 +73,23 @@ def spectra_of(path: Path):
     return spectra, float(data["duration"]), data["pitch_histogram"]
 
 
+@functools.cache
+def _tempo_source() -> str:
+    """tempo.py's text as this process imported it: read once, so that an edit made while a
+    long fit runs cannot file the old code's features under the new code's key."""
+    import analytics.audio.tempo as tempo_module
+
+    return Path(tempo_module.__file__).read_text()
+
+
 def candidate_sets(folder: Path, split: str | None) -> list[tuple[str, float, np.ndarray, np.ndarray]]:
     """[(file, labelled tempo, candidate tempi, features)] for the files of `split` (all if None),
     cached per version of tempo.py."""
     import hashlib
     import pickle
 
-    import analytics.audio.tempo as tempo_module
-
     labels_text = (folder / "labels.json").read_text()
-    digest = hashlib.sha256((Path(tempo_module.__file__).read_text() + labels_text + str(split)).encode()).hexdigest()[
-        :16
-    ]
+    digest = hashlib.sha256((_tempo_source() + labels_text + str(split)).encode()).hexdigest()[:16]
     cached = CACHE / f"candidates-{folder.name}-{digest}.pkl"
     if cached.exists():
         return pickle.loads(cached.read_bytes())  # noqa: S301 - our own cache under bench/out

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from analytics.audio.metrical import MODEL_PATH, Member, MetricalModel, default_model
-from analytics.audio.tempo import TEMPO_FEATURES, choose_tempo
+from analytics.audio.tempo import (
+    COMPARED_FEATURES,
+    TEMPO_FEATURES,
+    _neighbour_differences,
+    choose_tempo,
+    tempo_candidates,
+)
 
 
 def test_the_shipped_model_scores_the_features_the_extractor_computes():
@@ -67,3 +73,39 @@ def test_the_temperature_changes_the_confidence_not_the_choice():
     flat = dataclasses.replace(model, temperature=4.0).probabilities(candidates)
     assert np.argmax(sharp) == np.argmax(flat) == np.argmax(model.scores(candidates))
     assert sharp.max() > flat.max()
+
+
+def test_each_candidate_is_compared_with_its_double_and_half_time_neighbours():
+    # Periods in frames: 100 (the beat), 50 (twice as fast), 204 (half as fast, 2 % off) and
+    # 150 (a 2/3 level, which has neither neighbour in the set).
+    periods = np.array([100.0, 50.0, 204.0, 150.0])
+    compared = np.array([[1.0, 10.0], [3.0, 20.0], [0.5, 40.0], [7.0, 0.0]])
+    faster = _neighbour_differences(periods, compared, 2.0)
+    slower = _neighbour_differences(periods, compared, 0.5)
+    np.testing.assert_allclose(faster[0], [2.0, 10.0, 1.0])  # the 50-frame candidate minus its own
+    np.testing.assert_allclose(slower[0], [-0.5, 30.0, 1.0])  # the 204-frame one, within 4 %
+    np.testing.assert_allclose(faster[2], [0.5, -30.0, 1.0])  # 204's double time is 100
+    np.testing.assert_allclose(faster[3], [0.0, 0.0, 0.0])  # nothing at 75 frames: zeros, flag 0
+    np.testing.assert_allclose(slower[3], [0.0, 0.0, 0.0])
+
+
+def test_the_candidate_features_carry_the_comparison_block_in_the_documented_order():
+    from analytics.audio.common import ANALYSIS_SR, FPS, Deadline
+    from analytics.audio.spectra import rhythm_spectra
+
+    rng = np.random.default_rng(3)
+    seconds = 12
+    y = 0.01 * rng.normal(size=seconds * ANALYSIS_SR)
+    for beat in np.arange(0, seconds, 0.5):  # clicks at 120 BPM, accented every other one
+        start = int(beat * ANALYSIS_SR)
+        y[start : start + 200] += (1.0 if int(beat * 2) % 2 == 0 else 0.5) * rng.normal(size=200)
+    periods, features, _ = tempo_candidates(rhythm_spectra(y, Deadline(None)), float(seconds))
+    assert features.shape == (len(periods), len(TEMPO_FEATURES))
+    compared = features[:, [TEMPO_FEATURES.index(name) for name in COMPARED_FEATURES]]
+    vs_best = features[:, [TEMPO_FEATURES.index(f"{name}_vs_best") for name in COMPARED_FEATURES]]
+    np.testing.assert_allclose(vs_best, compared - compared.max(axis=0))
+    flags = features[:, TEMPO_FEATURES.index("has_x2")]
+    for i, period in enumerate(periods):
+        has_double = np.any(np.abs(period / (periods * 2.0) - 1.0) <= 0.04)
+        assert flags[i] == float(has_double)
+    assert any(abs(60.0 * FPS / p - 120.0) < 3 for p in periods)
