@@ -250,6 +250,28 @@ def _temperature(models, tests) -> float:
     return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded").x))
 
 
+def _held_back_results(view: str, sets, model, pieces: dict[str, str]) -> list[dict]:
+    """One record per file a fold's model did not see: its view, piece and whether the chosen
+    level is the labelled one (Acc1) or a multiple Acc2 forgives."""
+    from analytics.audio.tempo import choose_level
+
+    out = []
+    for file, reference, tempi, features in sets:
+        relation = ""
+        if len(tempi):
+            relation = tempo_relation(tempi[choose_level(1.0 / tempi, features, model)[0]] / reference)
+        out.append(
+            {
+                "view": view,
+                "file": file,
+                "piece": pieces[file],
+                "acc1": relation == "x1",
+                "acc2": relation in ACC2_RELATIONS,
+            }
+        )
+    return out
+
+
 def _predictions(sets, model) -> dict[str, tuple[bool, float, float]]:
     """{file: (Acc1 hit, confidence of the chosen level, chosen / labelled tempo)} for files
     the model did not see (ratio 0 when the file has no candidate)."""
@@ -535,6 +557,13 @@ def main() -> None:
     )
     parser.add_argument("--folds", type=int, default=4, help="cross-validation folds inside the tuning split")
     parser.add_argument("--fold-seed", type=int, default=0, help="0: pieces dealt to folds in name order")
+    parser.add_argument(
+        "--cv-out",
+        type=Path,
+        help="write every held-back file's cross-validated hit (with its piece) as JSON, for "
+        "bench/audio/compare_folds.py to compare two fits piece by piece",
+    )
+    parser.add_argument("--cv-only", action="store_true", help="stop after the cross-validation (no final fit)")
     args = parser.parse_args()
     import django
 
@@ -577,8 +606,10 @@ def main() -> None:
     if args.fold_seed:  # another split of the same pieces, to see how much a comparison owes to the folds
         pieces = [pieces[i] for i in np.random.default_rng(args.fold_seed).permutation(len(pieces))]
     folds = np.array([pieces.index(labels[file]["piece"]) % args.folds for file, *_ in tune])
+    tune_pieces = {file: labels[file]["piece"] for file, *_ in tune}
     # The same pieces rendered otherwise: each file joins its piece's fold, never the other side.
     also_sets: dict[Path, tuple[list, np.ndarray]] = {}
+    also_pieces_of: dict[Path, dict[str, str]] = {}
     for folder in args.also + args.also_scored:
         files = candidate_sets(folder, "tune")
         also_labels = json.loads((folder / "labels.json").read_text())
@@ -587,9 +618,11 @@ def main() -> None:
             files,
             np.array([pieces.index(p) % args.folds if p in pieces else -1 for p in also_pieces]),
         )
+        also_pieces_of[folder] = dict(zip((file for file, *_ in files), also_pieces, strict=True))
         print(f"--also {folder}: {len(files)} tuning files")
     cv_also: dict[Path, list[float]] = {folder: [] for folder in also_sets}
     cv, cv2, fold_models, tests = [], [], [], []
+    cv_files: list[dict] = []  # every held-back file's result, for --cv-out
     for k in range(args.folds):
         train = [s for s, f in zip(tune, folds, strict=True) if f != k]
         if args.piece_share < 1:  # a learning curve: fit each fold on a share of its pieces
@@ -606,6 +639,8 @@ def main() -> None:
             also_test = [s for s, f in zip(files, also_folds, strict=True) if f == k]
             if also_test:
                 cv_also[folder].append(score(also_test, fold_models[-1])["acc1"])
+                cv_files += _held_back_results(folder.name, also_test, fold_models[-1], also_pieces_of[folder])
+        cv_files += _held_back_results(args.corpus.name, test, fold_models[-1], tune_pieces)
         tests.append(test)
         scored = score(test, fold_models[-1])
         cv.append(scored["acc1"])
@@ -615,6 +650,12 @@ def main() -> None:
     for folder, scores in cv_also.items():
         if scores:
             print(f"cross-validated Acc1 on --also {folder}'s held-back files: {np.mean(scores):.3f} {scores}")
+    if args.cv_out:
+        config = {name: value for name, value in vars(args).items() if name not in ("cv_out", "write")}
+        args.cv_out.write_text(json.dumps({"config": json.loads(json.dumps(config, default=str)), "files": cv_files}))
+        print(f"wrote {len(cv_files)} held-back results to {args.cv_out}")
+    if args.cv_only:
+        return
     temperature = _temperature(fold_models, tests)
     print(f"confidence temperature (fitted on the folds' unseen files): {temperature:.3f}")
     held_back = {}
