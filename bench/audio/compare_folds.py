@@ -10,6 +10,9 @@ file of fit B (averaged over the files given for each side, one per fold seed) a
 the difference over pieces, every view of a piece drawn together since they share the music.
 The tenth session's refit gained 1-4 points on the folds' means and lost on the held-out
 parts; an interval that excludes zero is the bar for the next change.
+
+`evaluate.py --out FILE` writes the same records for ours on the sets it scores, so two models
+scored on the held-out parts compare the same way (`--a old.json --b new.json`).
 """
 
 from __future__ import annotations

@@ -308,11 +308,13 @@ def piece_interval(values: list[float], pieces: list[str], draws: int = 2000) ->
     return round(float(low), 3), round(float(high), 3)
 
 
-def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, list[str]]:
-    """(scores[set][method], breakdown[set][method], misses of ours)."""
+def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, list[str], list[dict]]:
+    """(scores[set][method], breakdown[set][method], misses of ours, every file's tempo hits by
+    ours in the records compare_folds.py pairs: set, file, piece, acc1, acc2)."""
     scores: dict = {}
     breakdown: dict = {}
     misses: list[str] = []
+    ours_files: list[dict] = []
     for set_name, items in sets.items():
         scores[set_name], breakdown[set_name] = {}, {}
         for method in methods:
@@ -336,6 +338,11 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
                 per_file["acc1"].append(float(one))
                 per_file["acc2"].append(float(two))
                 tempo_errors[tempo_error(label["tempo"], tempo)] += 1
+                if method == "ours":
+                    piece = label.get("piece", path.name)
+                    ours_files.append(
+                        {"view": set_name, "file": path.name, "piece": piece, "acc1": bool(one), "acc2": bool(two)}
+                    )
                 if label.get("key"):  # a set may label the tempo only (modules.py)
                     per_file["key"].append(mir_eval.key.weighted_score(label["key"], key) if key else 0.0)
                     key_errors[key_error(label["key"], key)] += 1
@@ -371,7 +378,7 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
                 for title, measure in (("Acc1", "acc1"), ("Acc2", "acc2"), ("key", "key"))
             )
             print(f"{set_name:16} {method:13} ({count:3d})  {shown}", flush=True)
-    return scores, breakdown, misses
+    return scores, breakdown, misses, ours_files
 
 
 # --- speed ----------------------------------------------------------------------------------
@@ -449,8 +456,8 @@ def main() -> None:
             sets = common_files(sets)
         if args.by:
             sets = with_groups(sets, args.by, args.by_labels_of)
-        scores, breakdown, misses = evaluate(sets, methods, not args.no_cache)
-        report.update(scores=scores, breakdown=breakdown, misses=misses)
+        scores, breakdown, misses, ours_files = evaluate(sets, methods, not args.no_cache)
+        report.update(scores=scores, breakdown=breakdown, misses=misses, files=ours_files)
         print("\nerror breakdown (tempo | key):")
         for set_name, per_method in breakdown.items():
             for method, errors in per_method.items():
