@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,8 @@ def paired_difference(a: dict, b: dict, *, samples: int = 10000, seed: int = 0) 
             total = draws @ counts
             resampled = np.divide(draws @ by_piece, total, out=np.zeros(samples), where=total > 0)
             result[measure] = {
-                "a": round(float(np.mean([a[key][measure] for key in keys])), 4),
-                "b": round(float(np.mean([b[key][measure] for key in keys])), 4),
+                "a": round(float(np.mean([a[key][measure] for key in keys])), 3),
+                "b": round(float(np.mean([b[key][measure] for key in keys])), 3),
                 "difference": round(float(by_piece.sum() / counts.sum()), 4),
                 "interval95": [round(float(x), 4) for x in np.percentile(resampled, [2.5, 97.5])],
                 "share_not_better": round(float(np.mean(resampled <= 0)), 4),
@@ -85,9 +86,13 @@ def main() -> None:
     parser.add_argument("--b", type=Path, nargs="+", required=True, help="... of the change (same fold seeds)")
     parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--views", help="only the views whose name matches this regular expression")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
-    result = paired_difference(load_hits(args.a), load_hits(args.b), samples=args.samples, seed=args.seed)
+    a, b = load_hits(args.a), load_hits(args.b)
+    if args.views:
+        a = {key: hit for key, hit in a.items() if re.search(args.views, key[0])}
+    result = paired_difference(a, b, samples=args.samples, seed=args.seed)
     if args.json:
         print(json.dumps(result, indent=1))
         return
