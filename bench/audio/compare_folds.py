@@ -29,7 +29,12 @@ MEASURES = ("acc1", "acc2")
 
 def load_hits(paths: list[Path]) -> dict[tuple[str, str], dict]:
     """{(view, file): {"piece", "acc1", "acc2"}}, each measure averaged over the runs (fold seeds)."""
-    runs = [json.loads(path.read_text())["files"] for path in paths]
+    runs = []
+    for path in paths:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict) or "files" not in data:
+            raise SystemExit(f"{path} holds no per-file results: write it with tune.py --cv-out or evaluate.py --out")
+        runs.append(data["files"])
     keys = set.intersection(*({(r["view"], r["file"]) for r in run} for run in runs))
     out: dict[tuple[str, str], dict] = {}
     for run in runs:
@@ -54,8 +59,9 @@ def paired_difference(a: dict, b: dict, *, samples: int = 10000, seed: int = 0) 
     index = {piece: i for i, piece in enumerate(pieces)}
     views = sorted({view for view, _ in common})
     rng = np.random.default_rng(seed)
-    draws = np.stack([np.bincount(rng.integers(0, len(pieces), len(pieces)), minlength=len(pieces))
-                      for _ in range(samples)])  # fmt: skip
+    draws = np.stack(
+        [np.bincount(rng.integers(0, len(pieces), len(pieces)), minlength=len(pieces)) for _ in range(samples)]
+    )
     out = {}
     for view in [*views, "all"]:
         keys = [key for key in common if view in ("all", key[0])]

@@ -66,3 +66,10 @@ def test_several_fold_seeds_are_averaged_per_file(tmp_path):
 def test_fits_with_no_file_in_common_are_refused():
     with pytest.raises(ValueError, match="share no held-back file"):
         paired_difference(_hits({("a", "f", "p"): True}), _hits({("b", "f", "p"): True}))
+
+
+def test_a_file_without_per_file_results_is_refused_with_what_writes_one(tmp_path):
+    old_report = tmp_path / "old.json"
+    old_report.write_text(json.dumps({"scores": {}, "misses": []}))
+    with pytest.raises(SystemExit, match="tune.py --cv-out or evaluate.py --out"):
+        load_hits([old_report])
