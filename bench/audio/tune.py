@@ -253,13 +253,9 @@ def _temperature(models, tests) -> float:
 def _held_back_results(view: str, sets, model, pieces: dict[str, str]) -> list[dict]:
     """One record per file a fold's model did not see: its view, piece and whether the chosen
     level is the labelled one (Acc1) or a multiple Acc2 forgives."""
-    from analytics.audio.tempo import choose_level
-
     out = []
-    for file, reference, tempi, features in sets:
-        relation = ""
-        if len(tempi):
-            relation = tempo_relation(tempi[choose_level(1.0 / tempi, features, model)[0]] / reference)
+    for file, (_, _, ratio) in _predictions(sets, model).items():
+        relation = tempo_relation(ratio)  # ratio 0 (no candidate) is "other"
         out.append(
             {
                 "view": view,
