@@ -99,6 +99,12 @@ def candidate_sets(folder: Path, split: str | None) -> list[tuple[str, float, np
     return out
 
 
+def _folder_and_split(spec: str) -> tuple[Path, str | None]:
+    """NAME=DIR[:SPLIT] -> (DIR, SPLIT or None for every file)."""
+    folder, _, split = spec.partition("=")[2].partition(":")
+    return Path(folder), split or None
+
+
 def _candidate_sets(folder: Path, split: str | None, labels: dict):
     from analytics.audio.common import FPS
     from analytics.audio.tempo import tempo_candidates
@@ -510,12 +516,13 @@ def symbolic_key_check(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--check", action="append", default=[], help="NAME=DIR: score the weights there too")
+    parser.add_argument("--check", action="append", default=[], help="NAME=DIR[:SPLIT]: score the weights there too")
     parser.add_argument(
         "--extra",
         action="append",
         default=[],
-        help="NAME=DIR: more training files (e.g. a synthesizer seed not evaluated)",
+        help="NAME=DIR[:SPLIT]: more training files (e.g. a synthesizer seed not evaluated; "
+        "midi=bench/out/midi:train for only that set's training split)",
     )
     parser.add_argument("--l2", type=float, default=0.01, help="penalty on the squared parameters")
     parser.add_argument("--hidden", type=int, default=16, help="tanh units per network (0: linear)")
@@ -590,7 +597,7 @@ def main() -> None:
     if args.with_train_split:
         print(f"training-only split: {len(extra)} files")
     for spec in args.extra:
-        extra += candidate_sets(Path(spec.partition("=")[2]), None)
+        extra += candidate_sets(*_folder_and_split(spec))
     try:
         print(f"tuning split: {len(tune)} files; current model: {score(tune, default_model())}")
     except (OSError, ValueError) as exc:  # no model yet, or one fitted on other features
@@ -663,8 +670,7 @@ def main() -> None:
     model = dataclasses.replace(fit(fitted, args.hidden, args.l2, args.members), temperature=temperature)
     print(f"fitted on all of it: {score(tune, model)}")
     for spec in args.check:
-        name, _, folder = spec.partition("=")
-        print(f"{name}: {score(candidate_sets(Path(folder), None), model)}")
+        print(f"{spec.partition('=')[0]}: {score(candidate_sets(*_folder_and_split(spec)), model)}")
     if args.write:
         MODEL_PATH.write_text(json.dumps(model.to_json(), separators=(",", ":")) + "\n")
         print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
