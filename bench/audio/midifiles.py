@@ -70,6 +70,7 @@ class TempoMap:
     meter_times: np.ndarray
     meters: list[tuple[int, int]]
     duration: float
+    first_note: float  # the render starts here (corpus.py's renderer cuts the silence before it)
 
 
 def tempo_map(path: Path) -> TempoMap:
@@ -77,7 +78,7 @@ def tempo_map(path: Path) -> TempoMap:
 
     song = mido.MidiFile(str(path))
     tempo_times, bpms, meter_times, meters = [0.0], [120.0], [0.0], [(4, 4)]
-    elapsed = 0.0
+    elapsed, first_note = 0.0, None
     for message in song:  # merged tracks, `time` in seconds under the tempo in force
         elapsed += message.time
         if message.type == "set_tempo":
@@ -86,7 +87,9 @@ def tempo_map(path: Path) -> TempoMap:
         elif message.type == "time_signature":
             meter_times.append(elapsed)
             meters.append((message.numerator, message.denominator))
-    return TempoMap(np.array(tempo_times), np.array(bpms), np.array(meter_times), meters, elapsed)
+        elif message.type == "note_on" and message.velocity > 0 and first_note is None:
+            first_note = elapsed
+    return TempoMap(np.array(tempo_times), np.array(bpms), np.array(meter_times), meters, elapsed, first_note or 0.0)
 
 
 def _in_force(times: np.ndarray, start: float, end: float) -> np.ndarray:
@@ -187,9 +190,9 @@ def build(out: Path, packages: tuple[str, ...], factors: tuple[float, ...]) -> d
                 for factor in (1.0, *factors) if split == "train" else (1.0,):
                     midi = path if factor == 1.0 else scaled(path, factor, Path(scratch))
                     last = max(start for _, start, *_ in excerpts)
-                    audio = _render_audio(midi, (last + EXCERPT_SECONDS) / factor)
+                    audio = _render_audio(midi, (last + EXCERPT_SECONDS - song.first_note) / factor)
                     for number, start, beat, meter in excerpts:
-                        begin = int(round(start / factor * SR))
+                        begin = int(round((start - song.first_note) / factor * SR))
                         clip = audio[:, begin : begin + int(EXCERPT_SECONDS / factor * SR)]
                         if clip.shape[1] < 0.9 * EXCERPT_SECONDS / factor * SR:
                             continue  # the render ended early
