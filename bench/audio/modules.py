@@ -21,9 +21,12 @@ not what our estimator says: nothing here runs it.
 
 The modules are split by game (a game's tracks are usually one composer's) by a hash of the
 package name: `tune` (about 40 %) may be looked at file by file; `heldout` only scored. No
-fit reads either part (tune.py reads the corpus's own folders).
+fit reads either part (tune.py reads the corpus's own folders). `--train` builds another set
+instead, from eight other games (`TRAIN_PACKAGES`), each module at up to three places, all in
+a `train` split: training files a fit may read (`tune.py --extra mods=DIR`).
 
     python bench/audio/modules.py --out bench/out/modules          # ~2 min: download, render
+    python bench/audio/modules.py --out bench/out/modules-train --train
     python bench/audio/evaluate.py --set modules=bench/out/modules --methods ours,librosa,madmom,essentia
 
 Needs `apt-get download` (the packages are unpacked into `<out>/src/`, not installed) and the
