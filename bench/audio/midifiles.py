@@ -32,7 +32,6 @@ start, tempo_factor}}).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import tempfile
@@ -40,14 +39,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import SR, _render_audio  # noqa: E402  (the same FluidSynth call as the score corpus)
-from modules import unpack  # noqa: E402  (the same apt-get download + dpkg-deb -x)
+from modules import _category, _slug, hash_fraction, unpack, write_excerpt  # noqa: E402  (the modules set's helpers)
 
 PACKAGES = ("openttd-openmsx", "planetblupi-music-midi")
 EXTENSIONS = {".mid", ".midi"}
@@ -151,12 +149,7 @@ def scaled(path: Path, factor: float, folder: Path) -> Path:
 
 
 def split_of(song: str) -> str:
-    fraction = int(hashlib.sha256(song.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-    return "train" if fraction < TRAIN_SHARE else "heldout"
-
-
-def _slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in text).strip("_")[:40]
+    return "train" if hash_fraction(song) < TRAIN_SHARE else "heldout"
 
 
 def build(out: Path, packages: tuple[str, ...], factors: tuple[float, ...]) -> dict:
@@ -181,15 +174,14 @@ def build(out: Path, packages: tuple[str, ...], factors: tuple[float, ...]) -> d
                     labelled = excerpt_label(song, start)
                     if isinstance(labelled, str):
                         print(f"skip {song_name} at {start:.0f} s: {labelled}")
-                        category = labelled.split(" (")[0]
-                        skipped[category] = skipped.get(category, 0) + 1
+                        skipped[_category(labelled)] = skipped.get(_category(labelled), 0) + 1
                     else:
                         excerpts.append((number, start, *labelled))
                 if not excerpts:
                     continue
+                last = max(start for _, start, *_ in excerpts)
                 for factor in (1.0, *factors) if split == "train" else (1.0,):
                     midi = path if factor == 1.0 else scaled(path, factor, Path(scratch))
-                    last = max(start for _, start, *_ in excerpts)
                     audio = _render_audio(midi, (last + EXCERPT_SECONDS - song.first_note) / factor)
                     for number, start, beat, meter in excerpts:
                         begin = int(round((start - song.first_note) / factor * SR))
@@ -199,9 +191,7 @@ def build(out: Path, packages: tuple[str, ...], factors: tuple[float, ...]) -> d
                         suffix = "" if factor == 1.0 else f"-x{factor}"
                         name = f"{split}-{counters[split]:03d}-{_slug(path.stem)}-{number}{suffix}.wav"
                         counters[split] += 1
-                        peak = float(np.abs(clip).max()) if clip.size else 0.0
-                        clip = clip / peak * 0.89 if peak > 0.89 else clip
-                        sf.write(out / name, clip.T, SR, subtype="PCM_16")
+                        write_excerpt(out / name, clip.T, SR)
                         labels[name] = {
                             "tempo": round(beat * factor, 2),
                             "key": None,

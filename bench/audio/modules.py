@@ -231,9 +231,13 @@ def tempo_label(bpm_steps: np.ndarray) -> tuple[float, float] | str:
     return round(label, 2), round(spread, 4)
 
 
+def hash_fraction(name: str) -> float:
+    """A stable place in [0, 1] for a name: splits that never move when the list grows."""
+    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
 def split_of(package: str) -> str:
-    fraction = int(hashlib.sha256(package.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
-    return "tune" if fraction < TUNE_SHARE else "heldout"
+    return "tune" if hash_fraction(package) < TUNE_SHARE else "heldout"
 
 
 def unpack(packages: tuple[str, ...], src: Path, extensions: set[str] = EXTENSIONS) -> dict[str, list[Path]]:
@@ -262,6 +266,15 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in text).strip("_")[:40]
 
 
+def write_excerpt(path: Path, audio: np.ndarray, rate: int) -> np.ndarray:
+    """Write (frames, channels) audio as 16-bit PCM, scaled down where it would clip; returns
+    what was written."""
+    peak = float(np.abs(audio).max()) if audio.size else 0.0
+    audio = audio / peak * 0.89 if peak > 0.89 else audio
+    sf.write(path, audio, rate, subtype="PCM_16")
+    return audio
+
+
 def build(out: Path, packages: tuple[str, ...], train: bool = False) -> dict:
     """Every usable module of `packages`; with `train`, all of them in the `train` split, each
     at up to three places (TRAIN_EXCERPTS), as training files for a fit."""
@@ -288,9 +301,7 @@ def build(out: Path, packages: tuple[str, ...], train: bool = False) -> dict:
                 suffix = f"-{number}" if train else ""
                 name = f"{split}-{counters[split]:03d}-{_slug(package)}-{_slug(module.stem)}{suffix}.wav"
                 counters[split] += 1
-                peak = float(np.abs(excerpt.audio).max()) if excerpt.audio.size else 0.0
-                audio = excerpt.audio / peak * 0.89 if peak > 0.89 else excerpt.audio  # no clipping in 16-bit
-                sf.write(out / name, audio, RATE, subtype="PCM_16")
+                audio = write_excerpt(out / name, excerpt.audio, RATE)
                 labels[name] = {
                     "tempo": tempo,
                     "key": None,
