@@ -81,9 +81,10 @@ def extract_features(
     spectra = rhythm_spectra(y, deadline)
     rhy = rhythm(spectra, duration)
     deadline.check("tempo")
-    histogram, chroma_frames = pitch_histogram(y_tonal)
+    pitches = pitch_histogram(y_tonal)
+    histogram, chroma_frames = pitches.histogram, pitches.chroma_frames
     chroma = chroma_from_histogram(histogram)
-    key, mode, key_confidence = key_from_histogram(histogram)
+    key, mode, key_confidence = key_from_histogram(histogram, pitches.ending())
     deadline.check("key")
     result.tempo = rhy.tempo
     result.tempo_confidence = rhy.confidence
