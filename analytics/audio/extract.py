@@ -81,10 +81,9 @@ def extract_features(
     spectra = rhythm_spectra(y, deadline)
     rhy = rhythm(spectra, duration)
     deadline.check("tempo")
-    pitches = pitch_histogram(y_tonal)
-    histogram, chroma_frames = pitches.histogram, pitches.chroma_frames
+    histogram, chroma_frames = pitch_histogram(y_tonal)
     chroma = chroma_from_histogram(histogram)
-    key, mode, key_confidence = key_from_histogram(histogram, pitches.ending())
+    key, mode, key_confidence = key_from_histogram(histogram)
     deadline.check("key")
     result.tempo = rhy.tempo
     result.tempo_confidence = rhy.confidence

@@ -3,8 +3,6 @@ profile and matched against key profiles."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 from scipy import fft as sp_fft
 from scipy import signal
@@ -26,22 +24,8 @@ _TONAL_WINDOW = signal.get_window("hann", TONAL_N_FFT).astype(np.float32)
 _PITCH_LO, _PITCH_HI = 40, 96  # E2 (82 Hz) .. C7 (2093 Hz): above the kick drum's tail
 
 
-class PitchContent(NamedTuple):
-    """What the key and the harmony descriptors read from the tonal spectrum."""
-
-    histogram: np.ndarray  # spectral-peak weight per semitone, MIDI 40..95, whole file
-    chroma_frames: np.ndarray  # (frames, 12) per-frame pitch-class weight
-    frame_pitches: np.ndarray  # (frames, 56) per-frame weight per semitone
-    frame_rms: np.ndarray  # (frames,) RMS of each tonal frame
-
-    def ending(self, seconds: float | None = None) -> np.ndarray | None:
-        """The histogram of the last `seconds` of sound; None when the file ends mid-sound."""
-        frames = ending_frames(self.frame_rms, ENDING_SECONDS if seconds is None else seconds)
-        return None if frames is None else self.frame_pitches[frames].sum(axis=0, dtype=np.float64)
-
-
-def pitch_histogram(y_tonal: np.ndarray) -> PitchContent:
-    """Spectral peaks mapped to semitones, for the whole file, per frame and at its ending.
+def pitch_histogram(y_tonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Spectral peaks mapped to semitones: (histogram over MIDI 40..95, per-frame chroma).
 
     Each frame's log spectrum is whitened against its local average, so only tonal peaks
     that stand out of their neighbourhood count; broadband drums and noise do not.
@@ -52,13 +36,9 @@ def pitch_histogram(y_tonal: np.ndarray) -> PitchContent:
     n_pitches = _PITCH_HI - _PITCH_LO
     histogram = np.zeros(n_pitches)
     chroma_frames = np.zeros((frames.shape[0], 12), dtype=np.float32)
-    frame_pitches = np.zeros((frames.shape[0], n_pitches), dtype=np.float32)
-    frame_rms = np.zeros(frames.shape[0])
     chunk = 512
     for start in range(0, frames.shape[0], chunk):
-        block = frames[start : start + chunk]
-        frame_rms[start : start + block.shape[0]] = np.sqrt(np.mean(np.square(block, dtype=np.float64), axis=1))
-        mag = np.abs(sp_fft.rfft(block * _TONAL_WINDOW, axis=1))[:, lo_bin - 1 : hi_bin + 1]
+        mag = np.abs(sp_fft.rfft(frames[start : start + chunk] * _TONAL_WINDOW, axis=1))[:, lo_bin - 1 : hi_bin + 1]
         frame_energy = mag.max(axis=1)
         reference = np.maximum(frame_energy.max(), 1e-9)
         local = uniform_filter1d(mag, size=25, axis=1, mode="nearest") + 1e-9
@@ -79,32 +59,7 @@ def pitch_histogram(y_tonal: np.ndarray) -> PitchContent:
         keep = (midi >= _PITCH_LO) & (midi < _PITCH_HI)
         histogram += np.bincount(midi[keep] - _PITCH_LO, weights=weight[keep], minlength=n_pitches)
         np.add.at(chroma_frames, (start + rows[keep], midi[keep] % 12), weight[keep])
-        np.add.at(frame_pitches, (start + rows[keep], midi[keep] - _PITCH_LO), weight[keep])
-    return PitchContent(histogram, chroma_frames, frame_pitches, frame_rms)
-
-
-# A piece that comes to an end mostly ends on its tonic (the final cadence). Where the sound
-# dies away before the file does, the tonic's share of the last second of sound counts for a
-# key; a file cut mid-sound (a loop, an excerpt) has no ending to read. Weight and segment
-# length chosen on the corpus's tuning split (bench/audio/tune.py --key, docs/benchmarks.md,
-# twelfth session): 0.782 -> 0.793 there, the product synthesizer's tracks 0.970 -> 0.982.
-ENDING_WEIGHT = 0.1
-ENDING_SECONDS = 1.0
-ENDING_QUIET_SECONDS = 0.5  # at least this much near-silence after the last sound
-ENDING_LEVEL = 0.1  # "sound": frame RMS at or above this share of the file's 90th percentile
-
-
-def ending_frames(frame_rms: np.ndarray, seconds: float = ENDING_SECONDS) -> slice | None:
-    """The frames of the last `seconds` of sound, or None when the file ends mid-sound."""
-    loud = float(np.percentile(frame_rms, 90)) if frame_rms.size else 0.0
-    if loud <= 0:
-        return None
-    sounding = np.nonzero(frame_rms >= ENDING_LEVEL * loud)[0]
-    frame_seconds = TONAL_HOP / TONAL_SR
-    last = int(sounding[-1])
-    if (frame_rms.size - 1 - last) * frame_seconds < ENDING_QUIET_SECONDS:
-        return None
-    return slice(max(0, last - round(seconds / frame_seconds) + 1), last + 1)
+    return histogram, chroma_frames
 
 
 def chroma_from_histogram(histogram: np.ndarray) -> np.ndarray:
@@ -136,24 +91,9 @@ LEADING_TONE_FLOOR = 0.04
 LEADING_TONE_CAP = float("inf")
 
 
-def key_scores(
-    histogram: np.ndarray,
-    ending: np.ndarray | None = None,
-    ending_weight: float = ENDING_WEIGHT,
-    **leading: float,
-) -> list[tuple[float, int, str]]:
-    """Score of every key (score, tonic 0-11, mode) from the pitch histogram and, when the
-    file comes to an end, the histogram of its last sound; best first. `leading` passes the
-    leading-tone settings through to chroma_key_scores (bench/audio/tune.py --key)."""
-    scores = chroma_key_scores(chroma_from_histogram(histogram), **leading)
-    if ending is None or ending_weight == 0:
-        return scores
-    final = chroma_from_histogram(ending)
-    if final.sum() <= 0:
-        return scores
-    share = final / final.sum()
-    credited = [(value + ending_weight * 12 * (share[tonic] - 1 / 12), tonic, mode) for value, tonic, mode in scores]
-    return sorted(credited, reverse=True)
+def key_scores(histogram: np.ndarray) -> list[tuple[float, int, str]]:
+    """Score of every key (score, tonic 0-11, mode) from the pitch histogram, best first."""
+    return chroma_key_scores(chroma_from_histogram(histogram))
 
 
 def chroma_key_scores(
@@ -175,12 +115,12 @@ def chroma_key_scores(
     return sorted(scores, reverse=True)
 
 
-def key_from_histogram(histogram: np.ndarray, ending: np.ndarray | None = None) -> tuple[str | None, str | None, float]:
-    """The key from the pitch histogram (profiles, leading tone, final cadence); confidence in [0, 1]."""
+def key_from_histogram(histogram: np.ndarray) -> tuple[str | None, str | None, float]:
+    """The key from the pitch histogram (profiles and leading tone); confidence in [0, 1]."""
     chroma = chroma_from_histogram(histogram)
     if chroma.sum() <= 0 or np.allclose(chroma, chroma[0]):
         return None, None, 0.0
-    scores = key_scores(histogram, ending)
+    scores = key_scores(histogram)
     best, tonic, mode = scores[0]
     margin = best - scores[1][0]
     confidence = float(np.clip(best, 0, 1) * np.clip(0.5 + 5 * margin, 0, 1))

@@ -422,7 +422,7 @@ def _cache_features(wav: Path) -> None:
     spectra = rhythm_spectra(y, Deadline(None))
     duration = data.shape[1] / rate
     rhy = rhythm(spectra, duration)
-    chroma_frames = pitch_histogram(toolkit.resample(y, ANALYSIS_SR, TONAL_SR)).chroma_frames
+    _, chroma_frames = pitch_histogram(toolkit.resample(y, ANALYSIS_SR, TONAL_SR))
     np.savez_compressed(
         wav.with_suffix(".npz"),
         duration=duration,

@@ -38,7 +38,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "noktvrn.settings.test")
 CACHE = ROOT / "bench/out/features"
-KEY_CACHE = ROOT / "bench/out/key-features"
 FLUXES = ("flux_low", "flux_mid", "flux_high", "flux_kick", "flux_snare", "harmonic_change")
 
 
@@ -396,30 +395,8 @@ def _print_breakdown(
     print(f"  Acc2 misses by labelled metre and relation: {misses or 'none'}")
 
 
-def pitches_of(path: Path):
-    """The key's pitch content of one file (analytics.audio.key.PitchContent), cached apart
-    from the rhythm spectra in bench/out/key-features/."""
-    from analytics.audio.common import ANALYSIS_SR, TONAL_SR
-    from analytics.audio.key import PitchContent, pitch_histogram
-    from kernel import audio as toolkit
-
-    stat = path.stat()
-    cached = KEY_CACHE / f"{path.parent.name}--{path.stem}-{stat.st_size}-{int(stat.st_mtime)}.npz"
-    if cached.exists():
-        data = np.load(cached)
-        return PitchContent(*(data[name] for name in PitchContent._fields))
-    decoded = toolkit.decode(path)
-    mono = decoded.data.mean(axis=0) if decoded.data.shape[0] > 1 else decoded.data[0]
-    content = pitch_histogram(
-        toolkit.resample(toolkit.resample(mono, decoded.sample_rate, ANALYSIS_SR), ANALYSIS_SR, TONAL_SR)
-    )
-    KEY_CACHE.mkdir(parents=True, exist_ok=True)
-    np.savez(cached, **content._asdict())
-    return content
-
-
-def key_sets(folder: Path, split: str | None) -> list[tuple[str, str, object]]:
-    """[(file, labelled key, pitch content)]."""
+def key_sets(folder: Path, split: str | None) -> list[tuple[str, str, np.ndarray]]:
+    """[(file, labelled key, pitch histogram)]."""
     labels = json.loads((folder / "labels.json").read_text())
     out = []
     for file, label in sorted(labels.items()):
@@ -427,24 +404,22 @@ def key_sets(folder: Path, split: str | None) -> list[tuple[str, str, object]]:
             continue
         if split is not None and label.get("split") != split:
             continue
-        reference = label["key"] if " " in label["key"] else f"{label['key']} {label['mode']}"
-        out.append((file, reference, pitches_of(folder / file)))
+        out.append((file, label["key"], spectra_of(folder / file)[2]))
     return out
 
 
-def key_score(sets, ending_weight: float, ending_seconds: float, **leading: float) -> tuple[float, dict]:
+def key_score(sets, leading_weight: float, floor: float, cap: float) -> tuple[float, dict]:
     """Weighted key score, error counts, and the score of the major- and minor-labelled files
     apart: a decision that favours one mode gains on a corpus of mostly the other."""
     import mir_eval
 
     from analytics.audio.common import PITCHES
-    from analytics.audio.key import key_scores
+    from analytics.audio.key import chroma_from_histogram, chroma_key_scores
 
     values: dict[str, list[float]] = {"major": [], "minor": []}
     errors: dict[str, int] = {}
-    for _file, reference, content in sets:
-        ending = content.ending(ending_seconds)
-        _, tonic, mode = key_scores(content.histogram, ending, ending_weight, **leading)[0]
+    for _file, reference, histogram in sets:
+        _, tonic, mode = chroma_key_scores(chroma_from_histogram(histogram), leading_weight, floor, cap)[0]
         value = mir_eval.key.weighted_score(reference, f"{PITCHES[tonic]} {mode}")
         values[reference.split()[1]].append(value)
         kind = {1.0: "correct", 0.5: "fifth", 0.3: "relative", 0.2: "parallel"}.get(value, "other")
@@ -525,8 +500,7 @@ def symbolic_key_check(folder: Path) -> None:
             symbolic_scores[name].append(mir_eval.key.weighted_score(label["key"], f"{PITCHES[tonic]} {mode}"))
         on_audio = []
         for file in files:
-            content = pitches_of(folder / file)
-            tonic_name, mode, _ = key_from_histogram(content.histogram, content.ending())  # as the extractor reads it
+            tonic_name, mode, _ = key_from_histogram(spectra_of(folder / file)[2])  # as the extractor reads it
             on_audio.append(mir_eval.key.weighted_score(labels[file]["key"], f"{tonic_name} {mode}"))
         audio_scores.append(float(np.mean(on_audio)))
         symbolic = symbolic_scores["duration"][-1]
@@ -554,11 +528,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=16, help="tanh units per network (0: linear)")
     parser.add_argument("--members", type=int, default=3, help="networks in the ensemble (random starts)")
     parser.add_argument("--write", action="store_true", help="write the fitted model for the extractor")
-    parser.add_argument(
-        "--key",
-        action="store_true",
-        help="compare the key's final-cadence weights and lengths, leading-tone weights, floors and caps",
-    )
+    parser.add_argument("--key", action="store_true", help="compare the key's leading-tone weights, floors and caps")
     parser.add_argument(
         "--key-symbolic", action="store_true", help="the key decision on the tuning pieces' own notes vs their audio"
     )
@@ -613,23 +583,10 @@ def main() -> None:
         for spec in args.check:
             name, _, folder = spec.partition("=")
             sets[name] = key_sets(Path(folder), None)
-        from analytics.audio import key
-
-        shipped = {"ending_weight": key.ENDING_WEIGHT, "ending_seconds": key.ENDING_SECONDS}
-        ended = {n: sum(content.ending() is not None for _, _, content in s) for n, s in sets.items()}
-        print("files that come to an end: " + ", ".join(f"{n} {ended[n]}/{len(s)}" for n, s in sets.items()))
-        for weight in (0.0, 0.05, 0.1, 0.2):
-            for seconds in (1.0, 2.0, 3.0):
-                line = "  ".join(f"{n} {key_score(s, weight, seconds)}" for n, s in sets.items())
-                print(f"ending {weight:4} over {seconds} s: {line}")
         for leading in (0.0, 0.1, 0.2, 0.4):
             for floor in (0.02, 0.04, 0.08):
                 for cap in (0.02, 0.04, 0.08, 1.0):
-                    scored = (
-                        key_score(s, **shipped, leading_weight=leading, leading_floor=floor, leading_cap=cap)
-                        for s in sets.values()
-                    )
-                    line = "  ".join(f"{n} {value}" for n, value in zip(sets, scored, strict=True))
+                    line = "  ".join(f"{n} {key_score(s, leading, floor, cap)}" for n, s in sets.items())
                     print(f"leading {leading:4} floor {floor} cap {cap}: {line}")
         return
 
