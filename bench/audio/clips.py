@@ -9,7 +9,9 @@ figures hold on what the product will be given:
 
   * a stretch of `--seconds` starting `--start` seconds in (mid-phrase at both ends);
   * a fade-in and a fade-out (`--fade-in`, `--fade-out` seconds, squared ramps);
-  * encoded as MP3 (libsndfile's LAME encoder, constant bit rate `--kbps`).
+  * encoded as MP3 (libsndfile's LAME encoder, constant bit rate `--kbps`), or with `--wav`
+    as 16-bit WAV, to tell the cut's effect from the codec's (`--start 0 --seconds 30
+    --fade-in 0 --fade-out 0` gives the codec's alone).
 
 The labels are the source's, unchanged (a clip of a piece at a steady tempo has the piece's
 tempo and key), with `clip_of` naming the source file; the splits are the source's too, so
@@ -73,17 +75,21 @@ def build(source: Path, out: Path, splits: set[str] | None, args: argparse.Names
         if audio.shape[0] < (args.start + args.seconds * 0.5) * rate:
             print(f"skip {file}: shorter than the clip", file=sys.stderr)
             continue
-        name = Path(file).with_suffix(".mp3").name
         piece = clip(audio, rate, args.start, args.seconds, args.fade_in, args.fade_out)
-        sf.write(
-            out / name,
-            np.clip(piece, -1.0, 1.0),
-            rate,
-            format="MP3",
-            subtype="MPEG_LAYER_III",
-            bitrate_mode="CONSTANT",
-            compression_level=compression_level(args.kbps),
-        )
+        if args.wav:
+            name = Path(file).name
+            sf.write(out / name, np.clip(piece, -1.0, 1.0), rate, subtype="PCM_16")
+        else:
+            name = Path(file).with_suffix(".mp3").name
+            sf.write(
+                out / name,
+                np.clip(piece, -1.0, 1.0),
+                rate,
+                format="MP3",
+                subtype="MPEG_LAYER_III",
+                bitrate_mode="CONSTANT",
+                compression_level=compression_level(args.kbps),
+            )
         written[name] = {**label, "clip_of": file, "clip_start": args.start, "seconds": round(piece.shape[0] / rate, 3)}
     (out / "labels.json").write_text(json.dumps(written, indent=1, sort_keys=True))
     return written
@@ -99,6 +105,7 @@ def main() -> None:
     parser.add_argument("--fade-in", type=float, default=1.0)
     parser.add_argument("--fade-out", type=float, default=2.0)
     parser.add_argument("--kbps", type=int, default=128)
+    parser.add_argument("--wav", action="store_true", help="16-bit WAV, not MP3: the cut without the codec")
     args = parser.parse_args()
     splits = set(args.splits.split(",")) if args.splits else None
     written = build(args.source, args.out, splits, args)

@@ -51,7 +51,7 @@ def test_a_set_becomes_mp3_clips_with_its_labels(tmp_path):
         for name in ("heldout-001-a.wav", "tune-002-b.wav", "heldout-003-short.wav")
     }
     (source / "labels.json").write_text(json.dumps(labels))
-    args = argparse.Namespace(start=5.0, seconds=20.0, fade_in=1.0, fade_out=2.0, kbps=128)
+    args = argparse.Namespace(start=5.0, seconds=20.0, fade_in=1.0, fade_out=2.0, kbps=128, wav=False)
 
     written = build(source, out, {"heldout"}, args)
 
@@ -66,3 +66,17 @@ def test_a_set_becomes_mp3_clips_with_its_labels(tmp_path):
     decoded = toolkit.decode(out / "heldout-001-a.mp3")
     assert decoded.format == "MP3"
     assert decoded.data.shape[1] / decoded.sample_rate == pytest.approx(20.0, abs=0.1)
+
+
+def test_wav_clips_keep_the_cut_without_the_codec(tmp_path):
+    source = tmp_path / "set"
+    source.mkdir()
+    tone = 0.4 * np.sin(2 * np.pi * 440.0 * np.arange(30 * RATE) / RATE)
+    sf.write(source / "heldout-001-a.wav", tone, RATE, subtype="PCM_16")
+    (source / "labels.json").write_text(json.dumps({"heldout-001-a.wav": {"tempo": 90.0, "split": "heldout"}}))
+    args = argparse.Namespace(start=5.0, seconds=20.0, fade_in=1.0, fade_out=2.0, kbps=128, wav=True)
+
+    assert list(build(source, tmp_path / "clips", None, args)) == ["heldout-001-a.wav"]
+    written, rate = sf.read(tmp_path / "clips" / "heldout-001-a.wav")
+    assert rate == RATE and written.shape == (20 * RATE,)
+    assert written[5 * RATE] == pytest.approx(tone[10 * RATE], abs=1e-4)
