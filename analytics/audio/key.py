@@ -23,12 +23,19 @@ MINOR_PROFILE = np.array([0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214
 _TONAL_WINDOW = signal.get_window("hann", TONAL_N_FFT).astype(np.float32)
 _PITCH_LO, _PITCH_HI = 40, 96  # E2 (82 Hz) .. C7 (2093 Hz): above the kick drum's tail
 
+# A spectral peak counts only within PEAK_FLOOR_DB of its frame's strongest peak: weak upper
+# partials beside loud notes (what a lossy encoder drops as masked) otherwise pull the chroma
+# off the notes played. Chosen on the corpus's tuning split against a 144-loop harmonic-minor
+# guard (docs/benchmarks.md, twelfth session): no floor 0.782 there, 30 dB 0.820.
+PEAK_FLOOR_DB = 30.0
+
 
 def pitch_histogram(y_tonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Spectral peaks mapped to semitones: (histogram over MIDI 40..95, per-frame chroma).
 
     Each frame's log spectrum is whitened against its local average, so only tonal peaks
-    that stand out of their neighbourhood count; broadband drums and noise do not.
+    that stand out of their neighbourhood count; broadband drums and noise do not, and
+    neither do partials far below the frame's loudest (PEAK_FLOOR_DB).
     """
     frames = frames_view(y_tonal, TONAL_N_FFT, TONAL_HOP)
     lo_bin = int(_midi_hz(_PITCH_LO - 0.5) * TONAL_N_FFT / TONAL_SR)
@@ -45,6 +52,7 @@ def pitch_histogram(y_tonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         centre = mag[:, 1:-1]
         is_peak = (centre > mag[:, :-2]) & (centre >= mag[:, 2:]) & (centre > 2.0 * local[:, 1:-1])
         is_peak &= frame_energy[:, None] > reference * 1e-3
+        is_peak &= centre >= frame_energy[:, None] * 10 ** (-PEAK_FLOOR_DB / 20)
         rows, cols = np.nonzero(is_peak)
         if rows.size == 0:
             continue

@@ -209,3 +209,19 @@ def test_analysis_never_loads_numba(music_wav):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("below_db", "counted"), [(25.0, True), (35.0, False)])
+def test_key_peaks_far_below_the_frames_loudest_do_not_count(below_db, counted):
+    """A partial 35 dB under the loudest note of its frame is what a lossy encoder drops as
+    masked; one 25 dB under is a note."""
+    from analytics.audio.common import TONAL_SR
+    from analytics.audio.key import _PITCH_LO, pitch_histogram
+
+    t = np.arange(4 * TONAL_SR) / TONAL_SR
+    a4, e5 = 440.0, 440.0 * 2 ** (7 / 12)
+    weak = 10 ** (-below_db / 20)
+    y = (0.5 * np.sin(2 * np.pi * a4 * t) + 0.5 * weak * np.sin(2 * np.pi * e5 * t)).astype(np.float32)
+    histogram = pitch_histogram(y)[0]
+    assert histogram[69 - _PITCH_LO] > 0
+    assert bool(histogram[76 - _PITCH_LO] > 0) == counted
