@@ -109,6 +109,8 @@ def main() -> None:
     args = parser.parse_args()
     splits = set(args.splits.split(",")) if args.splits else None
     written = build(args.source, args.out, splits, args)
+    if not written:
+        parser.error(f"no file of {args.source} was cut: none is in --splits {args.splits} or long enough")
     print(f"{len(written)} clips in {args.out}")
 
 
