@@ -34,8 +34,8 @@ def pitch_histogram(y_tonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Spectral peaks mapped to semitones: (histogram over MIDI 40..95, per-frame chroma).
 
     Each frame's log spectrum is whitened against its local average, so only tonal peaks
-    that stand out of their neighbourhood count; broadband drums and noise do not, and
-    neither do partials far below the frame's loudest (PEAK_FLOOR_DB).
+    that stand out of their neighbourhood count; broadband drums and noise do not. The
+    key's histogram also leaves out partials far below the frame's loudest (PEAK_FLOOR_DB).
     """
     frames = frames_view(y_tonal, TONAL_N_FFT, TONAL_HOP)
     lo_bin = int(_midi_hz(_PITCH_LO - 0.5) * TONAL_N_FFT / TONAL_SR)
@@ -52,7 +52,6 @@ def pitch_histogram(y_tonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         centre = mag[:, 1:-1]
         is_peak = (centre > mag[:, :-2]) & (centre >= mag[:, 2:]) & (centre > 2.0 * local[:, 1:-1])
         is_peak &= frame_energy[:, None] > reference * 1e-3
-        is_peak &= centre >= frame_energy[:, None] * 10 ** (-PEAK_FLOOR_DB / 20)
         rows, cols = np.nonzero(is_peak)
         if rows.size == 0:
             continue
@@ -65,7 +64,10 @@ def pitch_histogram(y_tonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         midi = np.rint(69 + 12 * np.log2(np.maximum(freq, 1.0) / 440.0)).astype(int)
         weight = np.log(centre[rows, cols] / local[rows, cols + 1])
         keep = (midi >= _PITCH_LO) & (midi < _PITCH_HI)
-        histogram += np.bincount(midi[keep] - _PITCH_LO, weights=weight[keep], minlength=n_pitches)
+        note = keep & (centre[rows, cols] >= frame_energy[rows] * 10 ** (-PEAK_FLOOR_DB / 20))
+        histogram += np.bincount(midi[note] - _PITCH_LO, weights=weight[note], minlength=n_pitches)
+        # The per-frame chroma keeps the weak partials: for the section finder they are part
+        # of a passage's texture (with the floor its held-out boundary F fell 0.814 -> 0.807).
         np.add.at(chroma_frames, (start + rows[keep], midi[keep] % 12), weight[keep])
     return histogram, chroma_frames
 
