@@ -254,6 +254,8 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
         return StageOutcome.BUSY
     for lost in stages.filter(outcome=RunStage.Outcome.RUNNING):
         _finish(lost, RunStage.Outcome.FAILED, TimeoutError("no result within the stage time limit (worker lost)"))
+    if stages.filter(outcome=RunStage.Outcome.SUCCEEDED).exists():
+        return StageOutcome.SKIPPED  # the slow attempt committed its success before it could be failed
     first_attempt = (stages.aggregate(n=Max("attempt"))["n"] or 0) + 1
     if first_attempt > settings.STAGE_MAX_ATTEMPTS:
         reason = f"{stage} failed {settings.STAGE_MAX_ATTEMPTS} times; giving up."

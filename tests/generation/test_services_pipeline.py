@@ -6,6 +6,8 @@ our own code.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from io import StringIO
 
@@ -14,7 +16,7 @@ import pytest
 import soundfile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -275,6 +277,36 @@ def _taken_for_lost_mid_call(run):
         return Reply(json={"code": 200, "msg": "success", "data": {"taskId": "t-1"}})
 
     return reply
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_attempt_that_succeeds_while_being_taken_for_lost_is_not_run_again(settings):
+    """The race behind a stage that succeeded twice under load: a worker finds the stage's
+    attempt past its time limit, and before it can fail it the slow worker commits its
+    success. The stage must not run a second time."""
+    settings.STAGE_TIME_LIMIT_SECONDS = 60
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+    slow = RunStage.objects.create(run=run, name="adapt_parameters", started_at=timezone.now() - timedelta(minutes=5))
+    holding = threading.Event()
+
+    def slow_worker_succeeds() -> None:
+        try:
+            with transaction.atomic():
+                RunStage.objects.filter(pk=slow.pk).update(outcome="succeeded", finished_at=timezone.now())
+                holding.set()
+                time.sleep(2.0)  # the other worker reads the attempt as running and waits on its row
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_worker_succeeds)
+    thread.start()
+    assert holding.wait(10)
+    outcome = stage_execute(run_id=run.pk, stage="adapt_parameters", chain=False)
+    thread.join()
+    assert outcome == "skipped"
+    attempts = RunStage.objects.filter(run=run, name="adapt_parameters").values_list("attempt", "outcome")
+    assert list(attempts) == [(1, "succeeded")]
 
 
 @pytest.mark.django_db(transaction=True)
