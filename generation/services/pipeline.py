@@ -252,9 +252,11 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
     lost_before = timezone.now() - timedelta(seconds=settings.STAGE_TIME_LIMIT_SECONDS)
     if stages.filter(outcome=RunStage.Outcome.RUNNING, started_at__gt=lost_before).exists():
         return StageOutcome.BUSY
-    for lost in stages.filter(outcome=RunStage.Outcome.RUNNING):
-        _finish(lost, RunStage.Outcome.FAILED, TimeoutError("no result within the stage time limit (worker lost)"))
-    if stages.filter(outcome=RunStage.Outcome.SUCCEEDED).exists():
+    ended_meanwhile = [
+        not _finish(lost, RunStage.Outcome.FAILED, TimeoutError("no result within the stage time limit (worker lost)"))
+        for lost in stages.filter(outcome=RunStage.Outcome.RUNNING)
+    ]
+    if any(ended_meanwhile) and stages.filter(outcome=RunStage.Outcome.SUCCEEDED).exists():
         return StageOutcome.SKIPPED  # the slow attempt committed its success before it could be failed
     first_attempt = (stages.aggregate(n=Max("attempt"))["n"] or 0) + 1
     if first_attempt > settings.STAGE_MAX_ATTEMPTS:
