@@ -68,6 +68,16 @@ def build(source: Path, out: Path, splits: set[str] | None, args: argparse.Names
     labels = json.loads((source / "labels.json").read_text())
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, dict] = {}
+    encoding = (
+        {"subtype": "PCM_16"}
+        if args.wav
+        else {
+            "format": "MP3",
+            "subtype": "MPEG_LAYER_III",
+            "bitrate_mode": "CONSTANT",
+            "compression_level": compression_level(args.kbps),
+        }
+    )
     for file, label in sorted(labels.items()):
         if file.startswith("long-") or (splits is not None and label.get("split") not in splits):
             continue
@@ -76,20 +86,8 @@ def build(source: Path, out: Path, splits: set[str] | None, args: argparse.Names
             print(f"skip {file}: shorter than the clip", file=sys.stderr)
             continue
         piece = clip(audio, rate, args.start, args.seconds, args.fade_in, args.fade_out)
-        if args.wav:
-            name = Path(file).name
-            sf.write(out / name, np.clip(piece, -1.0, 1.0), rate, subtype="PCM_16")
-        else:
-            name = Path(file).with_suffix(".mp3").name
-            sf.write(
-                out / name,
-                np.clip(piece, -1.0, 1.0),
-                rate,
-                format="MP3",
-                subtype="MPEG_LAYER_III",
-                bitrate_mode="CONSTANT",
-                compression_level=compression_level(args.kbps),
-            )
+        name = Path(file).with_suffix(".wav" if args.wav else ".mp3").name
+        sf.write(out / name, np.clip(piece, -1.0, 1.0), rate, **encoding)
         written[name] = {**label, "clip_of": file, "clip_start": args.start, "seconds": round(piece.shape[0] / rate, 3)}
     (out / "labels.json").write_text(json.dumps(written, indent=1, sort_keys=True))
     return written
