@@ -82,18 +82,22 @@ def _tempo_source() -> str:
     return Path(tempo_module.__file__).read_text()
 
 
-def candidate_sets(folder: Path, split: str | None) -> list[tuple[str, float, np.ndarray, np.ndarray]]:
+def candidate_sets(
+    folder: Path, split: str | None, crop: float | None = None
+) -> list[tuple[str, float, np.ndarray, np.ndarray]]:
     """[(file, labelled tempo, candidate tempi, features)] for the files of `split` (all if None),
-    cached per version of tempo.py."""
+    cached per version of tempo.py. With `crop`, each file's features are those of a `crop`-second
+    stretch from CROP_START_SECONDS in (as a store preview cuts it), in the same order."""
     import hashlib
     import pickle
 
     labels_text = (folder / "labels.json").read_text()
-    digest = hashlib.sha256((_tempo_source() + labels_text + str(split)).encode()).hexdigest()[:16]
+    crop_key = "" if crop is None else f"crop{crop}@{CROP_START_SECONDS}"
+    digest = hashlib.sha256((_tempo_source() + labels_text + str(split) + crop_key).encode()).hexdigest()[:16]
     cached = CACHE / f"candidates-{folder.name}-{digest}.pkl"
     if cached.exists():
         return pickle.loads(cached.read_bytes())  # noqa: S301 - our own cache under bench/out
-    out = _candidate_sets(folder, split, json.loads(labels_text))
+    out = _candidate_sets(folder, split, json.loads(labels_text), crop)
     CACHE.mkdir(parents=True, exist_ok=True)
     cached.write_bytes(pickle.dumps(out))
     return out
@@ -105,7 +109,7 @@ def _folder_and_split(spec: str) -> tuple[Path, str | None]:
     return Path(folder), split or None
 
 
-def _candidate_sets(folder: Path, split: str | None, labels: dict):
+def _candidate_sets(folder: Path, split: str | None, labels: dict, crop: float | None = None):
     from analytics.audio.common import FPS
     from analytics.audio.tempo import tempo_candidates
 
@@ -116,9 +120,31 @@ def _candidate_sets(folder: Path, split: str | None, labels: dict):
         if split is not None and label.get("split") != split:
             continue
         spectra, duration, _ = spectra_of(folder / file)
+        if crop is not None:
+            spectra, duration = cropped(spectra, duration, crop)
         periods, features, _ = tempo_candidates(spectra, duration)
         out.append((file, float(label["tempo"]), 60.0 * FPS / periods, features))
     return out
+
+
+# Where --crop's stretch starts: clips.py's default preview cut (20 s from 5 s in). A file too
+# short for it is cut from its end instead; one no longer than the stretch is kept whole.
+CROP_START_SECONDS = 5.0
+
+
+def cropped(spectra, duration: float, seconds: float):
+    """The fluxes of `seconds` of the file from CROP_START_SECONDS in, and that stretch's length.
+
+    Onset flux is a per-frame difference, so slicing it equals analysing the cut audio up to
+    its first frame; the fades and the codec of a real preview are what clips.py adds."""
+    from analytics.audio.common import FPS
+
+    if duration <= seconds:
+        return spectra, duration
+    start = min(CROP_START_SECONDS, duration - seconds)
+    lo, hi = int(round(start * FPS)), int(round((start + seconds) * FPS))
+    sliced = {name: getattr(spectra, name)[lo:hi] for name in FLUXES}
+    return dataclasses.replace(spectra, **sliced), seconds
 
 
 def _targets(sets) -> list[np.ndarray]:
@@ -567,7 +593,18 @@ def main() -> None:
         "bench/audio/compare_folds.py to compare two fits piece by piece",
     )
     parser.add_argument("--cv-only", action="store_true", help="stop after the cross-validation (no final fit)")
+    parser.add_argument(
+        "--crop",
+        type=float,
+        help="also score each held-back tuning file (and --also's) cut to this many seconds from "
+        f"{CROP_START_SECONDS:g} s in, as a store preview is: a view of its own in --cv-out",
+    )
+    parser.add_argument(
+        "--crop-fit", action="store_true", help="with --crop: the cut copies of every training file join each fit"
+    )
     args = parser.parse_args()
+    if args.crop_fit and args.crop is None:
+        parser.error("--crop-fit needs --crop SECONDS")
     import django
 
     django.setup()
@@ -598,6 +635,11 @@ def main() -> None:
         print(f"training-only split: {len(extra)} files")
     for spec in args.extra:
         extra += candidate_sets(*_folder_and_split(spec))
+        if args.crop_fit:
+            extra += candidate_sets(*_folder_and_split(spec), crop=args.crop)
+    # The cut copies, file for file in the same order as the sets they are cut from, so each
+    # joins its source's fold: a piece is never on both sides of a fold, cut or whole.
+    tune_crops = candidate_sets(args.corpus, "tune", crop=args.crop) if args.crop else []
     try:
         print(f"tuning split: {len(tune)} files; current model: {score(tune, default_model())}")
     except (OSError, ValueError) as exc:  # no model yet, or one fitted on other features
@@ -623,6 +665,16 @@ def main() -> None:
         )
         also_pieces_of[folder] = dict(zip((file for file, *_ in files), also_pieces, strict=True))
         print(f"--also {folder}: {len(files)} tuning files")
+    crop_sets = {args.corpus: (tune_crops, folds)} if args.crop else {}
+    if args.crop:
+        for folder, (_files, also_folds) in also_sets.items():
+            crop_sets[folder] = (candidate_sets(folder, "tune", crop=args.crop), also_folds)
+        for folder, (crops, _) in crop_sets.items():
+            whole = tune if folder == args.corpus else also_sets[folder][0]
+            assert [c[0] for c in crops] == [w[0] for w in whole], f"{folder}: cut copies out of step"
+    cv_crop: dict[Path, list[float]] = {folder: [] for folder in crop_sets}
+    # Whose cut copies join the fits with --crop-fit: the sets whose whole files do.
+    fitted_folders = [args.corpus, *(args.also if args.also_fit else [])]
     cv_also: dict[Path, list[float]] = {folder: [] for folder in also_sets}
     cv, cv2, fold_models, tests = [], [], [], []
     cv_files: list[dict] = []  # every held-back file's result, for --cv-out
@@ -637,7 +689,16 @@ def main() -> None:
             for folder in args.also:
                 files, also_folds = also_sets[folder]
                 train += [s for s, f in zip(files, also_folds, strict=True) if f != k]
+        if args.crop_fit:
+            for folder in fitted_folders:
+                crops, crop_folds = crop_sets[folder]
+                train += [s for s, f in zip(crops, crop_folds, strict=True) if f != k]
         fold_models.append(fit(train + extra, args.hidden, args.l2, args.members))
+        for folder, (crops, crop_folds) in crop_sets.items():
+            crop_test = [s for s, f in zip(crops, crop_folds, strict=True) if f == k]
+            cv_crop[folder].append(score(crop_test, fold_models[-1])["acc1"])
+            pieces_of = tune_pieces if folder == args.corpus else also_pieces_of[folder]
+            cv_files += _held_back_results(f"{folder.name}@{args.crop:g}s", crop_test, fold_models[-1], pieces_of)
         for folder, (files, also_folds) in also_sets.items():
             also_test = [s for s, f in zip(files, also_folds, strict=True) if f == k]
             if also_test:
@@ -653,6 +714,8 @@ def main() -> None:
     for folder, scores in cv_also.items():
         if scores:
             print(f"cross-validated Acc1 on --also {folder}'s held-back files: {np.mean(scores):.3f} {scores}")
+    for folder, scores in cv_crop.items():
+        print(f"cross-validated Acc1 on {folder}'s held-back files cut to {args.crop:g} s: {np.mean(scores):.3f}")
     if args.cv_out:
         config = {name: value for name, value in vars(args).items() if name not in ("cv_out", "write")}
         args.cv_out.write_text(json.dumps({"config": json.loads(json.dumps(config, default=str)), "files": cv_files}))
@@ -667,6 +730,8 @@ def main() -> None:
     to_marking = ratio_to_marking(labels, [s[0] for s in tune]) if args.by_marking else None
     _print_breakdown(held_back, labels, onsets_per_labelled_beat(tune), to_marking)
     fitted = tune + (sum((also_sets[folder][0] for folder in args.also), []) if args.also_fit else []) + extra
+    if args.crop_fit:
+        fitted += sum((crop_sets[folder][0] for folder in fitted_folders), [])
     model = dataclasses.replace(fit(fitted, args.hidden, args.l2, args.members), temperature=temperature)
     print(f"fitted on all of it: {score(tune, model)}")
     for spec in args.check:

@@ -109,3 +109,31 @@ def test_the_candidate_features_carry_the_comparison_block_in_the_documented_ord
         has_double = np.any(np.abs(period / (periods * 2.0) - 1.0) <= 0.04)
         assert flags[i] == float(has_double)
     assert any(abs(60.0 * FPS / p - 120.0) < 3 for p in periods)
+
+
+def test_the_fit_cuts_a_preview_from_the_spectra_as_clips_py_cuts_the_audio():
+    """tune.py --crop: the flux of 20 s from 5 s in is the flux of that stretch of audio cut
+    out and analysed (up to the frame grid), so cut copies stand for real previews."""
+    from analytics.audio.common import ANALYSIS_SR, FPS, HOP, Deadline
+    from analytics.audio.spectra import rhythm_spectra
+    from bench.audio.tune import cropped
+
+    rng = np.random.default_rng(5)
+    y = 0.01 * rng.normal(size=30 * ANALYSIS_SR)
+    for beat in np.arange(0, 30, 0.45):  # irregular accents, so a misplaced cut would not match
+        start = int(beat * ANALYSIS_SR)
+        y[start : start + 200] += rng.uniform(0.3, 1.0) * rng.normal(size=200)
+    whole = rhythm_spectra(y, Deadline(None))
+    cut, seconds = cropped(whole, 30.0, 20.0)
+    assert seconds == 20.0
+    assert abs(len(cut.flux_low) - 20 * FPS) <= 1
+    np.testing.assert_array_equal(cut.flux_mid, whole.flux_mid[round(5 * FPS) : round(25 * FPS)])
+    first = round(5 * FPS) * HOP  # the cut audio on the same frame grid; its edge frames differ
+    audio_cut = rhythm_spectra(y[first : first + 20 * ANALYSIS_SR], Deadline(None))
+    n = min(len(audio_cut.flux_mid), len(cut.flux_mid))
+    np.testing.assert_allclose(audio_cut.flux_mid[3 : n - 4], cut.flux_mid[3 : n - 4], rtol=1e-4, atol=1e-4)
+
+    late, seconds = cropped(whole, 22.0, 20.0)  # too short to start at 5 s: cut from the end
+    np.testing.assert_array_equal(late.flux_low, whole.flux_low[round(2 * FPS) : round(22 * FPS)])
+    same, seconds = cropped(whole, 15.0, 20.0)  # no longer than the stretch: kept whole
+    assert same is whole and seconds == 15.0
