@@ -135,8 +135,8 @@ CROP_START_SECONDS = 5.0
 def cropped(spectra, duration: float, seconds: float):
     """The fluxes of `seconds` of the file from CROP_START_SECONDS in, and that stretch's length.
 
-    Onset flux is a per-frame difference, so slicing it equals analysing the cut audio up to
-    its first frame; the fades and the codec of a real preview are what clips.py adds."""
+    Onset flux is a per-frame difference, so slicing it equals analysing the cut audio but for
+    its edge frames; the fades and the codec of a real preview are what clips.py adds."""
     from analytics.audio.common import FPS
 
     if duration <= seconds:
@@ -637,9 +637,6 @@ def main() -> None:
         extra += candidate_sets(*_folder_and_split(spec))
         if args.crop_fit:
             extra += candidate_sets(*_folder_and_split(spec), crop=args.crop)
-    # The cut copies, file for file in the same order as the sets they are cut from, so each
-    # joins its source's fold: a piece is never on both sides of a fold, cut or whole.
-    tune_crops = candidate_sets(args.corpus, "tune", crop=args.crop) if args.crop else []
     try:
         print(f"tuning split: {len(tune)} files; current model: {score(tune, default_model())}")
     except (OSError, ValueError) as exc:  # no model yet, or one fitted on other features
@@ -665,7 +662,9 @@ def main() -> None:
         )
         also_pieces_of[folder] = dict(zip((file for file, *_ in files), also_pieces, strict=True))
         print(f"--also {folder}: {len(files)} tuning files")
-    crop_sets = {args.corpus: (tune_crops, folds)} if args.crop else {}
+    # The cut copies, file for file in the same order as the sets they are cut from, so each
+    # joins its source's fold: a piece is never on both sides of a fold, cut or whole.
+    crop_sets = {args.corpus: (candidate_sets(args.corpus, "tune", crop=args.crop), folds)} if args.crop else {}
     if args.crop:
         for folder, (_files, also_folds) in also_sets.items():
             crop_sets[folder] = (candidate_sets(folder, "tune", crop=args.crop), also_folds)
