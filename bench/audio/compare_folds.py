@@ -24,11 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-MEASURES = ("acc1", "acc2")
+MEASURES = ("acc1", "acc2", "key")  # key: evaluate.py's weighted key score, on key-labelled sets only
 
 
 def load_hits(paths: list[Path]) -> dict[tuple[str, str], dict]:
-    """{(view, file): {"piece", "acc1", "acc2"}}, each measure averaged over the runs (fold seeds)."""
+    """{(view, file): {"piece", "acc1", "acc2", "key"}}, each measure averaged over the runs (fold
+    seeds); "key" is None where a record has none (tune.py's folds, sets without key labels)."""
     runs = []
     for path in paths:
         data = json.loads(path.read_text())
@@ -42,9 +43,12 @@ def load_hits(paths: list[Path]) -> dict[tuple[str, str], dict]:
             key = (record["view"], record["file"])
             if key not in keys:
                 continue
-            entry = out.setdefault(key, {"piece": record["piece"], "acc1": 0.0, "acc2": 0.0})
+            entry = out.setdefault(key, {"piece": record["piece"], "acc1": 0.0, "acc2": 0.0, "key": 0.0})
             for measure in MEASURES:
-                entry[measure] += float(record[measure]) / len(runs)
+                if record.get(measure) is None or entry[measure] is None:
+                    entry[measure] = None
+                else:
+                    entry[measure] += float(record[measure]) / len(runs)
     return out
 
 
@@ -65,17 +69,20 @@ def paired_difference(a: dict, b: dict, *, samples: int = 10000, seed: int = 0) 
     out = {}
     for view in [*views, "all"]:
         keys = [key for key in common if view in ("all", key[0])]
-        counts = np.bincount([index[a[key]["piece"]] for key in keys], minlength=len(pieces)).astype(float)
         result: dict = {"files": len(keys)}
         for measure in MEASURES:
+            scored = [key for key in keys if a[key].get(measure) is not None and b[key].get(measure) is not None]
+            if not scored:
+                continue  # no key labels in this view (tune.py's folds, tempo-only sets)
+            counts = np.bincount([index[a[key]["piece"]] for key in scored], minlength=len(pieces)).astype(float)
             by_piece = np.zeros(len(pieces))
-            for key in keys:
+            for key in scored:
                 by_piece[index[a[key]["piece"]]] += b[key][measure] - a[key][measure]
             total = draws @ counts
             resampled = np.divide(draws @ by_piece, total, out=np.zeros(samples), where=total > 0)
             result[measure] = {
-                "a": round(float(np.mean([a[key][measure] for key in keys])), 3),
-                "b": round(float(np.mean([b[key][measure] for key in keys])), 3),
+                "a": round(float(np.mean([a[key][measure] for key in scored])), 3),
+                "b": round(float(np.mean([b[key][measure] for key in scored])), 3),
                 "difference": round(float(by_piece.sum() / counts.sum()), 4),
                 "interval95": [round(float(x), 4) for x in np.percentile(resampled, [2.5, 97.5])],
                 "share_not_better": round(float(np.mean(resampled <= 0)), 4),
@@ -104,7 +111,7 @@ def main() -> None:
         return
     for view, r in result.items():
         parts = []
-        for measure in MEASURES:
+        for measure in (measure for measure in MEASURES if measure in r):
             m = r[measure]
             lo, hi = m["interval95"]
             parts.append(

@@ -309,8 +309,9 @@ def piece_interval(values: list[float], pieces: list[str], draws: int = 2000) ->
 
 
 def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, list[str], list[dict]]:
-    """(scores[set][method], breakdown[set][method], misses of ours, every file's tempo hits by
-    ours in the records compare_folds.py pairs: set, file, piece, acc1, acc2)."""
+    """(scores[set][method], breakdown[set][method], misses of ours, every file's tempo hits and
+    weighted key score by ours in the records compare_folds.py pairs: view, file, piece, acc1,
+    acc2 and, where the set labels keys, key)."""
     scores: dict = {}
     breakdown: dict = {}
     misses: list[str] = []
@@ -338,14 +339,14 @@ def evaluate(sets, methods: list[str], use_cache: bool) -> tuple[dict, dict, lis
                 per_file["acc1"].append(float(one))
                 per_file["acc2"].append(float(two))
                 tempo_errors[tempo_error(label["tempo"], tempo)] += 1
-                if method == "ours":
-                    piece = label.get("piece", path.name)
-                    ours_files.append(
-                        {"view": set_name, "file": path.name, "piece": piece, "acc1": bool(one), "acc2": bool(two)}
-                    )
+                record = {"view": set_name, "file": path.name, "piece": label.get("piece", path.name)}
+                record.update(acc1=bool(one), acc2=bool(two))
                 if label.get("key"):  # a set may label the tempo only (modules.py)
-                    per_file["key"].append(mir_eval.key.weighted_score(label["key"], key) if key else 0.0)
+                    record["key"] = mir_eval.key.weighted_score(label["key"], key) if key else 0.0
+                    per_file["key"].append(record["key"])
                     key_errors[key_error(label["key"], key)] += 1
+                if method == "ours":
+                    ours_files.append(record)
                 if method == "ours" and (not one or (label.get("key") and key != label["key"])):
                     misses.append(
                         f"{set_name} {path.name} ({label.get('drums', label.get('style'))}): "

@@ -73,3 +73,25 @@ def test_a_file_without_per_file_results_is_refused_with_what_writes_one(tmp_pat
     old_report.write_text(json.dumps({"scores": {}, "misses": []}))
     with pytest.raises(SystemExit, match="tune.py --cv-out or evaluate.py --out"):
         load_hits([old_report])
+
+
+def test_the_key_is_compared_on_the_key_labelled_files_only(tmp_path):
+    """evaluate.py records a weighted key score where a set labels keys (the corpus) and none
+    where it labels tempo only (the modules): "all" pairs the key over the first alone."""
+
+    def report(key_scores: list[float]) -> dict:
+        files = [
+            {"view": "corpus", "file": f"f{i}", "piece": f"p{i}", "acc1": True, "acc2": True, "key": score}
+            for i, score in enumerate(key_scores)
+        ]
+        files.append({"view": "modules", "file": "m1", "piece": "m1", "acc1": False, "acc2": True})
+        return {"scores": {}, "files": files}
+
+    (tmp_path / "a.json").write_text(json.dumps(report([1.0, 0.5, 0.3, 1.0])))
+    (tmp_path / "b.json").write_text(json.dumps(report([1.0, 1.0, 1.0, 1.0])))
+    result = paired_difference(load_hits([tmp_path / "a.json"]), load_hits([tmp_path / "b.json"]), samples=200)
+    assert "key" not in result["modules"]
+    assert result["all"]["files"] == 5
+    assert result["all"]["key"]["a"] == pytest.approx(0.7, abs=1e-3)
+    assert result["all"]["key"]["difference"] == pytest.approx(0.3)
+    assert result["all"]["acc1"]["a"] == pytest.approx(0.8)
