@@ -36,7 +36,7 @@ from analytics.audio.common import (
     Deadline,
 )
 from analytics.audio.descriptors import descriptors
-from analytics.audio.key import chroma_from_histogram, key_from_histogram, pitch_histogram
+from analytics.audio.key import chroma_from_histogram, key_from_notes, pitch_frames
 from analytics.audio.sections import sections
 from analytics.audio.spectra import mfcc, rhythm_spectra
 from analytics.audio.tempo import rhythm
@@ -81,9 +81,10 @@ def extract_features(
     spectra = rhythm_spectra(y, deadline)
     rhy = rhythm(spectra, duration)
     deadline.check("tempo")
-    histogram, chroma_frames = pitch_histogram(y_tonal)
-    chroma = chroma_from_histogram(histogram)
-    key, mode, key_confidence = key_from_histogram(histogram)
+    pitches = pitch_frames(y_tonal)
+    chroma_frames = pitches.chroma
+    chroma = chroma_from_histogram(pitches.histogram)
+    key, mode, key_confidence = key_from_notes(pitches.notes)
     deadline.check("key")
     result.tempo = rhy.tempo
     result.tempo_confidence = rhy.confidence

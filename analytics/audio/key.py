@@ -1,12 +1,16 @@
-"""Key and mode: spectral peaks of the tonal spectrum become pitches, folded to a chroma
-profile and matched against key profiles."""
+"""Key and mode: spectral peaks of the tonal spectrum become pitches, frame by frame; their
+chroma profile is matched against key profiles and their short windows are read as chords,
+which each key explains more or less well."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from scipy import fft as sp_fft
 from scipy import signal
 from scipy.ndimage import uniform_filter1d
+from scipy.special import logsumexp
 
 from analytics.audio.common import PITCHES, TONAL_HOP, TONAL_N_FFT, TONAL_SR, frames_view
 
@@ -30,18 +34,30 @@ _PITCH_LO, _PITCH_HI = 40, 96  # E2 (82 Hz) .. C7 (2093 Hz): above the kick drum
 PEAK_FLOOR_DB = 30.0
 
 
-def pitch_histogram(y_tonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Spectral peaks mapped to semitones: (histogram over MIDI 40..95, per-frame chroma).
+class PitchFrames(NamedTuple):
+    """What the tonal spectrum holds, frame by frame (TONAL_HOP apart)."""
+
+    notes: np.ndarray  # (frames, 56): weight of each semitone MIDI 40..95, PEAK_FLOOR_DB applied
+    chroma: np.ndarray  # (frames, 12): pitch classes with the weak partials kept (sections)
+
+    @property
+    def histogram(self) -> np.ndarray:
+        """The whole excerpt's weight per semitone: what the key profiles are matched on."""
+        return self.notes.sum(axis=0)
+
+
+def pitch_frames(y_tonal: np.ndarray) -> PitchFrames:
+    """Spectral peaks mapped to semitones, frame by frame.
 
     Each frame's log spectrum is whitened against its local average, so only tonal peaks
     that stand out of their neighbourhood count; broadband drums and noise do not. The
-    key's histogram also leaves out partials far below the frame's loudest (PEAK_FLOOR_DB).
+    key's notes also leave out partials far below the frame's loudest (PEAK_FLOOR_DB).
     """
     frames = frames_view(y_tonal, TONAL_N_FFT, TONAL_HOP)
     lo_bin = int(_midi_hz(_PITCH_LO - 0.5) * TONAL_N_FFT / TONAL_SR)
     hi_bin = int(_midi_hz(_PITCH_HI + 0.5) * TONAL_N_FFT / TONAL_SR) + 2
     n_pitches = _PITCH_HI - _PITCH_LO
-    histogram = np.zeros(n_pitches)
+    notes = np.zeros((frames.shape[0], n_pitches))
     chroma_frames = np.zeros((frames.shape[0], 12), dtype=np.float32)
     chunk = 512
     for start in range(0, frames.shape[0], chunk):
@@ -65,11 +81,11 @@ def pitch_histogram(y_tonal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         weight = np.log(centre[rows, cols] / local[rows, cols + 1])
         keep = (midi >= _PITCH_LO) & (midi < _PITCH_HI)
         note = keep & (centre[rows, cols] >= frame_energy[rows] * 10 ** (-PEAK_FLOOR_DB / 20))
-        histogram += np.bincount(midi[note] - _PITCH_LO, weights=weight[note], minlength=n_pitches)
+        np.add.at(notes, (start + rows[note], midi[note] - _PITCH_LO), weight[note])
         # The per-frame chroma keeps the weak partials: for the section finder they are part
         # of a passage's texture (with the floor its held-out boundary F fell 0.814 -> 0.807).
         np.add.at(chroma_frames, (start + rows[keep], midi[keep] % 12), weight[keep])
-    return histogram, chroma_frames
+    return PitchFrames(notes, chroma_frames)
 
 
 def chroma_from_histogram(histogram: np.ndarray) -> np.ndarray:
@@ -101,9 +117,98 @@ LEADING_TONE_FLOOR = 0.04
 LEADING_TONE_CAP = float("inf")
 
 
-def key_scores(histogram: np.ndarray) -> list[tuple[float, int, str]]:
-    """Score of every key (score, tonic 0-11, mode) from the pitch histogram, best first."""
-    return chroma_key_scores(chroma_from_histogram(histogram))
+# A key is also heard in its chords: "E major in A minor" is the dominant, the commonest chord
+# after the tonic, while a profile only sees a G# that a tune in E minor could hold too. Each
+# short window of tonal frames is read as one of the 24 major and minor triads or the 12 power
+# chords (root and fifth: rock's distorted guitar), and a key scores the mean log-probability
+# of its best reading of the harmony under P(chord | key). Parameters chosen on tuning-side sets
+# by the rule in docs/benchmarks.md (fourteenth session).
+CHORD_WEIGHT = 0.7  # lambda: how much the chord term moves the profile score
+CHORD_WINDOW_FRAMES = 2  # 0.37 s of tonal frames per chord reading
+CHORD_SHARPNESS = 20.0  # beta: log P(window | chord) = beta x cosine(window chroma, chord)
+NO_CHORD_LEVEL = 0.3  # a melody-line window reads as "no chord", equally likely in every key
+FIFTH_HARMONIC_WEIGHT = 0.4  # a note's 5th harmonic (a major third, 28 semitones up), taken off
+OTHER_CHORD_SHARE = 0.003
+
+# P(chord | key) by (root above the tonic, quality): how often each triad serves in a key, in
+# the order textbook harmonic function gives (not fitted). Each row is renormalised.
+MAJOR_KEY_CHORDS = {
+    (0, "maj"): 0.28, (7, "maj"): 0.20, (5, "maj"): 0.15, (9, "min"): 0.09, (2, "min"): 0.08,
+    (4, "min"): 0.04, (10, "maj"): 0.02, (4, "maj"): 0.02, (2, "maj"): 0.02, (9, "maj"): 0.01,
+    (5, "min"): 0.01, (8, "maj"): 0.01,
+}  # fmt: skip
+MINOR_KEY_CHORDS = {
+    (0, "min"): 0.28, (7, "maj"): 0.16, (5, "min"): 0.12, (8, "maj"): 0.10, (3, "maj"): 0.09,
+    (10, "maj"): 0.08, (7, "min"): 0.04, (5, "maj"): 0.02, (1, "maj"): 0.01, (0, "maj"): 0.01,
+}  # fmt: skip
+_CHORD_INTERVALS = {"maj": (0, 4, 7), "min": (0, 3, 7), "power": (0, 7)}
+_CHORDS = [(root, quality) for quality in _CHORD_INTERVALS for root in range(12)]
+
+
+def _chord_templates() -> np.ndarray:
+    templates = np.zeros((len(_CHORDS), 12))
+    for row, (root, quality) in enumerate(_CHORDS):
+        templates[row, [(root + step) % 12 for step in _CHORD_INTERVALS[quality]]] = 1.0
+    return templates / np.linalg.norm(templates, axis=1, keepdims=True)
+
+
+def _key_chord_log_probabilities() -> np.ndarray:
+    """(24 keys: major tonics 0-11 then minor, chords) log P(chord | key). A power chord has no
+    third, so it counts for a key as either triad on its root would."""
+    out = np.zeros((24, len(_CHORDS)))
+    for key in range(24):
+        tonic, table = key % 12, MAJOR_KEY_CHORDS if key < 12 else MINOR_KEY_CHORDS
+        probabilities = np.full(len(_CHORDS), OTHER_CHORD_SHARE)
+        for (interval, quality), share in table.items():
+            root = (tonic + interval) % 12
+            probabilities[_CHORDS.index((root, quality))] = share
+            probabilities[_CHORDS.index((root, "power"))] += share
+        out[key] = np.log(probabilities / probabilities.sum())
+    return out
+
+
+_FOLD = np.eye(12)[(np.arange(_PITCH_HI - _PITCH_LO) + _PITCH_LO) % 12]  # semitone -> pitch class
+_TEMPLATES = _chord_templates()
+_KEY_CHORD_LOG_P = _key_chord_log_probabilities()
+
+
+def chord_key_loglik(notes: np.ndarray) -> np.ndarray:
+    """Per key (24: major tonics 0-11, then minor), the energy-weighted mean over chord windows of
+    log sum over chords of P(window | chord) P(chord | key), "no chord" included."""
+    compensated = notes.copy()
+    compensated[:, 19:] = np.maximum(0.0, notes[:, 19:] - HARMONIC_3_WEIGHT * notes[:, :-19])
+    compensated[:, 28:] = np.maximum(0.0, compensated[:, 28:] - FIFTH_HARMONIC_WEIGHT * notes[:, :-28])
+    chroma = compensated @ _FOLD
+    n_windows = chroma.shape[0] // CHORD_WINDOW_FRAMES
+    windows = chroma[: n_windows * CHORD_WINDOW_FRAMES].reshape(n_windows, CHORD_WINDOW_FRAMES, 12).sum(axis=1)
+    energy = windows.sum(axis=1)
+    sounding = energy > 1e-6
+    if not sounding.any():
+        return np.zeros(24)
+    windows, energy = windows[sounding], energy[sounding]
+    similarity = (windows / np.linalg.norm(windows, axis=1, keepdims=True)) @ _TEMPLATES.T
+    joint = CHORD_SHARPNESS * similarity[:, None, :] + _KEY_CHORD_LOG_P[None, :, :]  # window, key, chord
+    loglik = np.logaddexp(logsumexp(joint, axis=2), CHORD_SHARPNESS * NO_CHORD_LEVEL)
+    return (energy / energy.sum()) @ loglik
+
+
+def key_scores(
+    notes: np.ndarray,
+    leading_weight: float = LEADING_TONE_WEIGHT,
+    leading_floor: float = LEADING_TONE_FLOOR,
+    leading_cap: float = LEADING_TONE_CAP,
+) -> list[tuple[float, int, str]]:
+    """Score of every key (score, tonic 0-11, mode) from the frames' notes, best first: the
+    profile score plus CHORD_WEIGHT x the chord term's lag behind the best key's."""
+    chroma = chroma_from_histogram(notes.sum(axis=0))
+    profile = chroma_key_scores(chroma, leading_weight, leading_floor, leading_cap)
+    chords = chord_key_loglik(notes)
+    chords -= chords.max()
+    combined = [
+        (value + CHORD_WEIGHT * chords[tonic + (12 if mode == "minor" else 0)], tonic, mode)
+        for value, tonic, mode in profile
+    ]
+    return sorted(combined, reverse=True)
 
 
 def chroma_key_scores(
@@ -112,7 +217,7 @@ def chroma_key_scores(
     leading_floor: float = LEADING_TONE_FLOOR,
     leading_cap: float = LEADING_TONE_CAP,
 ) -> list[tuple[float, int, str]]:
-    """The decision on a 12-bin pitch-class profile: also scored on a score's own notes
+    """The profile decision on a 12-bin pitch-class profile: also scored on a score's own notes
     (bench/audio/tune.py --key-symbolic), which bounds what better chroma could gain."""
     share = chroma / (chroma.sum() + 1e-12)
     scores = []
@@ -125,12 +230,12 @@ def chroma_key_scores(
     return sorted(scores, reverse=True)
 
 
-def key_from_histogram(histogram: np.ndarray) -> tuple[str | None, str | None, float]:
-    """The key from the pitch histogram (profiles and leading tone); confidence in [0, 1]."""
-    chroma = chroma_from_histogram(histogram)
+def key_from_notes(notes: np.ndarray) -> tuple[str | None, str | None, float]:
+    """The key from the frames' notes (profiles, leading tone, chords); confidence in [0, 1]."""
+    chroma = chroma_from_histogram(notes.sum(axis=0))
     if chroma.sum() <= 0 or np.allclose(chroma, chroma[0]):
         return None, None, 0.0
-    scores = key_scores(histogram)
+    scores = key_scores(notes)
     best, tonic, mode = scores[0]
     margin = best - scores[1][0]
     confidence = float(np.clip(best, 0, 1) * np.clip(0.5 + 5 * margin, 0, 1))

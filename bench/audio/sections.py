@@ -410,7 +410,7 @@ def _local_song(index: int, out: Path) -> dict:
 def _cache_features(wav: Path) -> None:
     """What the analyser hands to `sections()`, computed as `extract_features` does."""
     from analytics.audio.common import ANALYSIS_SR, TONAL_SR, Deadline
-    from analytics.audio.key import pitch_histogram
+    from analytics.audio.key import pitch_frames
     from analytics.audio.spectra import mfcc, rhythm_spectra
     from analytics.audio.tempo import rhythm
     from kernel import audio as toolkit
@@ -422,7 +422,7 @@ def _cache_features(wav: Path) -> None:
     spectra = rhythm_spectra(y, Deadline(None))
     duration = data.shape[1] / rate
     rhy = rhythm(spectra, duration)
-    _, chroma_frames = pitch_histogram(toolkit.resample(y, ANALYSIS_SR, TONAL_SR))
+    chroma_frames = pitch_frames(toolkit.resample(y, ANALYSIS_SR, TONAL_SR)).chroma
     np.savez_compressed(
         wav.with_suffix(".npz"),
         duration=duration,

@@ -44,21 +44,21 @@ FLUXES = ("flux_low", "flux_mid", "flux_high", "flux_kick", "flux_snare", "harmo
 def spectra_of(path: Path):
     """The rhythm spectra's fluxes and the duration, from the cache or computed once."""
     from analytics.audio.common import ANALYSIS_SR, TONAL_SR, Deadline
-    from analytics.audio.key import pitch_histogram
+    from analytics.audio.key import pitch_frames
     from analytics.audio.spectra import Spectra, rhythm_spectra
     from kernel import audio as toolkit
 
     stat = path.stat()
     cached = CACHE / f"{path.parent.name}--{path.stem}-{stat.st_size}-{int(stat.st_mtime)}.npz"
     data = np.load(cached) if cached.exists() else None
-    if data is None or any(name not in data for name in FLUXES):  # absent, or cached by an older version
+    if data is None or any(name not in data for name in (*FLUXES, "pitch_notes")):  # absent, or an older version's
         decoded = toolkit.decode(path)
         mono = decoded.data.mean(axis=0) if decoded.data.shape[0] > 1 else decoded.data[0]
         y = toolkit.resample(mono, decoded.sample_rate, ANALYSIS_SR)
         spectra = rhythm_spectra(y, Deadline(None))
         data = {name: getattr(spectra, name) for name in FLUXES}
         data["duration"] = np.array(decoded.data.shape[1] / decoded.sample_rate)
-        data["pitch_histogram"] = pitch_histogram(toolkit.resample(y, ANALYSIS_SR, TONAL_SR))[0]
+        data["pitch_notes"] = pitch_frames(toolkit.resample(y, ANALYSIS_SR, TONAL_SR)).notes
         CACHE.mkdir(parents=True, exist_ok=True)
         np.savez(cached, **data)
     empty = np.empty((0, 0), dtype=np.float32)
@@ -70,7 +70,7 @@ def spectra_of(path: Path):
         frame_rms=empty,
         **{name: data[name] for name in FLUXES},
     )
-    return spectra, float(data["duration"]), data["pitch_histogram"]
+    return spectra, float(data["duration"]), data["pitch_notes"]
 
 
 @functools.cache
@@ -422,7 +422,7 @@ def _print_breakdown(
 
 
 def key_sets(folder: Path, split: str | None) -> list[tuple[str, str, np.ndarray]]:
-    """[(file, labelled key, pitch histogram)]."""
+    """[(file, labelled key, the frames' notes)]."""
     labels = json.loads((folder / "labels.json").read_text())
     out = []
     for file, label in sorted(labels.items()):
@@ -440,12 +440,12 @@ def key_score(sets, leading_weight: float, floor: float, cap: float) -> tuple[fl
     import mir_eval
 
     from analytics.audio.common import PITCHES
-    from analytics.audio.key import chroma_from_histogram, chroma_key_scores
+    from analytics.audio.key import key_scores
 
     values: dict[str, list[float]] = {"major": [], "minor": []}
     errors: dict[str, int] = {}
-    for _file, reference, histogram in sets:
-        _, tonic, mode = chroma_key_scores(chroma_from_histogram(histogram), leading_weight, floor, cap)[0]
+    for _file, reference, notes in sets:
+        _, tonic, mode = key_scores(notes, leading_weight, floor, cap)[0]
         value = mir_eval.key.weighted_score(reference, f"{PITCHES[tonic]} {mode}")
         values[reference.split()[1]].append(value)
         kind = {1.0: "correct", 0.5: "fifth", 0.3: "relative", 0.2: "parallel"}.get(value, "other")
@@ -482,7 +482,7 @@ def symbolic_key_check(folder: Path) -> None:
     import mir_eval
 
     from analytics.audio.common import PITCHES
-    from analytics.audio.key import chroma_key_scores, key_from_histogram
+    from analytics.audio.key import chroma_key_scores, key_from_notes
     from bench.audio import corpus
 
     labels = json.loads((folder / "labels.json").read_text())
@@ -526,7 +526,7 @@ def symbolic_key_check(folder: Path) -> None:
             symbolic_scores[name].append(mir_eval.key.weighted_score(label["key"], f"{PITCHES[tonic]} {mode}"))
         on_audio = []
         for file in files:
-            tonic_name, mode, _ = key_from_histogram(spectra_of(folder / file)[2])  # as the extractor reads it
+            tonic_name, mode, _ = key_from_notes(spectra_of(folder / file)[2])  # as the extractor reads it
             on_audio.append(mir_eval.key.weighted_score(labels[file]["key"], f"{tonic_name} {mode}"))
         audio_scores.append(float(np.mean(on_audio)))
         symbolic = symbolic_scores["duration"][-1]

@@ -216,12 +216,71 @@ def test_key_peaks_far_below_the_frames_loudest_do_not_count(below_db, counted):
     """A partial 35 dB under the loudest note of its frame is what a lossy encoder drops as
     masked; one 25 dB under is a note."""
     from analytics.audio.common import TONAL_SR
-    from analytics.audio.key import _PITCH_LO, pitch_histogram
+    from analytics.audio.key import _PITCH_LO, pitch_frames
 
     t = np.arange(4 * TONAL_SR) / TONAL_SR
     a4, e5 = 440.0, 440.0 * 2 ** (7 / 12)
     weak = 10 ** (-below_db / 20)
     y = (0.5 * np.sin(2 * np.pi * a4 * t) + 0.5 * weak * np.sin(2 * np.pi * e5 * t)).astype(np.float32)
-    histogram = pitch_histogram(y)[0]
+    histogram = pitch_frames(y).histogram
     assert histogram[69 - _PITCH_LO] > 0
     assert bool(histogram[76 - _PITCH_LO] > 0) == counted
+
+
+def _chord_loop(chords: list[list[int]], *, seconds: float = 1.0, repeats: int = 4) -> np.ndarray:
+    """Sustained chords (MIDI notes, six harmonics each) at the key analysis' sample rate."""
+    from analytics.audio.common import TONAL_SR
+
+    t = np.arange(int(seconds * TONAL_SR)) / TONAL_SR
+    bars = []
+    for chord in chords:
+        bar = np.zeros_like(t)
+        for note in chord:
+            freq = 440.0 * 2 ** ((note - 69) / 12)
+            bar += sum(np.sin(2 * np.pi * freq * k * t) / k for k in range(1, 7))
+        bars.append(bar)
+    y = np.concatenate(bars * repeats)
+    return (0.2 * y / np.abs(y).max()).astype(np.float32)
+
+
+def test_the_chords_name_a_minor_key_that_the_pitch_profile_reads_a_fifth_up():
+    """i VII III V in A minor (Am G C E): E, G and B sound in three chords of four, so the
+    whole-excerpt profile reads E minor; the E major chord is A minor's dominant, and a
+    major tonic chord in E minor is rare, so the chord term settles it."""
+    from analytics.audio.key import chroma_from_histogram, chroma_key_scores, key_from_notes, pitch_frames
+
+    pitches = pitch_frames(_chord_loop([[45, 57, 60, 64], [43, 55, 59, 62], [48, 55, 60, 64], [40, 56, 59, 64]]))
+    _, tonic, mode = chroma_key_scores(chroma_from_histogram(pitches.histogram))[0]
+    assert (tonic, mode) == (4, "minor")  # the profile alone: E minor
+    key, mode, confidence = key_from_notes(pitches.notes)
+    assert (key, mode) == ("A", "minor")
+    assert 0 < confidence <= 1
+
+
+@pytest.mark.parametrize(("tonic", "seed"), [("E", 1), ("E", 2), ("B", 2)])
+def test_minor_key_rock_on_distorted_power_chords_is_not_read_as_major(tonic, seed):
+    """The product's rock plays distorted power chords (root and fifth), whose fifth harmonic
+    sounds a major third: read as major triads they made every chord window vote for the
+    parallel major. Power chords in the vocabulary and the fifth harmonic taken off keep it
+    minor."""
+    from analytics.audio.common import TONAL_SR
+    from analytics.audio.key import key_from_notes, pitch_frames
+    from generation.providers.music.base import MusicRequest
+    from generation.providers.music.local import SR, render
+    from kernel import audio as toolkit
+
+    request = MusicRequest(genre="rock", key=tonic, mode="minor", tempo=120, duration_seconds=20, seed=seed, energy=0.7)
+    y = toolkit.resample(render(request).mean(axis=1), SR, TONAL_SR)
+    assert key_from_notes(pitch_frames(y).notes)[:2] == (tonic, "minor")
+
+
+def test_a_power_chord_counts_for_a_key_as_either_triad_on_its_root():
+    from analytics.audio.key import _CHORDS, _KEY_CHORD_LOG_P, OTHER_CHORD_SHARE
+
+    probabilities = np.exp(_KEY_CHORD_LOG_P)
+    assert probabilities.sum(axis=1) == pytest.approx(np.ones(24))
+    a_minor, e = 12 + 9, 4
+    either = probabilities[a_minor, _CHORDS.index((e, "maj"))] + probabilities[a_minor, _CHORDS.index((e, "min"))]
+    assert probabilities[a_minor, _CHORDS.index((e, "power"))] == pytest.approx(either, abs=OTHER_CHORD_SHARE)
+    # and the dominant outweighs the relative major's own tonic chord in a minor key
+    assert probabilities[a_minor, _CHORDS.index((e, "maj"))] > probabilities[a_minor, _CHORDS.index((0, "maj"))]
