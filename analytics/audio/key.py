@@ -4,6 +4,7 @@ which each key explains more or less well."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -130,6 +131,18 @@ NO_CHORD_LEVEL = 0.3  # a melody-line window reads as "no chord", equally likely
 FIFTH_HARMONIC_WEIGHT = 0.4  # a note's 5th harmonic (a major third, 28 semitones up), taken off
 OTHER_CHORD_SHARE = 0.003
 
+
+@dataclass(frozen=True)
+class ChordReading:
+    """The chord term's settings: the shipped ones by default, others in tune.py --key-chords."""
+
+    weight: float = CHORD_WEIGHT
+    window_frames: int = CHORD_WINDOW_FRAMES
+    sharpness: float = CHORD_SHARPNESS
+    no_chord: float = NO_CHORD_LEVEL
+    fifth_harmonic: float = FIFTH_HARMONIC_WEIGHT
+
+
 # P(chord | key) by (root above the tonic, quality): how often each triad serves in a key, in
 # the order textbook harmonic function gives (not fitted). Each row is renormalised.
 MAJOR_KEY_CHORDS = {
@@ -172,23 +185,24 @@ _TEMPLATES = _chord_templates()
 _KEY_CHORD_LOG_P = _key_chord_log_probabilities()
 
 
-def chord_key_loglik(notes: np.ndarray) -> np.ndarray:
+def chord_key_loglik(notes: np.ndarray, reading: ChordReading = ChordReading()) -> np.ndarray:
     """Per key (24: major tonics 0-11, then minor), the energy-weighted mean over chord windows of
     log sum over chords of P(window | chord) P(chord | key), "no chord" included."""
     compensated = notes.copy()
     compensated[:, 19:] = np.maximum(0.0, notes[:, 19:] - HARMONIC_3_WEIGHT * notes[:, :-19])
-    compensated[:, 28:] = np.maximum(0.0, compensated[:, 28:] - FIFTH_HARMONIC_WEIGHT * notes[:, :-28])
+    compensated[:, 28:] = np.maximum(0.0, compensated[:, 28:] - reading.fifth_harmonic * notes[:, :-28])
     chroma = compensated @ _FOLD
-    n_windows = chroma.shape[0] // CHORD_WINDOW_FRAMES
-    windows = chroma[: n_windows * CHORD_WINDOW_FRAMES].reshape(n_windows, CHORD_WINDOW_FRAMES, 12).sum(axis=1)
+    size = reading.window_frames
+    n_windows = chroma.shape[0] // size
+    windows = chroma[: n_windows * size].reshape(n_windows, size, 12).sum(axis=1)
     energy = windows.sum(axis=1)
     sounding = energy > 1e-6
     if not sounding.any():
         return np.zeros(24)
     windows, energy = windows[sounding], energy[sounding]
     similarity = (windows / np.linalg.norm(windows, axis=1, keepdims=True)) @ _TEMPLATES.T
-    joint = CHORD_SHARPNESS * similarity[:, None, :] + _KEY_CHORD_LOG_P[None, :, :]  # window, key, chord
-    loglik = np.logaddexp(logsumexp(joint, axis=2), CHORD_SHARPNESS * NO_CHORD_LEVEL)
+    joint = reading.sharpness * similarity[:, None, :] + _KEY_CHORD_LOG_P[None, :, :]  # window, key, chord
+    loglik = np.logaddexp(logsumexp(joint, axis=2), reading.sharpness * reading.no_chord)
     return (energy / energy.sum()) @ loglik
 
 
@@ -197,15 +211,16 @@ def key_scores(
     leading_weight: float = LEADING_TONE_WEIGHT,
     leading_floor: float = LEADING_TONE_FLOOR,
     leading_cap: float = LEADING_TONE_CAP,
+    reading: ChordReading = ChordReading(),
 ) -> list[tuple[float, int, str]]:
     """Score of every key (score, tonic 0-11, mode) from the frames' notes, best first: the
-    profile score plus CHORD_WEIGHT x the chord term's lag behind the best key's."""
+    profile score plus the chord weight x the chord term's lag behind the best key's."""
     chroma = chroma_from_histogram(notes.sum(axis=0))
     profile = chroma_key_scores(chroma, leading_weight, leading_floor, leading_cap)
-    chords = chord_key_loglik(notes)
+    chords = chord_key_loglik(notes, reading)
     chords -= chords.max()
     combined = [
-        (value + CHORD_WEIGHT * chords[tonic + (12 if mode == "minor" else 0)], tonic, mode)
+        (value + reading.weight * chords[tonic + (12 if mode == "minor" else 0)], tonic, mode)
         for value, tonic, mode in profile
     ]
     return sorted(combined, reverse=True)

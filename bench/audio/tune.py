@@ -434,18 +434,18 @@ def key_sets(folder: Path, split: str | None) -> list[tuple[str, str, np.ndarray
     return out
 
 
-def key_score(sets, leading_weight: float, floor: float, cap: float) -> tuple[float, dict]:
+def key_score(sets, leading_weight: float, floor: float, cap: float, reading=None) -> tuple[float, dict]:
     """Weighted key score, error counts, and the score of the major- and minor-labelled files
     apart: a decision that favours one mode gains on a corpus of mostly the other."""
     import mir_eval
 
     from analytics.audio.common import PITCHES
-    from analytics.audio.key import key_scores
+    from analytics.audio.key import ChordReading, key_scores
 
     values: dict[str, list[float]] = {"major": [], "minor": []}
     errors: dict[str, int] = {}
     for _file, reference, notes in sets:
-        _, tonic, mode = key_scores(notes, leading_weight, floor, cap)[0]
+        _, tonic, mode = key_scores(notes, leading_weight, floor, cap, reading or ChordReading())[0]
         value = mir_eval.key.weighted_score(reference, f"{PITCHES[tonic]} {mode}")
         values[reference.split()[1]].append(value)
         kind = {1.0: "correct", 0.5: "fifth", 0.3: "relative", 0.2: "parallel"}.get(value, "other")
@@ -455,6 +455,30 @@ def key_score(sets, leading_weight: float, floor: float, cap: float) -> tuple[fl
             errors[mode_name] = round(float(np.mean(scored)), 3)
     total = values["major"] + values["minor"]
     return round(float(np.mean(total)) if total else 0.0, 3), errors
+
+
+def key_chord_sweep(sets) -> None:
+    """The chord term's grid (docs/benchmarks.md, fourteenth session): the shipped leading tone,
+    the key without chords (weight 0) and every setting, each set's score with its modes apart."""
+    import itertools
+
+    from analytics.audio.key import LEADING_TONE_CAP, LEADING_TONE_FLOOR, LEADING_TONE_WEIGHT, ChordReading
+
+    leading = (LEADING_TONE_WEIGHT, LEADING_TONE_FLOOR, LEADING_TONE_CAP)
+    grid = [ChordReading(weight=0.0)] + [
+        ChordReading(weight, window, sharpness, no_chord, fifth)
+        for weight, window, sharpness, no_chord, fifth in itertools.product(
+            (0.4, 0.7, 1.0), (2, 4), (20.0, 30.0), (0.3, 0.45), (0.2, 0.4, 0.6)
+        )
+    ]
+    for reading in grid:
+        line = "  ".join(f"{name} {key_score(s, *leading, reading)}" for name, s in sets.items())
+        shipped = " (shipped)" if reading == ChordReading() else ""
+        print(
+            f"weight {reading.weight} window {reading.window_frames} sharpness {reading.sharpness:g} "
+            f"no-chord {reading.no_chord} h5 {reading.fifth_harmonic}{shipped}: {line}",
+            flush=True,
+        )
 
 
 # How each note of a score counts toward its pitch class in --key-symbolic: by duration (what
@@ -556,6 +580,9 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="write the fitted model for the extractor")
     parser.add_argument("--key", action="store_true", help="compare the key's leading-tone weights, floors and caps")
     parser.add_argument(
+        "--key-chords", action="store_true", help="compare the key's chord-term settings (fourteenth session's grid)"
+    )
+    parser.add_argument(
         "--key-symbolic", action="store_true", help="the key decision on the tuning pieces' own notes vs their audio"
     )
     parser.add_argument(
@@ -613,13 +640,16 @@ def main() -> None:
     if args.key_symbolic:
         symbolic_key_check(args.corpus)
         return
-    if args.key:
+    if args.key or args.key_chords:
         sets = {"tune": key_sets(args.corpus, "tune")}
         if args.with_train_split:
             sets["train"] = key_sets(args.corpus, "train")
         for spec in args.check:
             name, _, folder = spec.partition("=")
             sets[name] = key_sets(Path(folder), None)
+        if args.key_chords:
+            key_chord_sweep(sets)
+            return
         for leading in (0.0, 0.1, 0.2, 0.4):
             for floor in (0.02, 0.04, 0.08):
                 for cap in (0.02, 0.04, 0.08, 1.0):
