@@ -11,7 +11,6 @@ import numpy as np
 from scipy import fft as sp_fft
 from scipy import signal
 from scipy.ndimage import uniform_filter1d
-from scipy.special import logsumexp
 
 from analytics.audio.common import PITCHES, TONAL_HOP, TONAL_N_FFT, TONAL_SR, frames_view
 
@@ -121,9 +120,10 @@ LEADING_TONE_CAP = float("inf")
 # A key is also heard in its chords: "E major in A minor" is the dominant, the commonest chord
 # after the tonic, while a profile only sees a G# that a tune in E minor could hold too. Each
 # short window of tonal frames is read as one of the 24 major and minor triads or the 12 power
-# chords (root and fifth: rock's distorted guitar), and a key scores the mean log-probability
-# of its best reading of the harmony under P(chord | key). Parameters chosen on tuning-side sets
-# by the rule in docs/benchmarks.md (fourteenth session).
+# chords (root and fifth: rock's distorted guitar), and a key scores the energy-weighted mean
+# over windows of the log-likelihood of the harmony, summed over its readings, under
+# P(chord | key). Parameters chosen on tuning-side sets by the rule in docs/benchmarks.md
+# (fourteenth session).
 CHORD_WEIGHT = 0.7  # lambda: how much the chord term moves the profile score
 CHORD_WINDOW_FRAMES = 2  # 0.37 s of tonal frames per chord reading
 CHORD_SHARPNESS = 20.0  # beta: log P(window | chord) = beta x cosine(window chroma, chord)
@@ -141,6 +141,10 @@ class ChordReading:
     sharpness: float = CHORD_SHARPNESS
     no_chord: float = NO_CHORD_LEVEL
     fifth_harmonic: float = FIFTH_HARMONIC_WEIGHT
+
+    def __post_init__(self) -> None:
+        if self.window_frames < 1:
+            raise ValueError("a chord window holds at least one frame")
 
 
 # P(chord | key) by (root above the tonic, quality): how often each triad serves in a key, in
@@ -167,7 +171,8 @@ def _chord_templates() -> np.ndarray:
 
 def _key_chord_log_probabilities() -> np.ndarray:
     """(24 keys: major tonics 0-11 then minor, chords) log P(chord | key). A power chord has no
-    third, so it counts for a key as either triad on its root would."""
+    third, so it counts for a key as either triad on its root would: its share is the base
+    OTHER_CHORD_SHARE plus the shares of the triads on its root that the table lists."""
     out = np.zeros((24, len(_CHORDS)))
     for key in range(24):
         tonic, table = key % 12, MAJOR_KEY_CHORDS if key < 12 else MINOR_KEY_CHORDS
@@ -183,11 +188,13 @@ def _key_chord_log_probabilities() -> np.ndarray:
 _FOLD = np.eye(12)[(np.arange(_PITCH_HI - _PITCH_LO) + _PITCH_LO) % 12]  # semitone -> pitch class
 _TEMPLATES = _chord_templates()
 _KEY_CHORD_LOG_P = _key_chord_log_probabilities()
+_KEY_CHORD_P = np.exp(_KEY_CHORD_LOG_P)
 
 
 def chord_key_loglik(notes: np.ndarray, reading: ChordReading = ChordReading()) -> np.ndarray:
     """Per key (24: major tonics 0-11, then minor), the energy-weighted mean over chord windows of
     log sum over chords of P(window | chord) P(chord | key), "no chord" included."""
+    notes = np.asarray(notes, dtype=float)
     compensated = notes.copy()
     compensated[:, 19:] = np.maximum(0.0, notes[:, 19:] - HARMONIC_3_WEIGHT * notes[:, :-19])
     compensated[:, 28:] = np.maximum(0.0, compensated[:, 28:] - reading.fifth_harmonic * notes[:, :-28])
@@ -200,10 +207,13 @@ def chord_key_loglik(notes: np.ndarray, reading: ChordReading = ChordReading()) 
     if not sounding.any():
         return np.zeros(24)
     windows, energy = windows[sounding], energy[sounding]
-    similarity = (windows / np.linalg.norm(windows, axis=1, keepdims=True)) @ _TEMPLATES.T
-    joint = reading.sharpness * similarity[:, None, :] + _KEY_CHORD_LOG_P[None, :, :]  # window, key, chord
-    loglik = np.logaddexp(logsumexp(joint, axis=2), reading.sharpness * reading.no_chord)
-    return (energy / energy.sum()) @ loglik
+    evidence = reading.sharpness * (windows / np.linalg.norm(windows, axis=1, keepdims=True)) @ _TEMPLATES.T
+    # log sum_c exp(evidence) P(c | key), plus "no chord": a matrix product over a shared shift,
+    # not a window x key x chord array (a 45-minute file would hold 300 MB of it).
+    no_chord = reading.sharpness * reading.no_chord
+    shift = np.maximum(evidence.max(axis=1, keepdims=True), no_chord)
+    mixture = np.exp(evidence - shift) @ _KEY_CHORD_P.T + np.exp(no_chord - shift)
+    return (energy / energy.sum()) @ (np.log(mixture) + shift)
 
 
 def key_scores(
