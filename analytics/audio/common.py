@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from kernel.errors import ApplicationError
 
-ANALYZER_VERSION = "1.0"
+ANALYZER_VERSION = "1.1"  # 1.1: the key reads chords too (fourteenth session)
 PITCHES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 ANALYSIS_SR = 22050
 TONAL_SR = 11025

@@ -30,7 +30,7 @@ def test_track_analyse_stores_features_and_pictures(track):
     assert (features.key, features.mode, features.time_signature) == ("A", "minor", 4)
     assert features.loudness_lufs < 0 and features.true_peak_dbtp is not None
     assert 0 <= features.energy <= 1 and 0 <= features.danceability <= 1
-    assert features.analyzer_version == "1.0"
+    assert features.analyzer_version == "1.1"
     # The releases issue reads the structure from data["sections"].
     sections = features.data["sections"]
     assert sections[0]["start"] == 0 and {"start", "end", "label", "energy"} <= set(sections[0])
