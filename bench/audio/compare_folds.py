@@ -1,4 +1,4 @@
-"""Compare two tempo fits on the same cross-validation folds, piece by piece.
+"""Compare two tempo fits on the same cross-validation folds (or two evaluate.py runs), piece by piece.
 
     python bench/audio/tune.py ... --fold-seed 1 --cv-only --cv-out bench/out/cv-a1.json
     python bench/audio/tune.py ... --fold-seed 1 --cv-only --cv-out bench/out/cv-b1.json   # the change
@@ -81,6 +81,7 @@ def paired_difference(a: dict, b: dict, *, samples: int = 10000, seed: int = 0) 
             total = draws @ counts
             resampled = np.divide(draws @ by_piece, total, out=np.zeros(samples), where=total > 0)
             result[measure] = {
+                "files": len(scored),
                 "a": round(float(np.mean([a[key][measure] for key in scored])), 3),
                 "b": round(float(np.mean([b[key][measure] for key in scored])), 3),
                 "difference": round(float(by_piece.sum() / counts.sum()), 4),
@@ -114,8 +115,9 @@ def main() -> None:
         for measure in (measure for measure in MEASURES if measure in r):
             m = r[measure]
             lo, hi = m["interval95"]
+            scope = "" if m["files"] == r["files"] else f" (on {m['files']} files)"
             parts.append(
-                f"{measure} {m['a']:.3f} -> {m['b']:.3f} ({m['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}], "
+                f"{measure}{scope} {m['a']:.3f} -> {m['b']:.3f} ({m['difference']:+.3f} [{lo:+.3f}, {hi:+.3f}], "
                 f"not better in {m['share_not_better']:.0%})"
             )
         print(f"{view:24s} ({r['files']:4d} files; Acc1 +{r['gained']:.0f} -{r['lost']:.0f}): " + "; ".join(parts))
