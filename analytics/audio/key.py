@@ -26,6 +26,7 @@ MINOR_PROFILE = np.array([0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214
 
 _TONAL_WINDOW = signal.get_window("hann", TONAL_N_FFT).astype(np.float32)
 _PITCH_LO, _PITCH_HI = 40, 96  # E2 (82 Hz) .. C7 (2093 Hz): above the kick drum's tail
+_FOLD = np.eye(12)[(np.arange(_PITCH_HI - _PITCH_LO) + _PITCH_LO) % 12]  # semitone -> pitch class
 
 # A spectral peak counts only within PEAK_FLOOR_DB of its frame's strongest peak: weak upper
 # partials beside loud notes (what a lossy encoder drops as masked) otherwise pull the chroma
@@ -95,9 +96,18 @@ def chroma_from_histogram(histogram: np.ndarray) -> np.ndarray:
     every chord feeds its own dominant; left in, it pulls keys a fifth up (C major read as
     G major). 0.4 of the energy 19 semitones below is taken off each pitch.
     """
-    compensated = histogram.copy()
-    compensated[19:] = np.maximum(0.0, histogram[19:] - HARMONIC_3_WEIGHT * histogram[:-19])
-    return np.bincount((np.arange(histogram.size) + _PITCH_LO) % 12, weights=compensated, minlength=12)
+    return _without_partials(histogram) @ _FOLD
+
+
+def _without_partials(notes: np.ndarray, fifth_harmonic: float = 0.0) -> np.ndarray:
+    """Semitone weights (last axis, MIDI 40..95) less HARMONIC_3_WEIGHT of the pitch 19 semitones
+    below and `fifth_harmonic` of the one 28 below (a note's third and fifth harmonics)."""
+    notes = np.asarray(notes, dtype=float)
+    compensated = notes.copy()
+    compensated[..., 19:] = np.maximum(0.0, notes[..., 19:] - HARMONIC_3_WEIGHT * notes[..., :-19])
+    if fifth_harmonic:
+        compensated[..., 28:] = np.maximum(0.0, compensated[..., 28:] - fifth_harmonic * notes[..., :-28])
+    return compensated
 
 
 def _midi_hz(note: float) -> float:
@@ -185,7 +195,6 @@ def _key_chord_log_probabilities() -> np.ndarray:
     return out
 
 
-_FOLD = np.eye(12)[(np.arange(_PITCH_HI - _PITCH_LO) + _PITCH_LO) % 12]  # semitone -> pitch class
 _TEMPLATES = _chord_templates()
 _KEY_CHORD_LOG_P = _key_chord_log_probabilities()
 _KEY_CHORD_P = np.exp(_KEY_CHORD_LOG_P)
@@ -194,11 +203,7 @@ _KEY_CHORD_P = np.exp(_KEY_CHORD_LOG_P)
 def chord_key_loglik(notes: np.ndarray, reading: ChordReading = ChordReading()) -> np.ndarray:
     """Per key (24: major tonics 0-11, then minor), the energy-weighted mean over chord windows of
     log sum over chords of P(window | chord) P(chord | key), "no chord" included."""
-    notes = np.asarray(notes, dtype=float)
-    compensated = notes.copy()
-    compensated[:, 19:] = np.maximum(0.0, notes[:, 19:] - HARMONIC_3_WEIGHT * notes[:, :-19])
-    compensated[:, 28:] = np.maximum(0.0, compensated[:, 28:] - reading.fifth_harmonic * notes[:, :-28])
-    chroma = compensated @ _FOLD
+    chroma = _without_partials(notes, reading.fifth_harmonic) @ _FOLD
     size = reading.window_frames
     n_windows = chroma.shape[0] // size
     windows = chroma[: n_windows * size].reshape(n_windows, size, 12).sum(axis=1)
