@@ -189,6 +189,10 @@ class RunStage(models.Model):
         ordering = ["run", "started_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["run", "name", "attempt"], name="run_stage_attempt_unique"),
+            # A stage's work is done once: a second success would mean a second chain after it.
+            models.UniqueConstraint(
+                fields=["run", "name"], condition=models.Q(outcome="succeeded"), name="run_stage_one_success"
+            ),
         ]
         indexes = [
             models.Index(fields=["next_check_at"], condition=models.Q(outcome="waiting"), name="run_stage_waiting_idx"),

@@ -18,7 +18,7 @@ import httpx
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
@@ -156,12 +156,19 @@ def _save_if_open(record: RunStage, fields: tuple[str, ...], dropped: str) -> bo
     A worker slower than the stage time limit is taken for lost: its attempt is failed and a
     new one starts. When the slow worker then comes back, what it brings (a result, a vendor
     job) must not land beside the new attempt's (two successes, two chains)."""
-    written = RunStage.objects.filter(pk=record.pk, outcome__in=_OPEN_OUTCOMES).update(
-        **{field: getattr(record, field) for field in fields}
-    )
+    try:
+        with transaction.atomic():
+            written = RunStage.objects.filter(pk=record.pk, outcome__in=_OPEN_OUTCOMES).update(
+                **{field: getattr(record, field) for field in fields}
+            )
+    except IntegrityError:  # run_stage_one_success: another attempt of the stage succeeded first
+        RunStage.objects.filter(pk=record.pk, outcome__in=_OPEN_OUTCOMES).update(
+            outcome=RunStage.Outcome.SKIPPED, finished_at=timezone.now(), error="Another attempt succeeded first."
+        )
+        written = 0
     if not written:
         logger.warning(
-            "Run %s stage %s attempt %s had already ended (taken for lost); %s is dropped.",
+            "Run %s stage %s attempt %s had already ended (taken for lost, or superseded); %s is dropped.",
             record.run_id,
             record.name,
             record.attempt,
@@ -244,21 +251,27 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
     if run.status not in allowed:
         logger.info("Run %s is %s; stage %s has nothing to do.", run_id, run.status, stage)
         return StageOutcome.SKIPPED
+    # One read of the stage's attempts, decided on as a whole: copies of this task run at once
+    # (a sweep re-queues what is merely queued), and separate reads would let one copy see no
+    # success, then the winner's finished attempt and no running one, and start attempt 2.
     stages = RunStage.objects.filter(run=run, name=stage)
-    if stages.filter(outcome=RunStage.Outcome.SUCCEEDED).exists():
+    attempts = list(stages)
+    outcomes = {attempt.outcome for attempt in attempts}
+    if RunStage.Outcome.SUCCEEDED in outcomes:
         return StageOutcome.SKIPPED
-    if stages.filter(outcome=RunStage.Outcome.WAITING).exists():
+    if RunStage.Outcome.WAITING in outcomes:
         return StageOutcome.WAITING  # a vendor has the job; its check or callback resumes the run
     lost_before = timezone.now() - timedelta(seconds=settings.STAGE_TIME_LIMIT_SECONDS)
-    if stages.filter(outcome=RunStage.Outcome.RUNNING, started_at__gt=lost_before).exists():
+    running = [attempt for attempt in attempts if attempt.outcome == RunStage.Outcome.RUNNING]
+    if any(attempt.started_at > lost_before for attempt in running):
         return StageOutcome.BUSY
     ended_meanwhile = [
         not _finish(lost, RunStage.Outcome.FAILED, TimeoutError("no result within the stage time limit (worker lost)"))
-        for lost in stages.filter(outcome=RunStage.Outcome.RUNNING)
+        for lost in running
     ]
     if any(ended_meanwhile) and stages.filter(outcome=RunStage.Outcome.SUCCEEDED).exists():
         return StageOutcome.SKIPPED  # the slow attempt committed its success before it could be failed
-    first_attempt = (stages.aggregate(n=Max("attempt"))["n"] or 0) + 1
+    first_attempt = max((attempt.attempt for attempt in attempts), default=0) + 1
     if first_attempt > settings.STAGE_MAX_ATTEMPTS:
         reason = f"{stage} failed {settings.STAGE_MAX_ATTEMPTS} times; giving up."
         failure_report(source="stage", scope=stage, exception_type="AttemptsExhausted", message=reason, run_id=run.pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from importlib import import_module
 from io import StringIO
 
 import av
@@ -16,7 +17,7 @@ import pytest
 import soundfile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from PIL import Image
 
@@ -332,3 +333,89 @@ def test_a_vendor_job_handed_over_by_an_attempt_taken_for_lost_is_dropped(suno):
     assert stage_execute(run_id=run.pk, stage="generate_track") == "skipped"
     attempt = RunStage.objects.get(run=run, name="generate_track")
     assert attempt.outcome == "failed" and attempt.vendor_job_id == ""
+
+
+def _race_deliveries(run_id: int, stage: str, deliveries: int) -> list[str]:
+    """`deliveries` copies of one stage task, each in its own thread and connection, started
+    a millisecond or two apart (as a sweep's re-queued copy and the chained one meet)."""
+    outcomes: list[str] = []
+    gate = threading.Barrier(deliveries)
+
+    def deliver(index: int) -> None:
+        try:
+            gate.wait(timeout=10)
+            time.sleep(index * 0.0015)
+            outcomes.append(stage_execute(run_id=run_id, stage=stage, chain=False))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(deliveries)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_copies_of_one_stage_task_delivered_at_once_run_it_once():
+    """Many copies of a stage's task at once (a sweep re-queues what is merely queued): the stage
+    runs once. The copies must read the stage's attempts in one snapshot: one that saw no
+    success, then saw the winner's finished attempt and no running one, would start attempt 2."""
+    artist = short_artist()
+    runs = [RunFactory(artist=artist, status=RunStatus.GENERATING) for _ in range(12)]
+    for run in runs:
+        outcomes = _race_deliveries(run.pk, "adapt_parameters", deliveries=8)
+        assert outcomes.count("succeeded") == 1, outcomes
+        attempts = RunStage.objects.filter(run=run, name="adapt_parameters")
+        assert list(attempts.values_list("attempt", "outcome")) == [(1, "succeeded")]
+
+
+def test_the_database_keeps_one_success_per_stage():
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+    RunStage.objects.create(run=run, name="make_cover", outcome="succeeded", started_at=timezone.now())
+    RunStage.objects.create(run=run, name="make_cover", attempt=2, outcome="failed", started_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RunStage.objects.create(run=run, name="make_cover", attempt=3, outcome="succeeded", started_at=timezone.now())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_success_behind_another_attempts_success_is_dropped(suno, mp3):
+    """Whatever slips past the claim, the second success of a stage is refused: the attempt ends
+    skipped, with why, and moves the run no further."""
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+
+    def rival_succeeds_meanwhile(seen):
+        RunStage.objects.create(
+            run=run, name="generate_track", attempt=2, outcome="succeeded", started_at=timezone.now()
+        )
+        connection.close()  # this server thread's own connection
+        return Reply(json={"code": 200, "msg": "success", "data": {"taskId": "t-1"}})
+
+    suno.route("POST", "/api/v1/generate", rival_succeeds_meanwhile)
+    _suno_success(suno, mp3)
+    assert stage_execute(run_id=run.pk, stage="generate_track", chain=False) == "skipped"
+    ours = RunStage.objects.get(run=run, name="generate_track", attempt=1)
+    assert ours.outcome == "skipped" and ours.error == "Another attempt succeeded first."
+    successes = RunStage.objects.filter(run=run, name="generate_track", outcome="succeeded")
+    assert list(successes.values_list("attempt", flat=True)) == [2]
+
+
+def test_the_migration_keeps_the_first_of_two_successes():
+    from django.apps import apps
+
+    run = RunFactory(artist=short_artist(), status=RunStatus.AWAITING_REVIEW)
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "run_stage_one_success"')  # rows as they could be before it
+    now = timezone.now()
+    first = RunStage.objects.create(run=run, name="make_cover", outcome="succeeded", started_at=now, finished_at=now)
+    later = now + timedelta(seconds=3)
+    second = RunStage.objects.create(
+        run=run, name="make_cover", attempt=2, outcome="succeeded", started_at=later, finished_at=later
+    )
+    import_module("generation.migrations.0015_run_stage_one_success").mark_second_successes_skipped(apps, None)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.outcome, second.outcome) == ("succeeded", "skipped")
+    assert "second success" in second.error
