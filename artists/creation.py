@@ -272,14 +272,7 @@ def artist_create_from_brief(
         countries = clean_countries(countries)
     except ApplicationError as exc:
         if report is not None:  # a queued job must never stay "running"
-            _finish(
-                report,
-                _Recorder(report),
-                {},
-                time.perf_counter(),
-                outcome=CreationReport.Outcome.FAILED,
-                error=exc.message,
-            )
+            _fail_if_open(report, _Recorder(report), {}, time.perf_counter(), error=exc.message)
         raise
     genre = (genre or "").strip()[:60] or None
     user = actor if actor is not None and actor.is_authenticated else None
@@ -351,8 +344,19 @@ def artist_create_from_brief(
         raise
     except Exception as exc:
         message = exc.message if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
-        _finish(report, recorder, validation, started, outcome=CreationReport.Outcome.FAILED, error=message)
+        _fail_if_open(report, recorder, validation, started, error=message)
         raise
+
+
+def _fail_if_open(
+    report: CreationReport, recorder: _Recorder, validation: dict[str, Any], started: float, *, error: str
+) -> None:
+    """Record the failure on a report still running; one the sweep or another worker has ended
+    keeps its outcome and its artist."""
+    with transaction.atomic():
+        locked = CreationReport.objects.select_for_update().get(pk=report.pk)
+        if locked.outcome == CreationReport.Outcome.RUNNING and not locked.artist_id:
+            _finish(report, recorder, validation, started, outcome=CreationReport.Outcome.FAILED, error=error)
 
 
 def _finish(
@@ -403,12 +407,29 @@ def artist_creation_handover(*, report: CreationReport) -> None:
     outbox_enqueue(task=CREATION_TASK, args=[report.pk], task_name=key, key=key)
 
 
-def creation_report_start(*, report: CreationReport) -> None:
-    """Mark a queued creation as taken by a worker (the sweep tells lost hand-overs from lost workers)."""
-    options = {**(report.options or {}), "started_at": timezone.now().isoformat()}
-    options["attempts"] = int(options.get("attempts", 0)) + 1
-    CreationReport.objects.filter(pk=report.pk).update(options=options)
+def creation_report_start(*, report: CreationReport) -> bool:
+    """Claim a queued creation for this worker; False when it is finished or another worker holds it.
+
+    The sweep hands a creation over again while its task may only be waiting behind others, so
+    two copies of the task can meet: one claims the report and works, the other returns without
+    a single LLM call. A claim older than the worker timeout is a dead worker's (the broker
+    redelivers such a task), so it can be taken again. The mark also lets the sweep tell a
+    lost hand-over from a lost worker.
+    """
+    now = timezone.now()
+    worker_limit = timedelta(seconds=settings.Q_CLUSTER["timeout"])
+    with transaction.atomic():
+        locked = CreationReport.objects.select_for_update().filter(pk=report.pk).first()
+        if locked is None or locked.outcome != CreationReport.Outcome.RUNNING or locked.artist_id:
+            return False
+        started = (locked.options or {}).get("started_at")
+        if started is not None and datetime.fromisoformat(started) > now - worker_limit:
+            return False
+        options = {**(locked.options or {}), "started_at": now.isoformat()}
+        options["attempts"] = int(options.get("attempts", 0)) + 1
+        CreationReport.objects.filter(pk=report.pk).update(options=options)
     report.options = options
+    return True
 
 
 def creation_reports_recover() -> dict[str, int]:

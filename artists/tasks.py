@@ -19,7 +19,11 @@ def create_artist_from_brief(report_id: int) -> int | None:
         return None
     if report.outcome != CreationReport.Outcome.RUNNING or report.artist_id:
         return report.artist_id
-    creation_report_start(report=report)
+    if not creation_report_start(report=report):
+        logger.info(
+            "Creation report %s is taken by another worker or finished; this copy of the task returns.", report_id
+        )
+        return None
     options = report.options or {}
     try:
         artist = artist_create_from_brief(

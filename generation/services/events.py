@@ -22,6 +22,8 @@ import httpx
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from tenacity import RetryError, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -121,13 +123,15 @@ def _attempt(delivery: EventDelivery, endpoint: WebhookEndpoint, raw: bytes) -> 
         error=error,
         response_excerpt=excerpt,
     )
-    delivery.attempts = number
-    delivery.last_error = error
+    outcome: dict[str, object] = {"attempts": Greatest("attempts", Value(number)), "last_error": error}
     if succeeded:
-        delivery.status = EventDelivery.Status.DELIVERED
-        delivery.delivered_at = timezone.now()
-    delivery.save(update_fields=["attempts", "last_error", "status", "delivered_at"])
-    if not succeeded:
+        outcome.update(status=EventDelivery.Status.DELIVERED, delivered_at=timezone.now())
+    # Two copies of the task can work one delivery (the outbox may hand it over twice): only a
+    # delivery still pending takes this attempt's outcome, so a late failure never overwrites
+    # the other copy's success, and once it is delivered this copy stops.
+    still_pending = EventDelivery.objects.filter(pk=delivery.pk, status=EventDelivery.Status.PENDING).update(**outcome)
+    delivery.refresh_from_db(fields=["attempts", "last_error", "status", "delivered_at"])
+    if not succeeded and still_pending:
         raise DeliveryFailed(error)
 
 
@@ -149,8 +153,12 @@ def event_deliver(*, delivery_id: int) -> EventDelivery:
     try:
         retrying(_attempt, delivery, delivery.endpoint, raw)
     except RetryError:
-        delivery.status = EventDelivery.Status.FAILED
-        delivery.save(update_fields=["status"])
+        failed = EventDelivery.objects.filter(pk=delivery.pk, status=EventDelivery.Status.PENDING).update(
+            status=EventDelivery.Status.FAILED
+        )
+        delivery.refresh_from_db(fields=["status"])
+        if not failed:
+            return delivery  # another copy delivered it meanwhile
         logger.warning(
             "Event %s to %s failed after %s attempts", delivery.name, delivery.endpoint.url, delivery.attempts
         )

@@ -250,3 +250,44 @@ def test_a_queued_job_with_a_bad_brief_ends_failed_not_running():
     assert create_artist_from_brief(report.pk) is None
     report.refresh_from_db()
     assert report.outcome == "failed" and "brief is empty" in report.error
+
+
+def test_a_second_copy_of_a_queued_creation_returns_without_an_llm_call():
+    """The sweep may hand a creation over again while its first task is still working."""
+    from artists.creation import artist_creation_enqueue, creation_report_start
+    from artists.tasks import create_artist_from_brief
+
+    report = artist_creation_enqueue(brief="jazz collective from Paris")
+    assert creation_report_start(report=report)  # the first copy's claim
+    assert create_artist_from_brief(report.pk) is None
+    report.refresh_from_db()
+    assert report.outcome == "running" and report.artist_id is None and report.options["attempts"] == 1
+    assert not LLMCall.objects.exists() and not Artist.objects.exists()
+
+
+def test_a_claim_older_than_the_worker_timeout_is_taken_again(settings):
+    """A worker killed at the timeout leaves its claim; the broker's redelivery takes it over."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from artists.creation import artist_creation_enqueue
+    from artists.tasks import create_artist_from_brief
+
+    report = artist_creation_enqueue(brief="jazz collective from Paris")
+    long_ago = timezone.now() - timedelta(seconds=settings.Q_CLUSTER["timeout"] + 5)
+    options = {**report.options, "started_at": long_ago.isoformat(), "attempts": 1}
+    CreationReport.objects.filter(pk=report.pk).update(options=options)
+    artist_id = create_artist_from_brief(report.pk)
+    report.refresh_from_db()
+    assert report.outcome == "succeeded" and report.artist_id == artist_id and report.options["attempts"] == 2
+
+
+def test_a_failing_copy_leaves_a_finished_report_as_it_is():
+    """A copy that fails after another finished the report must not overwrite it (nor unlink its artist)."""
+    artist = ArtistFactory()
+    report = CreationReport.objects.create(brief="jazz collective from Paris", outcome="succeeded", artist=artist)
+    with pytest.raises(ApplicationError, match="brief is empty"):
+        artist_create_from_brief(brief="   ", report=report)
+    report.refresh_from_db()
+    assert report.outcome == "succeeded" and report.artist_id == artist.pk and report.error == ""

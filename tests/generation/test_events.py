@@ -26,8 +26,9 @@ pytestmark = pytest.mark.django_db
 class Receiver:
     """An integration's endpoint: answers the scripted status codes in turn (then the last one)."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], on_request=None) -> None:
         self.statuses = list(statuses)
+        self.on_request = on_request  # what else happens while a request is in flight
         self.requests: list[tuple[dict, bytes]] = []
         receiver = self
 
@@ -38,6 +39,8 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
+                if receiver.on_request is not None:
+                    receiver.on_request(dict(self.headers))
                 status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
@@ -60,8 +63,8 @@ def receiver_factory(settings):
     settings.EVENTS_TIMEOUT_SECONDS = 5.0
     made: list[Receiver] = []
 
-    def make(statuses: list[int]) -> Receiver:
-        made.append(Receiver(statuses))
+    def make(statuses: list[int], on_request=None) -> Receiver:
+        made.append(Receiver(statuses, on_request))
         return made[-1]
 
     yield make
@@ -235,3 +238,32 @@ def test_a_failed_delivery_can_be_retried_from_the_admin(
     assert list(delivery.attempt_log.values_list("number", "status_code")) == [(1, 500), (2, 500), (3, 200)]
     page = admin_client.get(reverse("admin:generation_eventdelivery_change", args=[delivery.pk]))
     assert page.status_code == 200 and "HTTP 500" in page.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_that_fails_after_another_delivered_leaves_it_delivered(receiver_factory, settings):
+    """Two copies of one delivery's task (the outbox can hand it over twice): the copy whose
+    POST fails while the other's succeeds must neither overwrite "delivered" nor go on retrying,
+    and no failure is reported."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from monitoring.models import ErrorOccurrence
+
+    settings.EVENTS_MAX_ATTEMPTS = 3
+
+    def the_other_copy_delivers(headers: dict) -> None:
+        EventDelivery.objects.filter(pk=int(headers["X-Noktvrn-Delivery"])).update(
+            status=EventDelivery.Status.DELIVERED, delivered_at=timezone.now(), attempts=1
+        )
+        connection.close()  # this server thread's own connection
+
+    receiver = receiver_factory([503], on_request=the_other_copy_delivers)
+    WebhookEndpoint.objects.create(name="crm", url=receiver.url)
+    (delivery,) = event_emit(name="run.expired", payload={"run": {"id": 1}})
+    assert deliver_event(delivery.pk) == "delivered"
+    delivery.refresh_from_db()
+    assert delivery.status == EventDelivery.Status.DELIVERED and delivery.last_error == ""
+    assert len(receiver.requests) == 1  # no retry of what is delivered
+    assert EventAttempt.objects.filter(delivery=delivery, succeeded=False).count() == 1
+    assert not ErrorOccurrence.objects.exists()
