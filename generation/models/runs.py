@@ -178,8 +178,11 @@ class RunStage(models.Model):
     # Vendor work in flight: the stage submitted a job and ended; a check or the vendor's callback resumes it.
     vendor = models.CharField(max_length=40, blank=True, help_text="Provider whose job the stage waits on.")
     vendor_job_id = models.CharField(max_length=200, blank=True, db_index=True)
-    next_check_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the vendor job is checked next (also a short lease while checking)."
+    next_check_at = models.DateTimeField(null=True, blank=True, help_text="When the vendor job is checked next.")
+    check_leased_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A check of the vendor job is in flight until then; no other check starts (a callback included).",
     )
     providers = models.JSONField(
         default=list, blank=True, help_text="Providers tried in this attempt, in order, with why each was left."

@@ -12,7 +12,7 @@ import logging
 import random
 import traceback
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
@@ -199,7 +199,8 @@ def _wait(record: RunStage, waiting: StageWaiting) -> bool:
     record.vendor_job_id = waiting.job_id[:200]
     record.providers = waiting.providers
     record.next_check_at = timezone.now() + timedelta(seconds=settings.VENDOR_FIRST_CHECK_SECONDS)
-    fields = ("outcome", "vendor", "vendor_job_id", "providers", "next_check_at")
+    record.check_leased_until = None  # a check that handed the job to the next provider is over
+    fields = ("outcome", "vendor", "vendor_job_id", "providers", "next_check_at", "check_leased_until")
     if not _save_if_open(record, fields, f"its {waiting.vendor} job {waiting.job_id}"):
         return False
     logger.info("Run %s %s waits on %s job %s", record.run_id, record.name, waiting.vendor, waiting.job_id)
@@ -366,12 +367,19 @@ VENDOR_CHECKS: dict[str, tuple[Callable[..., bool], str]] = {
 }
 
 
+def _not_leased(now: datetime) -> Q:
+    """Waiting stages no check holds: never leased, or the lease of a check that died has run out."""
+    return Q(check_leased_until__isnull=True) | Q(check_leased_until__lte=now)
+
+
 def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
     """Look once at the vendor job a waiting stage handed over; finish the stage when it is done.
 
     Called by the scheduled check and after a vendor callback, possibly both at once: the
-    short lease on `next_check_at` lets one of them work. A worker that dies here loses
-    nothing: the lease runs out and the next check looks again.
+    short lease (`check_leased_until`) lets one of them work. It is apart from `next_check_at`,
+    which a callback moves to now: a callback arriving mid-check must not let a second check
+    in (two fallbacks to the next provider, an orphaned vendor job). A worker that dies here
+    loses nothing: the lease runs out and the next check looks again.
     """
     if stage not in VENDOR_CHECKS:
         raise ApplicationError(f"Stage {stage!r} never waits on a vendor.")
@@ -382,7 +390,8 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
     leased = (
         RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING)
         .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
-        .update(next_check_at=now + timedelta(seconds=settings.VENDOR_CHECK_LEASE_SECONDS))
+        .filter(_not_leased(now))
+        .update(check_leased_until=now + timedelta(seconds=settings.VENDOR_CHECK_LEASE_SECONDS))
     )
     if not leased:
         return StageOutcome.BUSY
@@ -409,7 +418,7 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
         return StageOutcome.FAILED
     if not done:
         RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING).update(
-            next_check_at=timezone.now() + timedelta(seconds=getattr(settings, interval))
+            next_check_at=timezone.now() + timedelta(seconds=getattr(settings, interval)), check_leased_until=None
         )
         return StageOutcome.WAITING
     if not _succeed(record, run, stage, chain=True):
@@ -419,9 +428,11 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
 
 def vendor_jobs_check(*, limit: int = 500) -> int:
     """Scheduled: hand over a check for every waiting stage that is due (the vendor sent no callback)."""
+    now = timezone.now()
     due = (
         RunStage.objects.filter(outcome=RunStage.Outcome.WAITING)
-        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=timezone.now()))
+        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        .filter(_not_leased(now))
         .order_by("next_check_at")
         .values_list("run_id", "name")[:limit]
     )

@@ -117,9 +117,36 @@ def test_a_check_in_progress_elsewhere_is_left_alone(suno, django_capture_on_com
     run = RunFactory(artist=_artist())
     _start(run, django_capture_on_commit_callbacks)
     record = RunStage.objects.get(run=run, name="generate_track")
-    RunStage.objects.filter(pk=record.pk).update(next_check_at=timezone.now() + timedelta(minutes=5))  # leased
+    RunStage.objects.filter(pk=record.pk).update(check_leased_until=timezone.now() + timedelta(minutes=5))
     assert stage_resume(run_id=run.pk) == "busy"
     assert vendor_jobs_check() == 0
+
+
+def test_a_callback_during_a_check_does_not_start_a_second_one(suno, client, django_capture_on_commit_callbacks):
+    """The callback moves the next check to now; the check already in flight keeps its lease."""
+    suno.route("GET", "/api/v1/generate/record-info", _record(suno, "PENDING"))
+    run = RunFactory(artist=_artist())
+    _start(run, django_capture_on_commit_callbacks)
+    record = RunStage.objects.get(run=run, name="generate_track")
+    lease = timezone.now() + timedelta(minutes=5)
+    RunStage.objects.filter(pk=record.pk).update(check_leased_until=lease)  # a check is in flight elsewhere
+    body = {"code": 200, "msg": "ok", "data": {"callbackType": "complete", "task_id": "t-1", "data": []}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/hooks/suno/{SECRET}/", body, content_type="application/json")
+    assert response.status_code == 200
+    assert suno.calls("GET", "/api/v1/generate/record-info") == []  # the resume it queued found the lease
+    record.refresh_from_db()
+    assert (record.outcome, record.check_leased_until) == ("waiting", lease)
+    assert record.next_check_at <= timezone.now()  # the nudge stays: once the lease ends, the next look is due
+
+
+def test_a_check_that_finds_the_job_still_running_gives_up_its_lease(suno, django_capture_on_commit_callbacks):
+    suno.route("GET", "/api/v1/generate/record-info", _record(suno, "PENDING"))
+    run = RunFactory(artist=_artist())
+    _start(run, django_capture_on_commit_callbacks)
+    assert stage_resume(run_id=run.pk) == "waiting"
+    record = RunStage.objects.get(run=run, name="generate_track")
+    assert record.check_leased_until is None and record.next_check_at is not None
 
 
 def test_a_failed_vendor_job_falls_back_to_the_next_provider_and_says_why(
