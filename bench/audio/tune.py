@@ -643,9 +643,19 @@ def main() -> None:
     parser.add_argument(
         "--crop-fit", action="store_true", help="with --crop: the cut copies of every training file join each fit"
     )
+    parser.add_argument(
+        "--crop-fit-also",
+        type=float,
+        action="append",
+        default=[],
+        help="with --crop-fit: cut copies at this length too (from the same start) join each fit, "
+        "never scored (repeatable)",
+    )
     args = parser.parse_args()
     if args.crop_fit and args.crop is None:
         parser.error("--crop-fit needs --crop SECONDS")
+    if args.crop_fit_also and not args.crop_fit:
+        parser.error("--crop-fit-also needs --crop-fit")
     import django
 
     django.setup()
@@ -680,7 +690,8 @@ def main() -> None:
     for spec in args.extra:
         extra += candidate_sets(*_folder_and_split(spec))
         if args.crop_fit:
-            extra += candidate_sets(*_folder_and_split(spec), crop=args.crop)
+            for seconds in (args.crop, *args.crop_fit_also):
+                extra += candidate_sets(*_folder_and_split(spec), crop=seconds)
     try:
         print(f"tuning split: {len(tune)} files; current model: {score(tune, default_model())}")
     except (OSError, ValueError) as exc:  # no model yet, or one fitted on other features
@@ -718,6 +729,13 @@ def main() -> None:
     cv_crop: dict[Path, list[float]] = {folder: [] for folder in crop_sets}
     # Whose cut copies join the fits with --crop-fit: the sets whose whole files do.
     fitted_folders = [args.corpus, *(args.also if args.also_fit else [])]
+    # --crop-fit-also's cut copies of the same files, dealt to the same folds, fitted only.
+    fit_only_crops: list[tuple[list, np.ndarray]] = []
+    for seconds in args.crop_fit_also:
+        for folder in fitted_folders:
+            crops = candidate_sets(folder, "tune", crop=seconds)
+            assert [c[0] for c in crops] == [c[0] for c in crop_sets[folder][0]], f"{folder}: cut copies out of step"
+            fit_only_crops.append((crops, crop_sets[folder][1]))
     cv_also: dict[Path, list[float]] = {folder: [] for folder in also_sets}
     cv, cv2, fold_models, tests = [], [], [], []
     cv_files: list[dict] = []  # every held-back file's result, for --cv-out
@@ -735,6 +753,8 @@ def main() -> None:
         if args.crop_fit:
             for folder in fitted_folders:
                 crops, crop_folds = crop_sets[folder]
+                train += [s for s, f in zip(crops, crop_folds, strict=True) if f != k]
+            for crops, crop_folds in fit_only_crops:
                 train += [s for s, f in zip(crops, crop_folds, strict=True) if f != k]
         fold_models.append(fit(train + extra, args.hidden, args.l2, args.members))
         for folder, (crops, crop_folds) in crop_sets.items():
@@ -775,6 +795,7 @@ def main() -> None:
     fitted = tune + (sum((also_sets[folder][0] for folder in args.also), []) if args.also_fit else []) + extra
     if args.crop_fit:
         fitted += sum((crop_sets[folder][0] for folder in fitted_folders), [])
+        fitted += sum((crops for crops, _ in fit_only_crops), [])
     model = dataclasses.replace(fit(fitted, args.hidden, args.l2, args.members), temperature=temperature)
     print(f"fitted on all of it: {score(tune, model)}")
     for spec in args.check:
