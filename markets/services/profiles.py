@@ -19,10 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from kernel.locks import exclusive
 from markets.features import FEATURES, PERIODS, PITCHES, TEMPO_EDGES, period_next, period_previous, period_start
 from markets.models import Chart, ChartEntry, ChartTrack, CountryProfile, TrackFeatures
 from markets.services.bulk import insert_many, json_value
@@ -350,6 +350,25 @@ def profiles_rebuild(*, touched: Iterable[tuple[str, dt.date]] | None = None, an
     Then recompute the trends and alerts of the countries concerned (`analyse=False` skips that).
     """
     started = time.perf_counter()
+    if touched is not None:
+        touched = set(touched)
+        if not touched:
+            return BuildReport(0, 0, 0, 0.0)
+    # One rebuild at a time (the scheduled pull and an import can meet): interleaved, each would
+    # delete what the other had not written yet and insert beside it, or write profiles from a
+    # read that misses the other's new chart.
+    with exclusive("markets.profiles"):
+        built, countries, total_entries = _rebuild(touched)
+    if analyse and countries:
+        trends_refresh(countries=countries)
+    seconds = time.perf_counter() - started
+    periods = len({(p.country, p.period, p.period_start) for p in built})
+    logger.info("Built %s profiles (%s periods, %s entries) in %.2f s", len(built), periods, total_entries, seconds)
+    return BuildReport(profiles=len(built), periods=periods, entries=total_entries, seconds=seconds)
+
+
+def _rebuild(touched: set[tuple[str, dt.date]] | None) -> tuple[list[CountryProfile], list[str], int]:
+    """Read the charts, build the profiles and replace the stored ones: (built, countries, entries read)."""
     built: list[CountryProfile] = []
     total_entries = 0
     if touched is None:
@@ -358,38 +377,27 @@ def profiles_rebuild(*, touched: Iterable[tuple[str, dt.date]] | None = None, an
             total_entries = len(data.track)
             for period in PERIODS:
                 built.extend(_build(data, period, None))
-        countries = sorted({p.country for p in built})
-        with transaction.atomic():
-            CountryProfile.objects.all().delete()
-            _profiles_insert(built)
-    else:
-        touched = set(touched)
-        if not touched:
-            return BuildReport(0, 0, 0, 0.0)
-        affected = _affected(touched)
-        countries = sorted({country for country, _ in touched})
-        for period in PERIODS:
-            wanted = affected[period]
-            first = min(start for _, start in wanted)
-            lo = period_previous(first, period)
-            hi = period_next(max(start for _, start in wanted), period)
-            data = _load({"country__in": countries, "chart_date__gte": lo, "chart_date__lt": hi})
-            if data is None:
-                continue
-            total_entries += len(data.track)
-            profiles = _build(data, period, wanted)
-            built.extend(profiles)
-            with transaction.atomic():
-                for country in countries:
-                    starts = [start for cc, start in wanted if cc == country]
-                    CountryProfile.objects.filter(country=country, period=period, period_start__in=starts).delete()
-                _profiles_insert(profiles)
-    if analyse and countries:
-        trends_refresh(countries=countries)
-    seconds = time.perf_counter() - started
-    periods = len({(p.country, p.period, p.period_start) for p in built})
-    logger.info("Built %s profiles (%s periods, %s entries) in %.2f s", len(built), periods, total_entries, seconds)
-    return BuildReport(profiles=len(built), periods=periods, entries=total_entries, seconds=seconds)
+        CountryProfile.objects.all().delete()
+        _profiles_insert(built)
+        return built, sorted({p.country for p in built}), total_entries
+    affected = _affected(touched)
+    countries = sorted({country for country, _ in touched})
+    for period in PERIODS:
+        wanted = affected[period]
+        first = min(start for _, start in wanted)
+        lo = period_previous(first, period)
+        hi = period_next(max(start for _, start in wanted), period)
+        data = _load({"country__in": countries, "chart_date__gte": lo, "chart_date__lt": hi})
+        if data is None:
+            continue
+        total_entries += len(data.track)
+        profiles = _build(data, period, wanted)
+        built.extend(profiles)
+        for country in countries:
+            starts = [start for cc, start in wanted if cc == country]
+            CountryProfile.objects.filter(country=country, period=period, period_start__in=starts).delete()
+        _profiles_insert(profiles)
+    return built, countries, total_entries
 
 
 def chart_span() -> tuple[dt.date | None, dt.date | None]:

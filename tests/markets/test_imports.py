@@ -207,3 +207,43 @@ def test_an_incremental_rebuild_after_a_new_week_equals_a_full_rebuild():
     profiles_rebuild(touched=None)
     assert snapshot() == incremental
     assert any(p[2] == "week" and p[3] == last_day - dt.timedelta(days=3) for p in incremental)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_rebuilds_that_meet_both_finish_and_leave_the_full_rebuilds_profiles():
+    """The scheduled pull and an import can rebuild the same periods at once: neither may fail on
+    the other's rows, and what is stored is what one rebuild alone stores."""
+    import threading
+
+    from django.db import connection
+
+    from markets.services.demo import demo_charts
+    from markets.services.imports import charts_store
+    from markets.services.profiles import profiles_rebuild
+
+    charts, genres = demo_charts(end=dt.date(2026, 11, 26), weeks=14, rows=30, countries=["BR", "DE"])
+    charts_store(charts, genres=genres, feature_source="demo")
+    touched = {(c.country, c.chart_date) for c in charts}
+    errors: list[BaseException] = []
+    gate = threading.Barrier(4)
+
+    def rebuild(index: int) -> None:
+        try:
+            gate.wait(timeout=10)
+            profiles_rebuild(touched=None if index % 2 else touched, analyse=False)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=rebuild, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    fields = ["country", "genre", "period", "period_start", "entries", "tracks"]
+    raced = sorted(CountryProfile.objects.values_list(*fields))
+    profiles_rebuild(touched=None, analyse=False)
+    assert sorted(CountryProfile.objects.values_list(*fields)) == raced
