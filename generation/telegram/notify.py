@@ -13,7 +13,7 @@ from pathlib import PurePath
 
 import av
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
@@ -168,6 +168,11 @@ def run_outcome_line(run: GenerationRun) -> str:
     return f"Status: {run.get_status_display()}"
 
 
+def _locked_run(run_id: int, *related: str) -> GenerationRun:
+    """The run with its row locked until the transaction ends (SQLite: its IMMEDIATE transaction)."""
+    return GenerationRun.objects.select_for_update(of=("self",)).select_related(*related).get(pk=run_id)
+
+
 def telegram_messages_close(*, run_id: int, extra: tuple[int, int, str, bool] | None = None) -> int:
     """Write the outcome into every still-open message of the run and drop its buttons.
 
@@ -178,14 +183,19 @@ def telegram_messages_close(*, run_id: int, extra: tuple[int, int, str, bool] | 
     """
     if not settings.TELEGRAM_BOT_TOKEN:
         return 0
-    run = GenerationRun.objects.select_related("decision", "decision__actor").get(pk=run_id)
-    if run.status == RunStatus.AWAITING_REVIEW:
-        return 0
-    outcome = run_outcome_line(run)
     claimed: list[tuple[int, int, str, bool]] = []
-    for message in TelegramMessage.objects.filter(run_id=run_id, closed_at__isnull=True):
-        if TelegramMessage.objects.filter(pk=message.pk, closed_at__isnull=True).update(closed_at=timezone.now()):
-            claimed.append((message.chat_id, message.message_id, message.caption, message.is_audio))
+    # The run's row is locked while its status is read and the messages claimed: an undo (which
+    # moves the run back to review) waits, and its reopen task then finds the messages closed.
+    # Read without the lock, an undo could slip between and leave a run in review whose
+    # messages say "Approved" and have no buttons.
+    with transaction.atomic():
+        run = _locked_run(run_id, "decision", "decision__actor")
+        if run.status == RunStatus.AWAITING_REVIEW:
+            return 0
+        outcome = run_outcome_line(run)
+        for message in TelegramMessage.objects.filter(run_id=run_id, closed_at__isnull=True):
+            if TelegramMessage.objects.filter(pk=message.pk, closed_at__isnull=True).update(closed_at=timezone.now()):
+                claimed.append((message.chat_id, message.message_id, message.caption, message.is_audio))
     if extra is not None and not TelegramMessage.objects.filter(chat_id=extra[0], message_id=extra[1]).exists():
         claimed.append(extra)
     if not claimed:
@@ -220,13 +230,14 @@ def telegram_messages_reopen(*, run_id: int, note: str) -> int:
     """
     if not settings.TELEGRAM_BOT_TOKEN:
         return 0
-    run = GenerationRun.objects.select_related("artist").get(pk=run_id)
-    if run.status != RunStatus.AWAITING_REVIEW:
-        return 0
     claimed: list[tuple[int, int, str, bool]] = []
-    for message in TelegramMessage.objects.filter(run_id=run_id, closed_at__isnull=False):
-        if TelegramMessage.objects.filter(pk=message.pk, closed_at__isnull=False).update(closed_at=None):
-            claimed.append((message.chat_id, message.message_id, message.caption, message.is_audio))
+    with transaction.atomic():  # the run's row locked, as in telegram_messages_close
+        run = _locked_run(run_id, "artist")
+        if run.status != RunStatus.AWAITING_REVIEW:
+            return 0
+        for message in TelegramMessage.objects.filter(run_id=run_id, closed_at__isnull=False):
+            if TelegramMessage.objects.filter(pk=message.pk, closed_at__isnull=False).update(closed_at=None):
+                claimed.append((message.chat_id, message.message_id, message.caption, message.is_audio))
     if not claimed:
         return 0
     keyboard = _keyboard(run)
