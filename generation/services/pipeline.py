@@ -281,6 +281,14 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
     record = _claim(run, stage, first_attempt)
     if record is None:
         return StageOutcome.BUSY
+    # The run again, after the claim: an attempt that fails the run commits its failed row before
+    # the run's failure, so a copy that read the run in between could claim the next attempt of
+    # a run that has failed since (and pay a vendor for it).
+    run.refresh_from_db(fields=["status"])
+    if run.status not in allowed:
+        record.error = f"The run became {run.status} before this attempt started."
+        _finish(record, RunStage.Outcome.SKIPPED)
+        return StageOutcome.SKIPPED
     if run.status == RunStatus.PENDING:
         try:
             run = run_transition(run=run.pk, from_status=RunStatus.PENDING, to_status=RunStatus.GENERATING)

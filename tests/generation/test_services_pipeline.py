@@ -419,3 +419,35 @@ def test_the_migration_keeps_the_first_of_two_successes():
     second.refresh_from_db()
     assert (first.outcome, second.outcome) == ("succeeded", "skipped")
     assert "second success" in second.error
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_copy_that_claims_while_the_run_fails_does_not_run_the_stage(settings):
+    """An attempt that fails the run commits its failed row first and the run's failure after:
+    a copy that read the run in between claims the next attempt, then must see the failure."""
+    run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
+    RunStage.objects.create(run=run, name="adapt_parameters", outcome="failed", started_at=timezone.now())
+    parameters = run.parameters
+    holding = threading.Event()
+
+    def the_failing_worker_fails_the_run() -> None:
+        try:
+            with transaction.atomic():
+                GenerationRun.objects.select_for_update().get(pk=run.pk)  # the new attempt's row waits on it
+                GenerationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="adapt_parameters: boom")
+                holding.set()
+                time.sleep(1.5)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=the_failing_worker_fails_the_run)
+    thread.start()
+    assert holding.wait(10)
+    outcome = stage_execute(run_id=run.pk, stage="adapt_parameters", chain=False)
+    thread.join()
+    assert outcome == "skipped"
+    second = RunStage.objects.get(run=run, name="adapt_parameters", attempt=2)
+    assert second.outcome == "skipped" and "became failed" in second.error
+    run.refresh_from_db()
+    assert run.parameters == parameters  # the stage's work was not done
