@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kernel.errors import ApplicationError
+from kernel.locks import exclusive
 from markets.features import FEATURES
 from markets.models import Chart, ChartEntry, ChartImport, ChartTrack, TrackFeatures
 from markets.parsers import ParsedChart, ParsedRow, RowError, decode_text, parse_chart_file
@@ -154,7 +155,16 @@ def _genres_fill(ids: dict[str, int], genres: dict[str, str]) -> None:
 
 
 def features_store(values_by_track: dict[int, dict], *, source: str) -> int:
-    """Create or update features; imported values replace measured ones, never the reverse. Returns rows changed."""
+    """Create or update features; imported values replace measured ones, never the reverse. Returns rows changed.
+
+    One writer at a time: an import and a preview's measurement that meet would otherwise each
+    decide from a read the other has made stale (the measurement overwriting an import, or an
+    import's insert dropped beside the measurement's)."""
+    with exclusive("markets.features"):
+        return _features_store(values_by_track, source=source)
+
+
+def _features_store(values_by_track: dict[int, dict], *, source: str) -> int:
     track_ids = list(values_by_track)
     existing: dict[int, TrackFeatures] = {}
     for start in range(0, len(track_ids), _CHUNK):
