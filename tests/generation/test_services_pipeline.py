@@ -24,6 +24,7 @@ from PIL import Image
 from generation.models import GenerationRun, RunStage, RunStatus, Track, VideoClip
 from generation.services.pipeline import STAGE_ORDER, run_execute_sync, runs_recover_stuck, stage_execute
 from kernel.models import TaskOutbox
+from tests.concurrency import committed_later
 from tests.factories import ArtistFactory, RunFactory, valid_profile
 from tests.generation.providers.conftest import FakeVendor, Reply, _encode_mp3
 
@@ -289,22 +290,13 @@ def test_a_slow_attempt_that_succeeds_while_being_taken_for_lost_is_not_run_agai
     settings.STAGE_TIME_LIMIT_SECONDS = 60
     run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
     slow = RunStage.objects.create(run=run, name="adapt_parameters", started_at=timezone.now() - timedelta(minutes=5))
-    holding = threading.Event()
 
     def slow_worker_succeeds() -> None:
-        try:
-            with transaction.atomic():
-                RunStage.objects.filter(pk=slow.pk).update(outcome="succeeded", finished_at=timezone.now())
-                holding.set()
-                time.sleep(2.0)  # the other worker reads the attempt as running and waits on its row
-        finally:
-            connection.close()
+        RunStage.objects.filter(pk=slow.pk).update(outcome="succeeded", finished_at=timezone.now())
 
-    thread = threading.Thread(target=slow_worker_succeeds)
-    thread.start()
-    assert holding.wait(10)
-    outcome = stage_execute(run_id=run.pk, stage="adapt_parameters", chain=False)
-    thread.join()
+    # The other worker reads the attempt as running and waits on its row.
+    with committed_later(slow_worker_succeeds, seconds=2.0):
+        outcome = stage_execute(run_id=run.pk, stage="adapt_parameters", chain=False)
     assert outcome == "skipped"
     attempts = RunStage.objects.filter(run=run, name="adapt_parameters").values_list("attempt", "outcome")
     assert list(attempts) == [(1, "succeeded")]
@@ -429,23 +421,13 @@ def test_a_copy_that_claims_while_the_run_fails_does_not_run_the_stage(settings)
     run = RunFactory(artist=short_artist(), status=RunStatus.GENERATING)
     RunStage.objects.create(run=run, name="adapt_parameters", outcome="failed", started_at=timezone.now())
     parameters = run.parameters
-    holding = threading.Event()
 
     def the_failing_worker_fails_the_run() -> None:
-        try:
-            with transaction.atomic():
-                GenerationRun.objects.select_for_update().get(pk=run.pk)  # the new attempt's row waits on it
-                GenerationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="adapt_parameters: boom")
-                holding.set()
-                time.sleep(1.5)
-        finally:
-            connection.close()
+        GenerationRun.objects.select_for_update().get(pk=run.pk)  # the new attempt's row waits on it
+        GenerationRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error="adapt_parameters: boom")
 
-    thread = threading.Thread(target=the_failing_worker_fails_the_run)
-    thread.start()
-    assert holding.wait(10)
-    outcome = stage_execute(run_id=run.pk, stage="adapt_parameters", chain=False)
-    thread.join()
+    with committed_later(the_failing_worker_fails_the_run):
+        outcome = stage_execute(run_id=run.pk, stage="adapt_parameters", chain=False)
     assert outcome == "skipped"
     second = RunStage.objects.get(run=run, name="adapt_parameters", attempt=2)
     assert second.outcome == "skipped" and "became failed" in second.error

@@ -385,29 +385,16 @@ def test_telegram_without_a_token_is_a_configuration_error(settings):
 def test_an_undo_committing_while_the_messages_close_leaves_them_open(bot_api, settings):
     """The close reads the run and claims its messages under the run's row lock: an undo that
     commits meanwhile is seen, and the messages keep their buttons for the run back in review."""
-    import threading
-    import time
-
-    from django.db import connection, transaction
+    from tests.concurrency import committed_later
 
     run = awaiting_run()
     run_notify_reviewers(run=run)
     GenerationRun.objects.filter(pk=run.pk).update(status=RunStatus.APPROVED)
-    holding = threading.Event()
 
-    def undo_commits_late() -> None:
-        try:
-            with transaction.atomic():
-                GenerationRun.objects.filter(pk=run.pk).update(status=RunStatus.AWAITING_REVIEW)
-                holding.set()
-                time.sleep(1.5)  # the close reads the run now
-        finally:
-            connection.close()
+    def an_undo() -> None:
+        GenerationRun.objects.filter(pk=run.pk).update(status=RunStatus.AWAITING_REVIEW)
 
-    thread = threading.Thread(target=undo_commits_late)
-    thread.start()
-    assert holding.wait(10)
-    assert close_telegram_messages(run.pk) == 0
-    thread.join()
+    with committed_later(an_undo):  # commits while the close reads the run
+        assert close_telegram_messages(run.pk) == 0
     assert TelegramMessage.objects.filter(run=run, closed_at__isnull=True).count() == 2
     assert bot_api.named("editMessageCaption") == []

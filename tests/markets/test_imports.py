@@ -254,30 +254,17 @@ def test_rebuilds_that_meet_both_finish_and_leave_the_full_rebuilds_profiles():
 def test_an_import_meeting_a_measurement_of_the_same_track_still_wins():
     """A preview's measurement writes the track's first features while an import brings them
     too: the import waits for it, then replaces the measured values (imported always wins)."""
-    import threading
-    import time
-
-    from django.db import connection, transaction
-
     from kernel.locks import exclusive
     from markets.services.imports import features_store
+    from tests.concurrency import committed_later
 
     track = ChartTrack.objects.create(key="spotify:race", title="Race", artists="Someone")
-    holding = threading.Event()
 
     def a_measurement_in_flight() -> None:
-        try:
-            with exclusive("markets.features"), transaction.atomic():
-                TrackFeatures.objects.create(track=track, source=TrackFeatures.Source.MEASURED, tempo=90.0)
-                holding.set()
-                time.sleep(1.5)
-        finally:
-            connection.close()
+        with exclusive("markets.features"):
+            TrackFeatures.objects.create(track=track, source=TrackFeatures.Source.MEASURED, tempo=90.0)
 
-    thread = threading.Thread(target=a_measurement_in_flight)
-    thread.start()
-    assert holding.wait(10)
-    features_store({track.pk: {"tempo": 128.0, "energy": 0.8}}, source=TrackFeatures.Source.IMPORTED)
-    thread.join()
+    with committed_later(a_measurement_in_flight):
+        features_store({track.pk: {"tempo": 128.0, "energy": 0.8}}, source=TrackFeatures.Source.IMPORTED)
     stored = TrackFeatures.objects.get(track=track)
     assert (stored.source, stored.tempo, stored.energy) == ("imported", 128.0, 0.8)
