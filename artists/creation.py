@@ -456,7 +456,10 @@ def creation_reports_recover() -> dict[str, int]:
             logger.warning("Creation report %s was never picked up by a worker; handed over again.", report.pk)
             requeued += 1
         elif datetime.fromisoformat(started) < now - worker_limit:
-            updated = CreationReport.objects.filter(pk=report.pk, outcome=CreationReport.Outcome.RUNNING).update(
+            # Only the claim it read: a worker that re-claimed the report meanwhile keeps it.
+            updated = CreationReport.objects.filter(
+                pk=report.pk, outcome=CreationReport.Outcome.RUNNING, options__started_at=started
+            ).update(
                 outcome=CreationReport.Outcome.FAILED,
                 error="The worker creating this artist stopped without finishing (worker lost); create it again.",
             )

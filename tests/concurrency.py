@@ -10,13 +10,26 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 
 
-@contextmanager
-def committed_later(work: Callable[[], object], *, seconds: float = 1.5) -> Iterator[None]:
-    """Run `work` in a transaction on another connection and keep it open for `seconds`.
+def _someone_waits_on_a_lock() -> bool:
+    """Another session of this database is blocked on a lock (ours, in these tests)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # pg_stat_activity is cached per transaction
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
 
-    The block runs while the transaction holds its locks and its writes are not yet visible;
-    the writes commit while the block waits on them (or later), which is the interleaving a
-    race needs. The thread is joined when the block ends."""
+
+@contextmanager
+def committed_later(work: Callable[[], object], *, at_most: float = 5.0) -> Iterator[None]:
+    """Run `work` in a transaction on another connection and keep it open while the block runs.
+
+    It commits as soon as another session is seen blocked on a lock (the code under test,
+    waiting on what `work` holds), or after `at_most` seconds: the interleaving a race needs,
+    without guessing how long the code under test takes to get there. Code that does not
+    wait simply runs on before the commit, which is what a test of a missing lock should see.
+    The thread is joined when the block ends."""
     holding = threading.Event()
     failure: list[BaseException] = []
 
@@ -25,7 +38,9 @@ def committed_later(work: Callable[[], object], *, seconds: float = 1.5) -> Iter
             with transaction.atomic():
                 work()
                 holding.set()
-                time.sleep(seconds)
+                deadline = time.monotonic() + at_most
+                while time.monotonic() < deadline and not _someone_waits_on_a_lock():
+                    time.sleep(0.05)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
             failure.append(exc)
             holding.set()

@@ -129,7 +129,9 @@ def _attempt(delivery: EventDelivery, endpoint: WebhookEndpoint, raw: bytes) -> 
     # Two copies of the task can work one delivery (the outbox may hand it over twice): only a
     # delivery still pending takes this attempt's outcome, so a late failure never overwrites
     # the other copy's success, and once it is delivered this copy stops.
-    still_pending = EventDelivery.objects.filter(pk=delivery.pk, status=EventDelivery.Status.PENDING).update(**outcome)
+    # A success also lands on a delivery the other copy has just given up on: it did arrive.
+    open_statuses = [EventDelivery.Status.PENDING] + ([EventDelivery.Status.FAILED] if succeeded else [])
+    still_pending = EventDelivery.objects.filter(pk=delivery.pk, status__in=open_statuses).update(**outcome)
     delivery.refresh_from_db(fields=["attempts", "last_error", "status", "delivered_at"])
     if not succeeded and still_pending:
         raise DeliveryFailed(error)

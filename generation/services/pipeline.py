@@ -281,9 +281,9 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
     record = _claim(run, stage, first_attempt)
     if record is None:
         return StageOutcome.BUSY
-    # The run again, after the claim: an attempt that fails the run commits its failed row before
-    # the run's failure, so a copy that read the run in between could claim the next attempt of
-    # a run that has failed since (and pay a vendor for it).
+    # The run again, after the claim: a copy that read the run just before another attempt's
+    # failure committed (with the run's) sees that attempt failed and claims the next one, on a
+    # run that has failed since; it must not run the stage (and pay a vendor for it).
     run.refresh_from_db(fields=["status"])
     if run.status not in allowed:
         record.error = f"The run became {run.status} before this attempt started."
@@ -321,18 +321,25 @@ def _stage_execute(*, run_id: int, stage: str, chain: bool, sleep: Callable[[flo
                 except StageWaiting as waiting:
                     return StageOutcome.WAITING if _wait(record, waiting) else StageOutcome.SKIPPED
                 except Exception as exc:
-                    if not _finish(record, RunStage.Outcome.FAILED, exc):
+                    retried = is_transient(exc) and number < settings.STAGE_MAX_ATTEMPTS
+                    # When tenacity retries, this attempt ends here; the last one ends below, with the run.
+                    if retried and not _finish(record, RunStage.Outcome.FAILED, exc):
                         return StageOutcome.SKIPPED  # superseded: a newer attempt owns the stage
                     raise
     except Exception as exc:
         logger.warning("Run %s stage %s failed: %s", run_id, stage, exc)
-        failure_report(source="stage", scope=stage, exc=exc, run_id=run.pk)
-        if stage == Stage.NOTIFY_REVIEWERS:
-            # The run is complete and visible in the review queue; only the push failed.
-            GenerationRun.objects.filter(pk=run.pk).update(error=f"Reviewers not notified: {exc}"[:5000])
-            return StageOutcome.FAILED
         message = exc.message if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
-        _fail_run(run, f"{stage}: {message}")
+        # The last attempt's failure and the run's commit together: a copy of the task reading
+        # between two commits would find a failed attempt on a run still open, and start another.
+        with transaction.atomic():
+            if not _finish(record, RunStage.Outcome.FAILED, exc):
+                return StageOutcome.SKIPPED  # superseded: a newer attempt owns the stage
+            if stage == Stage.NOTIFY_REVIEWERS:
+                # The run is complete and visible in the review queue; only the push failed.
+                GenerationRun.objects.filter(pk=run.pk).update(error=f"Reviewers not notified: {exc}"[:5000])
+            else:
+                _fail_run(run, f"{stage}: {message}")
+        failure_report(source="stage", scope=stage, exc=exc, run_id=run.pk)
         return StageOutcome.FAILED
 
     if not _succeed(record, run, stage, chain=chain):
@@ -414,24 +421,37 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
     except StageWaiting as waiting:
         return StageOutcome.WAITING if _wait(record, waiting) else StageOutcome.SKIPPED
     except Exception as exc:
-        if not _finish(record, RunStage.Outcome.FAILED, exc):
-            return StageOutcome.SKIPPED  # already ended elsewhere: neither a retry nor a failed run
         logger.warning("Run %s stage %s failed after its vendor job: %s", run_id, stage, exc)
-        if is_transient(exc) and record.attempt < settings.STAGE_MAX_ATTEMPTS:
-            with transaction.atomic():
+        with transaction.atomic():  # the attempt's end and what follows it commit together
+            if not _finish(record, RunStage.Outcome.FAILED, exc):
+                return StageOutcome.SKIPPED  # already ended elsewhere: neither a retry nor a failed run
+            if is_transient(exc) and record.attempt < settings.STAGE_MAX_ATTEMPTS:
                 stage_enqueue(run_id=run.pk, stage=stage)  # a fresh attempt along the whole chain
-        else:
-            message = exc.message if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
-            _fail_run(run, f"{stage}: {message}")
+            else:
+                message = exc.message if isinstance(exc, ApplicationError) else f"{type(exc).__name__}: {exc}"
+                _fail_run(run, f"{stage}: {message}")
         return StageOutcome.FAILED
     if not done:
-        RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING).update(
-            next_check_at=timezone.now() + timedelta(seconds=getattr(settings, interval)), check_leased_until=None
-        )
+        _check_again_later(record, started=now, interval=getattr(settings, interval))
         return StageOutcome.WAITING
     if not _succeed(record, run, stage, chain=True):
         return StageOutcome.SKIPPED
     return StageOutcome.SUCCEEDED
+
+
+def _check_again_later(record: RunStage, *, started: datetime, interval: float) -> None:
+    """The vendor job is still running: give the lease up and schedule the next look.
+
+    A callback that came while this check looked moved `next_check_at` past the check's start,
+    and the resume it queued found the lease taken: look again now rather than at the next
+    poll, or the callback would be lost to the poll interval."""
+    key = f"resume-{record.run_id}-{record.name}"
+    with transaction.atomic():
+        waiting = RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING)
+        if waiting.filter(next_check_at__gt=started).update(check_leased_until=None):
+            outbox_enqueue(task=RESUME_TASK, args=[record.run_id, record.name], task_name=key, key=key)
+            return
+        waiting.update(next_check_at=timezone.now() + timedelta(seconds=interval), check_leased_until=None)
 
 
 def vendor_jobs_check(*, limit: int = 500) -> int:

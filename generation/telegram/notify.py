@@ -169,8 +169,12 @@ def run_outcome_line(run: GenerationRun) -> str:
 
 
 def _locked_run(run_id: int, *related: str) -> GenerationRun:
-    """The run with its row locked until the transaction ends (SQLite: its IMMEDIATE transaction)."""
-    return GenerationRun.objects.select_for_update(of=("self",)).select_related(*related).get(pk=run_id)
+    """The run with its row locked until the transaction ends (SQLite: its IMMEDIATE transaction).
+
+    Locked first, then read with its relations: after waiting on the lock, PostgreSQL returns
+    the locked row as committed since, but joined rows as they were before the wait."""
+    GenerationRun.objects.select_for_update().filter(pk=run_id).values_list("pk", flat=True).get()
+    return GenerationRun.objects.select_related(*related).get(pk=run_id)
 
 
 def telegram_messages_close(*, run_id: int, extra: tuple[int, int, str, bool] | None = None) -> int:

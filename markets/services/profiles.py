@@ -359,8 +359,8 @@ def profiles_rebuild(*, touched: Iterable[tuple[str, dt.date]] | None = None, an
     # read that misses the other's new chart.
     with exclusive("markets.profiles"):
         built, countries, total_entries = _rebuild(touched)
-    if analyse and countries:
-        trends_refresh(countries=countries)
+        if analyse and countries:
+            trends_refresh(countries=countries)  # it rewrites the trend rows the same way
     seconds = time.perf_counter() - started
     periods = len({(p.country, p.period, p.period_start) for p in built})
     logger.info("Built %s profiles (%s periods, %s entries) in %.2f s", len(built), periods, total_entries, seconds)

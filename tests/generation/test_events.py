@@ -267,3 +267,20 @@ def test_a_copy_that_fails_after_another_delivered_leaves_it_delivered(receiver_
     assert len(receiver.requests) == 1  # no retry of what is delivered
     assert EventAttempt.objects.filter(delivery=delivery, succeeded=False).count() == 1
     assert not ErrorOccurrence.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_post_that_succeeds_after_the_other_copy_gave_up_marks_it_delivered(receiver_factory):
+    """It did arrive: a delivery the other copy has just marked failed is delivered after all."""
+    from django.db import connection
+
+    def the_other_copy_gives_up(headers: dict) -> None:
+        EventDelivery.objects.filter(pk=int(headers["X-Noktvrn-Delivery"])).update(status=EventDelivery.Status.FAILED)
+        connection.close()  # this server thread's own connection
+
+    receiver = receiver_factory([200], on_request=the_other_copy_gives_up)
+    WebhookEndpoint.objects.create(name="crm", url=receiver.url)
+    (delivery,) = event_emit(name="run.expired", payload={"run": {"id": 1}})
+    assert deliver_event(delivery.pk) == "delivered"
+    delivery.refresh_from_db()
+    assert delivery.status == EventDelivery.Status.DELIVERED and delivery.delivered_at is not None

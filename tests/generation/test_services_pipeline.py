@@ -295,7 +295,7 @@ def test_a_slow_attempt_that_succeeds_while_being_taken_for_lost_is_not_run_agai
         RunStage.objects.filter(pk=slow.pk).update(outcome="succeeded", finished_at=timezone.now())
 
     # The other worker reads the attempt as running and waits on its row.
-    with committed_later(slow_worker_succeeds, seconds=2.0):
+    with committed_later(slow_worker_succeeds):
         outcome = stage_execute(run_id=run.pk, stage="adapt_parameters", chain=False)
     assert outcome == "skipped"
     attempts = RunStage.objects.filter(run=run, name="adapt_parameters").values_list("attempt", "outcome")
@@ -338,6 +338,8 @@ def _race_deliveries(run_id: int, stage: str, deliveries: int) -> list[str]:
             gate.wait(timeout=10)
             time.sleep(index * 0.0015)
             outcomes.append(stage_execute(run_id=run_id, stage=stage, chain=False))
+        except BaseException as exc:  # noqa: BLE001 - an outcome of its own, so the test sees it
+            outcomes.append(f"raised {type(exc).__name__}: {exc}")
         finally:
             connection.close()
 
@@ -360,6 +362,7 @@ def test_copies_of_one_stage_task_delivered_at_once_run_it_once():
     for run in runs:
         outcomes = _race_deliveries(run.pk, "adapt_parameters", deliveries=8)
         assert outcomes.count("succeeded") == 1, outcomes
+        assert set(outcomes) <= {"succeeded", "busy", "skipped"}, outcomes
         attempts = RunStage.objects.filter(run=run, name="adapt_parameters")
         assert list(attempts.values_list("attempt", "outcome")) == [(1, "succeeded")]
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from markets.models import Chart, ChartEntry, ChartImport, ChartTrack, CountryProfile, TrackFeatures
+from markets.models import Chart, ChartEntry, ChartImport, ChartTrack, CountryProfile, MarketTrend, TrackFeatures
 from markets.parsers import ChartFileError, facts_from_file_name
 from markets.services.imports import ChartFileTooLarge, charts_import
 from tests.markets import samples
@@ -231,7 +231,7 @@ def test_rebuilds_that_meet_both_finish_and_leave_the_full_rebuilds_profiles():
     def rebuild(index: int) -> None:
         try:
             gate.wait(timeout=10)
-            profiles_rebuild(touched=None if index % 2 else touched, analyse=False)
+            profiles_rebuild(touched=None if index % 2 else touched)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -245,8 +245,10 @@ def test_rebuilds_that_meet_both_finish_and_leave_the_full_rebuilds_profiles():
     assert not errors, errors
     fields = ["country", "genre", "period", "period_start", "entries", "tracks"]
     raced = sorted(CountryProfile.objects.values_list(*fields))
-    profiles_rebuild(touched=None, analyse=False)
+    trends = sorted(MarketTrend.objects.values_list("country", "genre", "period", "series", "slope"))
+    profiles_rebuild(touched=None)
     assert sorted(CountryProfile.objects.values_list(*fields)) == raced
+    assert sorted(MarketTrend.objects.values_list("country", "genre", "period", "series", "slope")) == trends
 
 
 @pytest.mark.postgres

@@ -227,3 +227,31 @@ def test_a_provider_down_for_a_whole_batch_leaves_every_run_in_a_defined_state(
     assert batch.status == "finished"
     assert not GenerationRun.objects.filter(status__in=("pending", "generating")).exists()
     assert Track.objects.count() == (4 if chain[-1] == "local" else 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_callback_that_comes_while_a_check_looks_is_not_lost(suno, settings, django_capture_on_commit_callbacks):
+    """The check in flight finds the job still rendering; the vendor's callback arrives meanwhile
+    (its resume finds the lease taken): the check hands over a second look at once, not at the
+    next poll."""
+    from django.db import connection
+
+    from generation.services.pipeline import vendor_job_completed
+
+    settings.MUSIC_POLL_INTERVAL_SECONDS = 600
+    run = RunFactory(artist=_artist())
+    _start(run, django_capture_on_commit_callbacks)
+    looks = []
+
+    def pending_while_the_callback_arrives(seen):
+        looks.append(seen)
+        if len(looks) == 1:
+            vendor_job_completed(vendor="suno", job_id="t-1")  # what the webhook does, mid-check
+            connection.close()  # this server thread's own connection
+        return _record(suno, "PENDING")
+
+    suno.route("GET", "/api/v1/generate/record-info", pending_while_the_callback_arrives)
+    assert stage_resume(run_id=run.pk) == "waiting"
+    assert len(looks) == 2  # the second look came from the callback, not from the 600 s poll
+    record = RunStage.objects.get(run=run, name="generate_track")
+    assert record.outcome == "waiting" and record.check_leased_until is None
