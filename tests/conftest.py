@@ -41,6 +41,16 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
 @pytest.fixture
+def prompt_templates():
+    """The seeded prompt templates again: earlier transactional tests flush every table, them included."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("llm.migrations.0003_seed_prompt_templates").seed(apps, None)
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -71,16 +71,6 @@ def cluster_env(monkeypatch, prompt_templates):
     }
 
 
-@pytest.fixture
-def prompt_templates():
-    """Earlier transactional tests flush every table, the seeded prompt templates included."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("llm.migrations.0003_seed_prompt_templates").seed(apps, None)
-
-
 def _still_working(*, notices: bool) -> bool:
     """Runs still being made, or (with `notices`) in review with their reviewers' notice not yet sent."""
     notified = RunStage.objects.filter(

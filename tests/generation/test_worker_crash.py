@@ -6,7 +6,6 @@ broker (the database, or Redis when REDIS_URL is set) to real worker processes.
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import subprocess
@@ -67,14 +66,6 @@ def _wait_for(predicate, timeout: float, what: str, log: Path) -> None:
             return
         time.sleep(0.25)
     pytest.fail(f"timed out waiting for {what}; worker log:\n{log.read_text(errors='replace')[-4000:]}")
-
-
-@pytest.fixture
-def prompt_templates():
-    """Earlier transactional tests flush every table, the seeded prompt templates included."""
-    from django.apps import apps
-
-    importlib.import_module("llm.migrations.0003_seed_prompt_templates").seed(apps, None)
 
 
 @pytest.mark.slow

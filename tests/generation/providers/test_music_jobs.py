@@ -230,7 +230,9 @@ def test_a_provider_down_for_a_whole_batch_leaves_every_run_in_a_defined_state(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_callback_that_comes_while_a_check_looks_is_not_lost(suno, settings, django_capture_on_commit_callbacks):
+def test_a_callback_that_comes_while_a_check_looks_is_not_lost(
+    suno, settings, prompt_templates, django_capture_on_commit_callbacks
+):
     """The check in flight finds the job still rendering; the vendor's callback arrives meanwhile
     (its resume finds the lease taken): the check hands over a second look at once, not at the
     next poll."""
