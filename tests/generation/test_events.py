@@ -245,22 +245,14 @@ def test_a_copy_that_fails_after_another_delivered_leaves_it_delivered(receiver_
     """Two copies of one delivery's task (the outbox can hand it over twice): the copy whose
     POST fails while the other's succeeds must neither overwrite "delivered" nor go on retrying,
     and no failure is reported."""
-    from django.db import connection
     from django.utils import timezone
 
     from monitoring.models import ErrorOccurrence
 
     settings.EVENTS_MAX_ATTEMPTS = 3
 
-    def the_other_copy_delivers(headers: dict) -> None:
-        EventDelivery.objects.filter(pk=int(headers["X-Noktvrn-Delivery"])).update(
-            status=EventDelivery.Status.DELIVERED, delivered_at=timezone.now(), attempts=1
-        )
-        connection.close()  # this server thread's own connection
-
-    receiver = receiver_factory([503], on_request=the_other_copy_delivers)
-    WebhookEndpoint.objects.create(name="crm", url=receiver.url)
-    (delivery,) = event_emit(name="run.expired", payload={"run": {"id": 1}})
+    the_other_copy_delivers = _meanwhile(status=EventDelivery.Status.DELIVERED, delivered_at=timezone.now(), attempts=1)
+    receiver, delivery = _one_delivery(receiver_factory, 503, the_other_copy_delivers)
     assert deliver_event(delivery.pk) == "delivered"
     delivery.refresh_from_db()
     assert delivery.status == EventDelivery.Status.DELIVERED and delivery.last_error == ""
@@ -272,15 +264,25 @@ def test_a_copy_that_fails_after_another_delivered_leaves_it_delivered(receiver_
 @pytest.mark.django_db(transaction=True)
 def test_a_post_that_succeeds_after_the_other_copy_gave_up_marks_it_delivered(receiver_factory):
     """It did arrive: a delivery the other copy has just marked failed is delivered after all."""
-    from django.db import connection
-
-    def the_other_copy_gives_up(headers: dict) -> None:
-        EventDelivery.objects.filter(pk=int(headers["X-Noktvrn-Delivery"])).update(status=EventDelivery.Status.FAILED)
-        connection.close()  # this server thread's own connection
-
-    receiver = receiver_factory([200], on_request=the_other_copy_gives_up)
-    WebhookEndpoint.objects.create(name="crm", url=receiver.url)
-    (delivery,) = event_emit(name="run.expired", payload={"run": {"id": 1}})
+    _, delivery = _one_delivery(receiver_factory, 200, _meanwhile(status=EventDelivery.Status.FAILED))
     assert deliver_event(delivery.pk) == "delivered"
     delivery.refresh_from_db()
     assert delivery.status == EventDelivery.Status.DELIVERED and delivery.delivered_at is not None
+
+
+def _meanwhile(**changes):
+    """What the other copy of the task writes to the delivery while this copy's POST is in flight."""
+    from django.db import connection
+
+    def write(headers: dict) -> None:
+        EventDelivery.objects.filter(pk=int(headers["X-Noktvrn-Delivery"])).update(**changes)
+        connection.close()  # the receiver thread's own connection
+
+    return write
+
+
+def _one_delivery(receiver_factory, status: int, on_request):
+    receiver = receiver_factory([status], on_request=on_request)
+    WebhookEndpoint.objects.create(name="crm", url=receiver.url)
+    (delivery,) = event_emit(name="run.expired", payload={"run": {"id": 1}})
+    return receiver, delivery
