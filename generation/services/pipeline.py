@@ -382,9 +382,17 @@ VENDOR_CHECKS: dict[str, tuple[Callable[..., bool], str]] = {
 }
 
 
-def _not_leased(now: datetime) -> Q:
-    """Waiting stages no check holds: never leased, or the lease of a check that died has run out."""
-    return Q(check_leased_until__isnull=True) | Q(check_leased_until__lte=now)
+def _due_for_a_check(now: datetime) -> Q:
+    """Waiting stages whose next look is due and that no check holds (never leased, or the
+    lease of a check that died has run out)."""
+    due = Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
+    return due & (Q(check_leased_until__isnull=True) | Q(check_leased_until__lte=now))
+
+
+def _resume_enqueue(*, run_id: int, stage: str) -> None:
+    """Hand a look at the stage's vendor job over; one waiting hand-over per stage."""
+    key = f"resume-{run_id}-{stage}"
+    outbox_enqueue(task=RESUME_TASK, args=[run_id, stage], task_name=key, key=key)
 
 
 def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
@@ -404,8 +412,7 @@ def stage_resume(*, run_id: int, stage: str = Stage.GENERATE_TRACK) -> str:
     now = timezone.now()
     leased = (
         RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING)
-        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
-        .filter(_not_leased(now))
+        .filter(_due_for_a_check(now))
         .update(check_leased_until=now + timedelta(seconds=settings.VENDOR_CHECK_LEASE_SECONDS))
     )
     if not leased:
@@ -445,11 +452,10 @@ def _check_again_later(record: RunStage, *, started: datetime, interval: float) 
     A callback that came while this check looked moved `next_check_at` past the check's start,
     and the resume it queued found the lease taken: look again now rather than at the next
     poll, or the callback would be lost to the poll interval."""
-    key = f"resume-{record.run_id}-{record.name}"
     with transaction.atomic():
         waiting = RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING)
         if waiting.filter(next_check_at__gt=started).update(check_leased_until=None):
-            outbox_enqueue(task=RESUME_TASK, args=[record.run_id, record.name], task_name=key, key=key)
+            _resume_enqueue(run_id=record.run_id, stage=record.name)
             return
         waiting.update(next_check_at=timezone.now() + timedelta(seconds=interval), check_leased_until=None)
 
@@ -459,15 +465,13 @@ def vendor_jobs_check(*, limit: int = 500) -> int:
     now = timezone.now()
     due = (
         RunStage.objects.filter(outcome=RunStage.Outcome.WAITING)
-        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
-        .filter(_not_leased(now))
+        .filter(_due_for_a_check(now))
         .order_by("next_check_at")
         .values_list("run_id", "name")[:limit]
     )
     handed = 0
     for run_id, name in due:
-        key = f"resume-{run_id}-{name}"
-        outbox_enqueue(task=RESUME_TASK, args=[run_id, name], task_name=key, key=key)
+        _resume_enqueue(run_id=run_id, stage=name)
         handed += 1
     return handed
 
@@ -481,9 +485,8 @@ def vendor_job_completed(*, vendor: str, job_id: str) -> int:
     handed = 0
     for record in waiting:
         RunStage.objects.filter(pk=record.pk, outcome=RunStage.Outcome.WAITING).update(next_check_at=timezone.now())
-        key = f"resume-{record.run_id}-{record.name}"
         with transaction.atomic():
-            outbox_enqueue(task=RESUME_TASK, args=[record.run_id, record.name], task_name=key, key=key)
+            _resume_enqueue(run_id=record.run_id, stage=record.name)
         handed += 1
     return handed
 
