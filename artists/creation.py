@@ -333,9 +333,9 @@ def artist_create_from_brief(
         recorder.warnings.extend(f"Validator: {issue}" for issue in review.issues)
         clean = ArtistProfile.model_validate(profile).model_dump(mode="json")
         with transaction.atomic():
-            locked = CreationReport.objects.select_for_update().get(pk=report.pk)
-            if locked.outcome != CreationReport.Outcome.RUNNING or locked.artist_id:
-                raise ConflictError(f"Creation report {report.pk} is already {locked.outcome}.")
+            locked = _locked_if_open(report)
+            if locked is None:
+                raise ConflictError(f"Creation report {report.pk} is already finished.")
             artist = artist_create(name=name, profile=clean, reason=f"Created from brief: {brief[:200]}", actor=actor)
             recorder.note("save", artist_id=artist.pk, slug=artist.slug)
             _finish(report, recorder, validation, started, outcome=CreationReport.Outcome.SUCCEEDED, artist=artist)
@@ -354,9 +354,17 @@ def _fail_if_open(
     """Record the failure on a report still running; one the sweep or another worker has ended
     keeps its outcome and its artist."""
     with transaction.atomic():
-        locked = CreationReport.objects.select_for_update().get(pk=report.pk)
-        if locked.outcome == CreationReport.Outcome.RUNNING and not locked.artist_id:
+        if _locked_if_open(report) is not None:
             _finish(report, recorder, validation, started, outcome=CreationReport.Outcome.FAILED, error=error)
+
+
+def _locked_if_open(report: CreationReport) -> CreationReport | None:
+    """The report with its row locked for this transaction, or None when it is gone or has ended
+    (an outcome, or an artist) elsewhere: what may still be written to it is decided under the lock."""
+    locked = CreationReport.objects.select_for_update().filter(pk=report.pk).first()
+    if locked is None or locked.outcome != CreationReport.Outcome.RUNNING or locked.artist_id:
+        return None
+    return locked
 
 
 def _finish(
@@ -419,8 +427,8 @@ def creation_report_start(*, report: CreationReport) -> bool:
     now = timezone.now()
     worker_limit = timedelta(seconds=settings.Q_CLUSTER["timeout"])
     with transaction.atomic():
-        locked = CreationReport.objects.select_for_update().filter(pk=report.pk).first()
-        if locked is None or locked.outcome != CreationReport.Outcome.RUNNING or locked.artist_id:
+        locked = _locked_if_open(report)
+        if locked is None:
             return False
         started = (locked.options or {}).get("started_at")
         if started is not None and datetime.fromisoformat(started) > now - worker_limit:
