@@ -202,8 +202,64 @@ def _fit_member(data: _Stacked, hidden: int, l2: float, seed: int):
     return Member(linear=linear, hidden=weights, hidden_bias=bias, output=output)
 
 
-def fit(sets, hidden: int, l2: float, members: int):
-    """The metrical model: `members` networks from different random starts, summed."""
+@dataclasses.dataclass(frozen=True)
+class TreeSettings:
+    """--learner trees: gradient-boosted trees on each candidate alone (is it the labelled beat?),
+    every file weighted as one; the scores then meet in the same per-file softmax."""
+
+    iterations: int = 200
+    rate: float = 0.05
+    leaves: int = 15
+    min_leaf: int = 40
+    l2: float = 1.0
+
+
+def _fit_trees(data: _Stacked, settings: TreeSettings):
+    """scikit-learn's histogram boosting, its trees copied into analytics.audio.metrical.Trees."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from analytics.audio.metrical import Trees
+
+    sizes = np.diff(np.append(data.starts, len(data.right)))
+    booster = HistGradientBoostingClassifier(
+        max_iter=settings.iterations,
+        learning_rate=settings.rate,
+        max_leaf_nodes=settings.leaves,
+        min_samples_leaf=settings.min_leaf,
+        l2_regularization=settings.l2,
+        early_stopping=False,
+        random_state=0,
+    )
+    booster.fit(data.z, data.right, sample_weight=1.0 / sizes[data.file])
+    roots, nodes, offset = [], [], 0
+    for (predictor,) in booster._predictors:  # binary: one tree per iteration
+        tree = predictor.nodes
+        roots.append(offset)
+        nodes.append((tree, offset))
+        offset += len(tree)
+    feature = np.concatenate([t["feature_idx"] for t, _ in nodes]).astype(np.intp)
+    leaf = np.concatenate([t["is_leaf"] for t, _ in nodes]).astype(bool)
+    own = np.arange(offset)
+    left = np.where(leaf, own, np.concatenate([t["left"].astype(np.intp) + o for t, o in nodes]))
+    right = np.where(leaf, own, np.concatenate([t["right"].astype(np.intp) + o for t, o in nodes]))
+    trees = Trees(
+        bias=float(np.ravel(booster._baseline_prediction)[0]),
+        roots=np.asarray(roots, dtype=np.intp),
+        feature=np.where(leaf, 0, feature),
+        threshold=np.where(leaf, 0.0, np.concatenate([t["num_threshold"] for t, _ in nodes])),
+        left=left,
+        right=right,
+        value=np.where(leaf, np.concatenate([t["value"] for t, _ in nodes]), 0.0),
+        depth=int(max(t["depth"].max() for t, _ in nodes)),
+    )
+    sample = data.z[:: max(1, len(data.z) // 2000)]
+    assert np.allclose(trees.scores(sample), booster.decision_function(sample), atol=1e-6), "tree copy differs"
+    return trees
+
+
+def fit(sets, hidden: int, l2: float, members: int, trees: TreeSettings | None = None):
+    """The metrical model: `members` networks from different random starts, summed; or, with
+    `trees`, one boosted tree ensemble."""
     from analytics.audio.metrical import MetricalModel
     from analytics.audio.tempo import TEMPO_FEATURES
 
@@ -214,7 +270,9 @@ def fit(sets, hidden: int, l2: float, members: int):
         features=TEMPO_FEATURES,
         mean=mean,
         scale=scale,
-        members=tuple(_fit_member(data, hidden, l2, seed) for seed in range(members)),
+        members=(_fit_trees(data, trees),)
+        if trees is not None
+        else tuple(_fit_member(data, hidden, l2, seed) for seed in range(members)),
     )
 
 
@@ -589,6 +647,14 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=3, help="networks in the ensemble (random starts)")
     parser.add_argument("--write", action="store_true", help="write the fitted model for the extractor")
     parser.add_argument(
+        "--learner", choices=("mlp", "trees"), default="mlp", help="networks (shipped) or boosted trees"
+    )
+    parser.add_argument("--tree-iterations", type=int, default=TreeSettings.iterations)
+    parser.add_argument("--tree-rate", type=float, default=TreeSettings.rate)
+    parser.add_argument("--tree-leaves", type=int, default=TreeSettings.leaves)
+    parser.add_argument("--tree-min-leaf", type=int, default=TreeSettings.min_leaf)
+    parser.add_argument("--tree-l2", type=float, default=TreeSettings.l2)
+    parser.add_argument(
         "--key",
         action="store_true",
         help="compare the key's leading-tone weights, floors and caps (chord term as shipped)",
@@ -656,6 +722,11 @@ def main() -> None:
         parser.error("--crop-fit needs --crop SECONDS")
     if args.crop_fit_also and not args.crop_fit:
         parser.error("--crop-fit-also needs --crop-fit")
+    trees = (
+        TreeSettings(args.tree_iterations, args.tree_rate, args.tree_leaves, args.tree_min_leaf, args.tree_l2)
+        if args.learner == "trees"
+        else None
+    )
     import django
 
     django.setup()
@@ -756,7 +827,7 @@ def main() -> None:
                 train += [s for s, f in zip(crops, crop_folds, strict=True) if f != k]
             for crops, crop_folds in fit_only_crops:
                 train += [s for s, f in zip(crops, crop_folds, strict=True) if f != k]
-        fold_models.append(fit(train + extra, args.hidden, args.l2, args.members))
+        fold_models.append(fit(train + extra, args.hidden, args.l2, args.members, trees))
         for folder, (crops, crop_folds) in crop_sets.items():
             crop_test = [s for s, f in zip(crops, crop_folds, strict=True) if f == k]
             cv_crop[folder].append(score(crop_test, fold_models[-1])["acc1"])
@@ -796,7 +867,7 @@ def main() -> None:
     if args.crop_fit:
         fitted += sum((crop_sets[folder][0] for folder in fitted_folders), [])
         fitted += sum((crops for crops, _ in fit_only_crops), [])
-    model = dataclasses.replace(fit(fitted, args.hidden, args.l2, args.members), temperature=temperature)
+    model = dataclasses.replace(fit(fitted, args.hidden, args.l2, args.members, trees), temperature=temperature)
     print(f"fitted on all of it: {score(tune, model)}")
     for spec in args.check:
         print(f"{spec.partition('=')[0]}: {score(candidate_sets(*_folder_and_split(spec)), model)}")
