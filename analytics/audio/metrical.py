@@ -40,54 +40,11 @@ class Member:
 
 
 @dataclass(frozen=True)
-class Trees:
-    """A boosted ensemble of regression trees over the standardised features, all walked at once:
-    score = bias + the sum over trees of the leaf each candidate reaches. Node arrays are flat
-    over every tree; `roots` holds each tree's first node, a leaf points to itself."""
-
-    bias: float
-    roots: np.ndarray  # trees
-    feature: np.ndarray  # nodes: the column a split reads (0 at leaves)
-    threshold: np.ndarray  # nodes: go left when the value is <= this
-    left: np.ndarray  # nodes
-    right: np.ndarray  # nodes
-    value: np.ndarray  # nodes: a leaf's contribution (0 elsewhere)
-    depth: int  # the longest root-to-leaf path: how many steps every walk takes
-
-    def scores(self, standardised: np.ndarray) -> np.ndarray:
-        rows = np.arange(len(standardised))[None, :]
-        node = np.repeat(self.roots[:, None], len(standardised), axis=1)  # trees x candidates
-        for _ in range(self.depth):
-            goes_left = standardised[rows, self.feature[node]] <= self.threshold[node]
-            node = np.where(goes_left, self.left[node], self.right[node])
-        return self.bias + self.value[node].sum(axis=0)
-
-    def to_json(self) -> dict:
-        return {
-            "kind": "trees",
-            "bias": self.bias,
-            "depth": self.depth,
-            **{name: getattr(self, name).tolist() for name in ("roots", "feature", "threshold", "left", "right", "value")},
-        }
-
-    @classmethod
-    def from_json(cls, data: dict) -> Trees:
-        integer = {name: np.asarray(data[name], dtype=np.intp) for name in ("roots", "feature", "left", "right")}
-        return cls(
-            bias=float(data["bias"]),
-            threshold=np.asarray(data["threshold"], dtype=float),
-            value=np.asarray(data["value"], dtype=float),
-            depth=int(data["depth"]),
-            **integer,
-        )
-
-
-@dataclass(frozen=True)
 class MetricalModel:
     features: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
-    members: tuple[Member | Trees, ...]
+    members: tuple[Member, ...]
     # Scores are divided by this before the softmax. Fitted on cross-validation folds, where
     # the networks had not seen the files, so the reported confidence matches how often the
     # chosen level is right rather than how sure networks are on their own training data.
@@ -110,9 +67,7 @@ class MetricalModel:
             "scale": self.scale.tolist(),
             "temperature": self.temperature,
             "members": [
-                m.to_json()
-                if isinstance(m, Trees)
-                else {
+                {
                     "linear": m.linear.tolist(),
                     "hidden": m.hidden.tolist(),
                     "hidden_bias": m.hidden_bias.tolist(),
@@ -134,9 +89,6 @@ class MetricalModel:
         width = len(features)
         members = []
         for member in data["members"]:
-            if member.get("kind") == "trees":
-                members.append(Trees.from_json(member))
-                continue
             output = np.asarray(member["output"], dtype=float)
             hidden = np.asarray(member["hidden"], dtype=float).reshape(width, output.size)
             members.append(

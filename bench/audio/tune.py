@@ -17,7 +17,8 @@ The model (analytics.audio.metrical): every candidate tempo of a file
 scores it (a linear term plus a tanh hidden layer over the standardised features); the
 probabilities are the softmax of the summed scores over the file's candidates (a conditional
 logit). The fit maximises the probability of the candidates within 4 % of the labelled
-tempo, with an L2 penalty, by L-BFGS from `--members` random starts.
+tempo, with an L2 penalty, by L-BFGS from `--members` random starts. `--learner trees` fits
+boosted trees in their place, for cross-validation only (docs/benchmarks.md, sixteenth session).
 """
 
 from __future__ import annotations
@@ -203,6 +204,32 @@ def _fit_member(data: _Stacked, hidden: int, l2: float, seed: int):
 
 
 @dataclasses.dataclass(frozen=True)
+class Trees:
+    """A boosted ensemble of regression trees over the standardised features, all walked at once:
+    score = bias + the sum over trees of the leaf each candidate reaches. Node arrays are flat
+    over every tree; `roots` holds each tree's first node, a leaf points to itself. A member of
+    a MetricalModel for cross-validation only: the extractor reads networks (the sixteenth
+    session's trial did not adopt trees; docs/benchmarks.md)."""
+
+    bias: float
+    roots: np.ndarray  # trees
+    feature: np.ndarray  # nodes: the column a split reads (0 at leaves)
+    threshold: np.ndarray  # nodes: go left when the value is <= this
+    left: np.ndarray  # nodes
+    right: np.ndarray  # nodes
+    value: np.ndarray  # nodes: a leaf's contribution (0 elsewhere)
+    depth: int  # the longest root-to-leaf path: how many steps every walk takes
+
+    def scores(self, standardised: np.ndarray) -> np.ndarray:
+        rows = np.arange(len(standardised))[None, :]
+        node = np.repeat(self.roots[:, None], len(standardised), axis=1)  # trees x candidates
+        for _ in range(self.depth):
+            goes_left = standardised[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(goes_left, self.left[node], self.right[node])
+        return self.bias + self.value[node].sum(axis=0)
+
+
+@dataclasses.dataclass(frozen=True)
 class TreeSettings:
     """--learner trees: gradient-boosted trees on each candidate alone (is it the labelled beat?),
     every file weighted as one; the scores then meet in the same per-file softmax."""
@@ -217,8 +244,6 @@ class TreeSettings:
 def _fit_trees(data: _Stacked, settings: TreeSettings):
     """scikit-learn's histogram boosting, its trees copied into analytics.audio.metrical.Trees."""
     from sklearn.ensemble import HistGradientBoostingClassifier
-
-    from analytics.audio.metrical import Trees
 
     sizes = np.diff(np.append(data.starts, len(data.right)))
     booster = HistGradientBoostingClassifier(
@@ -722,6 +747,8 @@ def main() -> None:
         parser.error("--crop-fit needs --crop SECONDS")
     if args.crop_fit_also and not args.crop_fit:
         parser.error("--crop-fit-also needs --crop-fit")
+    if args.write and args.learner == "trees":
+        parser.error("the extractor reads networks only: --learner trees is a cross-validation trial")
     trees = (
         TreeSettings(args.tree_iterations, args.tree_rate, args.tree_leaves, args.tree_min_leaf, args.tree_l2)
         if args.learner == "trees"

@@ -137,3 +137,28 @@ def test_the_fit_cuts_a_preview_from_the_spectra_as_clips_py_cuts_the_audio():
     np.testing.assert_array_equal(late.flux_low, whole.flux_low[round(2 * FPS) : round(22 * FPS)])
     same, seconds = cropped(whole, 15.0, 20.0)  # no longer than the stretch: kept whole
     assert same is whole and seconds == 15.0
+
+
+def test_boosted_trees_copied_from_scikit_learn_score_as_it_does():
+    """tune.py --learner trees (a cross-validation trial): the copy of scikit-learn's trees that
+    the folds score walks to scikit-learn's own scores, and learns which candidate is the beat."""
+    from bench.audio.tune import TreeSettings, _fit_trees, _Stacked, fit
+
+    rng = np.random.default_rng(4)
+    width = 5
+    sets = []
+    tempi = np.array([60.0, 75.0, 90.0, 110.0, 130.0, 160.0])
+    for index in range(60):  # files of 6 candidates; the right one has a high first feature
+        features = rng.normal(size=(6, width))
+        right = int(rng.integers(6))
+        features[right, 0] += 2.5
+        sets.append((f"f{index}", float(tempi[right]), tempi, features))
+    settings = TreeSettings(iterations=30, rate=0.2, leaves=7, min_leaf=5)
+    everything = np.vstack([s[3] for s in sets])
+    data = _Stacked(sets, everything.mean(axis=0), everything.std(axis=0))
+    trees = _fit_trees(data, settings)  # asserts the copy against decision_function itself
+    assert len(trees.roots) == 30 and trees.depth >= 2
+
+    model = fit(sets, hidden=0, l2=0.0, members=1, trees=settings)
+    hits = sum(tempi[int(np.argmax(model.scores(features)))] == label for _, label, tempi, features in sets)
+    assert hits >= 45, f"the trees learned which candidate is the beat: {hits} of 60 (chance: 10)"
