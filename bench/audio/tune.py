@@ -160,9 +160,9 @@ class _Stacked:
         usable = [(s[3], t) for s, t in zip(sets, _targets(sets), strict=True) if len(s[2]) and t.any()]
         self.z = (np.vstack([features for features, _ in usable]) - mean) / scale
         self.right = np.concatenate([target for _, target in usable])
-        sizes = np.array([len(target) for _, target in usable])
-        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        self.file = np.repeat(np.arange(len(usable)), sizes)
+        self.sizes = np.array([len(target) for _, target in usable])
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
+        self.file = np.repeat(np.arange(len(usable)), self.sizes)
         self.files = len(usable)
 
     def loss(self, scores: np.ndarray) -> tuple[float, np.ndarray]:
@@ -242,10 +242,9 @@ class TreeSettings:
 
 
 def _fit_trees(data: _Stacked, settings: TreeSettings):
-    """scikit-learn's histogram boosting, its trees copied into analytics.audio.metrical.Trees."""
+    """scikit-learn's histogram boosting, its trees copied into a Trees member."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    sizes = np.diff(np.append(data.starts, len(data.right)))
     booster = HistGradientBoostingClassifier(
         max_iter=settings.iterations,
         learning_rate=settings.rate,
@@ -255,13 +254,11 @@ def _fit_trees(data: _Stacked, settings: TreeSettings):
         early_stopping=False,
         random_state=0,
     )
-    booster.fit(data.z, data.right, sample_weight=1.0 / sizes[data.file])
-    roots, nodes, offset = [], [], 0
-    for (predictor,) in booster._predictors:  # binary: one tree per iteration
-        tree = predictor.nodes
-        roots.append(offset)
-        nodes.append((tree, offset))
-        offset += len(tree)
+    booster.fit(data.z, data.right, sample_weight=1.0 / data.sizes[data.file])
+    tree_nodes = [predictor.nodes for (predictor,) in booster._predictors]  # binary: one tree per iteration
+    roots = np.cumsum([0] + [len(t) for t in tree_nodes[:-1]])
+    nodes = list(zip(tree_nodes, roots, strict=True))
+    offset = int(roots[-1] + len(tree_nodes[-1]))
     feature = np.concatenate([t["feature_idx"] for t, _ in nodes]).astype(np.intp)
     leaf = np.concatenate([t["is_leaf"] for t, _ in nodes]).astype(bool)
     own = np.arange(offset)
@@ -269,7 +266,7 @@ def _fit_trees(data: _Stacked, settings: TreeSettings):
     right = np.where(leaf, own, np.concatenate([t["right"].astype(np.intp) + o for t, o in nodes]))
     trees = Trees(
         bias=float(np.ravel(booster._baseline_prediction)[0]),
-        roots=np.asarray(roots, dtype=np.intp),
+        roots=roots.astype(np.intp),
         feature=np.where(leaf, 0, feature),
         threshold=np.where(leaf, 0.0, np.concatenate([t["num_threshold"] for t, _ in nodes])),
         left=left,
